@@ -1,0 +1,12 @@
+"""Juicer: turn raw text corpora into curated LLM training data."""
+from juicer._version import __version__
+from juicer.api import apply, load_recipe, operator, process
+from juicer.errors import InputError, JuicerError, RecipeError
+from juicer.operator import Deduplicator, Filter, Mapper, Operator
+from juicer.registry import register
+
+__all__ = [
+    "__version__", "apply", "load_recipe", "operator", "process", "register",
+    "Operator", "Mapper", "Filter", "Deduplicator",
+    "JuicerError", "RecipeError", "InputError",
+]

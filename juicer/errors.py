@@ -1,0 +1,50 @@
+"""Errors that say where the problem is and how to fix it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake found in a recipe, with its location and a hint."""
+
+    location: str  # e.g. "recipe.yaml:12 pipeline[2] (text_length_filter).params.min_len"
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+class JuicerError(Exception):
+    """Base class of every error Juicer raises on purpose."""
+
+
+class RecipeError(JuicerError):
+    """A recipe has one or more mistakes; all of them are listed at once."""
+
+    def __init__(self, problems: list[Problem], source: str = "recipe"):
+        self.problems = list(problems)
+        self.source = source
+        count = len(self.problems)
+        header = f"{source}: {count} problem{'s' if count != 1 else ''} found"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in self.problems)]))
+
+
+class InputError(JuicerError):
+    """An input file cannot be read at all (not a single bad record: those are quarantined)."""
+
+
+class OperatorError(JuicerError):
+    """An operator failed in a way that is not tied to one document."""
+
+
+class MissingDependencyError(JuicerError):
+    """An optional package is needed; the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str, purpose: str):
+        super().__init__(
+            f"{purpose} needs the package '{package}', which is not installed.\n"
+            f"    hint: pip install 'juicer-llm[{extra}]'"
+        )

@@ -1,0 +1,24 @@
+"""The executor contract: map a picklable module-level function over picklable tasks."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+from juicer.errors import JuicerError
+
+
+class TaskFailed(JuicerError):
+    """A task raised; the message names the task (shard, partition) and the error."""
+
+    def __init__(self, label: str, error_type: str, message: str, details: str = ""):
+        self.label, self.error_type, self.details = label, error_type, details
+        super().__init__(f"{label} failed: {error_type}: {message}")
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
+            labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+        """Run fn(task) for every task; yield (task index, result) as tasks finish."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,59 @@
+"""The default executor: a process pool on this machine (inline when workers == 1)."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from juicer.executors.base import TaskFailed
+
+
+def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
+    """Run in the worker; a failure comes back as text so it is never lost in pickling."""
+    try:
+        return True, fn(task)
+    except BaseException as exc:  # noqa: BLE001 - reported with the task's label
+        return False, (type(exc).__name__, str(exc), traceback.format_exc())
+
+
+class LocalExecutor:
+    def __init__(self, workers: Optional[int] = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+        if self.workers == 1 or len(tasks) <= 1:
+            for index, task in enumerate(tasks):
+                ok, value = _call(fn, task)
+                yield index, self._unwrap(ok, value, labels[index])
+            return
+        if self._pool is None:
+            # forkserver: workers start clean, without the driver's threads or open files
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("forkserver"))
+        futures = {self._pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = futures[future]
+                    ok, value = future.result()
+                    yield index, self._unwrap(ok, value, labels[index])
+        finally:
+            for future in pending:
+                future.cancel()
+
+    @staticmethod
+    def _unwrap(ok: bool, value: Any, label: str) -> Any:
+        if ok:
+            return value
+        name, message, details = value
+        raise TaskFailed(label, name, message, details)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

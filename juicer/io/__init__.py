@@ -1,0 +1,1 @@
+"""Reading sources as Arrow batches (with quarantine) and writing outputs atomically."""

@@ -1,0 +1,337 @@
+"""Read a shard as Arrow tables; every record that cannot be read is quarantined with its
+file, line (JSONL) or row (Parquet) and the reason, and the rest goes on.
+
+Fast path: a whole block of JSON lines is parsed by pyarrow. When that block has any
+problem (bad JSON, invalid UTF-8, mixed types), it is parsed again line by line, so only the
+bad lines are quarantined.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from typing import IO, Iterator, Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.json as pj
+import pyarrow.parquet as pq
+
+from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.io.planner import POSITION_BITS, Piece, Shard
+
+BLOCK_BYTES = 8 * 2**20
+RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
+RESERVED = (ROW_ID, STATS, DROP_REASON)
+QUARANTINE_SCHEMA = pa.schema([
+    (ROW_ID, pa.int64()), ("file", pa.string()), ("line", pa.int64()), ("row", pa.int64()),
+    ("error", pa.string()), ("raw", pa.string()),
+])
+
+
+@dataclass
+class ReadResult:
+    table: Optional[pa.Table]  # good records: __row_id__ + original fields
+    quarantine: list[dict]
+
+
+def read_shard(shard: Shard, text_field: str) -> Iterator[ReadResult]:
+    for piece in shard.pieces:
+        if piece.format == "parquet":
+            yield from _read_parquet(piece, text_field)
+        else:
+            yield from _read_jsonl(piece, text_field)
+
+
+# ---------------------------------------------------------------- JSONL
+
+
+def _open_stream(piece: Piece) -> IO[bytes]:
+    if piece.format == "jsonl.gz":
+        return gzip.open(piece.path, "rb")
+    if piece.format == "jsonl.zst":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(open(piece.path, "rb"),
+                                                          closefd=True)
+    return open(piece.path, "rb")
+
+
+def _blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
+    """(offset, block of whole lines, error) for the lines whose first byte is in the piece.
+    A stream that breaks (truncated .gz) yields what it had, then its error."""
+    whole = piece.end < 0
+    stream = _open_stream(piece)
+    with stream:
+        pos = 0
+        if not whole and piece.start > 0:
+            stream.seek(piece.start - 1)
+            if stream.read(1) != b"\n":
+                stream.readline()  # the line begun before us belongs to the previous piece
+            pos = stream.tell()
+        pending = b""
+        while whole or pos < piece.end:
+            try:
+                chunk = stream.read(BLOCK_BYTES)
+            except (OSError, EOFError, Exception) as exc:  # zstd raises its own error type
+                if pending:
+                    yield pos, pending, None
+                    pos += len(pending)
+                yield pos, b"", f"the compressed stream is damaged after byte {pos}: {exc}"
+                return
+            data = pending + chunk
+            if not chunk:
+                if data:
+                    yield pos, data, None
+                return
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data  # a line longer than a block: keep reading
+                continue
+            block, pending = data[: cut + 1], data[cut + 1:]
+            if not whole and pos + len(block) > piece.end:
+                # keep only the lines that start before the end of the piece
+                keep_to = block.find(b"\n", max(piece.end - pos - 1, 0)) + 1
+                yield pos, block[:keep_to], None
+                return
+            yield pos, block, None
+            pos += len(block)
+
+
+def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
+    lines_before: Optional[int] = 0 if piece.start == 0 or piece.end < 0 else None
+    newlines_seen = 0
+    file_base = piece.file_index << POSITION_BITS
+
+    def first_line_number() -> int:
+        nonlocal lines_before
+        if lines_before is None:
+            lines_before = _count_newlines(piece.path, piece.start)
+        return lines_before + newlines_seen + 1
+
+    for offset, block, stream_error in _blocks(piece):
+        if stream_error:
+            yield ReadResult(None, [_bad(file_base + offset, piece.path, first_line_number(),
+                                         None, stream_error, b"")])
+            return
+        if block:
+            table = _fast_parse(block, offset, file_base, text_field)
+            if table is not None:
+                good, quarantine = table, []
+                bad_rows = _invalid_text_rows(good, text_field)
+                if bad_rows:
+                    good, quarantine = _split_bad_rows(good, bad_rows, piece, block, offset,
+                                                       first_line_number())
+                yield ReadResult(good, quarantine)
+            else:
+                yield _slow_parse(block, offset, file_base, piece.path, first_line_number(),
+                                  text_field)
+            newlines_seen += block.count(b"\n")
+
+
+def _count_newlines(path: str, upto: int) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        while upto > 0:
+            chunk = handle.read(min(upto, 16 * 2**20))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            upto -= len(chunk)
+    return count
+
+
+def _line_starts(block: bytes) -> np.ndarray:
+    """Offsets in `block` of the lines that hold something other than whitespace."""
+    raw = np.frombuffer(block, dtype=np.uint8)
+    breaks = np.flatnonzero(raw == 10)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(raw)]])
+    solid = ~np.isin(raw, np.frombuffer(b" \t\r\n", dtype=np.uint8))
+    cumulative = np.concatenate([[0], np.cumsum(solid)])
+    has_content = cumulative[ends] > cumulative[starts]
+    return starts[has_content]
+
+
+def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> Optional[pa.Table]:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
+        return None  # a BOM: the slow path strips it and keeps line offsets right
+    try:
+        table = pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(
+            use_threads=False, block_size=max(len(block) + 1, 1 << 20)))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    starts = _line_starts(block)
+    if len(starts) != table.num_rows:
+        return None
+    table = table.drop_columns([c for c in RESERVED if c in table.column_names])
+    if text_field in table.column_names:
+        text = table.column(text_field)
+        if pa.types.is_large_string(text.type):
+            table = table.set_column(table.schema.get_field_index(text_field), text_field,
+                                     text.cast(pa.string()))
+    row_ids = pa.array(file_base + offset + starts.astype(np.int64), pa.int64())
+    return table.add_column(0, ROW_ID, row_ids)
+
+
+def _invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
+    """Row index -> reason, for rows whose text is missing, null or not a string."""
+    if text_field not in table.column_names:
+        return {i: f"missing field '{text_field}'" for i in range(table.num_rows)}
+    column = table.column(text_field)
+    if not pa.types.is_string(column.type):
+        return {i: f"field '{text_field}' is {column.type}, not a string"
+                for i in range(table.num_rows)}
+    if column.null_count == 0:
+        return {}
+    nulls = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))
+    return {int(i): f"field '{text_field}' is null or missing" for i in nulls}
+
+
+def _split_bad_rows(table, bad_rows, piece, block, offset, first_line):
+    starts = _line_starts(block)
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[list(bad_rows)] = False
+    quarantine = []
+    for row, reason in bad_rows.items():
+        start = int(starts[row])
+        end = block.find(b"\n", start)
+        raw = block[start: end if end >= 0 else len(block)]
+        line = first_line + block.count(b"\n", 0, start)
+        quarantine.append(_bad(table.column(ROW_ID)[row].as_py(), piece.path, line, None,
+                               reason, raw))
+    return table.filter(pa.array(keep)), quarantine
+
+
+def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line: int,
+                text_field: str) -> ReadResult:
+    records, row_ids, quarantine = [], [], []
+    position = 0
+    for number, raw in enumerate(block.split(b"\n")):
+        start, position = position, position + len(raw) + 1
+        if offset == 0 and number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        row_id, line = file_base + offset + start, first_line + number
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            quarantine.append(_bad(row_id, path, line, None,
+                                   f"invalid UTF-8 at byte {exc.start} of the line", raw))
+            continue
+        except json.JSONDecodeError as exc:
+            quarantine.append(_bad(row_id, path, line, None,
+                                   f"invalid JSON: {exc.msg} at column {exc.colno}", raw))
+            continue
+        reason = _record_problem(record, text_field)
+        if reason:
+            quarantine.append(_bad(row_id, path, line, None, reason, raw))
+            continue
+        for reserved in RESERVED:
+            record.pop(reserved, None)
+        records.append(record)
+        row_ids.append(row_id)
+    table = _records_to_table(records, row_ids) if records else None
+    return ReadResult(table, quarantine)
+
+
+def _record_problem(record, text_field: str) -> Optional[str]:
+    if not isinstance(record, dict):
+        return f"a line must hold a JSON object, not {type(record).__name__}"
+    if text_field not in record:
+        return f"missing field '{text_field}'"
+    value = record[text_field]
+    if value is None:
+        return f"field '{text_field}' is null or missing"
+    if not isinstance(value, str):
+        return f"field '{text_field}' is {type(value).__name__}, not a string"
+    return None
+
+
+def _records_to_table(records: list[dict], row_ids: list[int]) -> pa.Table:
+    table = pa.Table.from_pylist(records)
+    return table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
+
+
+def _bad(row_id, path, line, row, error, raw: bytes) -> dict:
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    if len(text) > RAW_LIMIT:
+        text = text[:RAW_LIMIT] + f"... [{len(text) - RAW_LIMIT} more characters]"
+    return {ROW_ID: row_id, "file": path, "line": line, "row": row, "error": error, "raw": text}
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _read_parquet(piece: Piece, text_field: str) -> Iterator[ReadResult]:
+    handle = pq.ParquetFile(piece.path)
+    meta = handle.metadata
+    first_row = sum(meta.row_group(g).num_rows for g in range(piece.start))
+    file_base = piece.file_index << POSITION_BITS
+    groups = list(range(piece.start, piece.end))
+    if not groups:
+        return
+    row = first_row
+    for batch in handle.iter_batches(row_groups=groups, batch_size=65536, use_threads=False):
+        table = pa.Table.from_batches([batch])
+        table = table.drop_columns([c for c in RESERVED if c in table.column_names])
+        row_ids = pa.array(np.arange(row, row + table.num_rows, dtype=np.int64) + file_base)
+        table = table.add_column(0, ROW_ID, row_ids)
+        table, quarantine = _parquet_text(table, text_field, piece.path, row - 0, file_base)
+        row += batch.num_rows
+        yield ReadResult(table, quarantine)
+
+
+def _parquet_text(table: pa.Table, text_field: str, path: str, first_row: int, file_base: int):
+    """Bring the text column to `string`, quarantining rows where that is impossible."""
+    if text_field in table.column_names:
+        column = table.column(text_field)
+        if pa.types.is_large_string(column.type) or pa.types.is_string_view(column.type):
+            table = table.set_column(table.schema.get_field_index(text_field), text_field,
+                                     column.cast(pa.string()))
+        elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            values = [v if v is None else _utf8_or_none(v) for v in column.to_pylist()]
+            bad = {i: "text is not valid UTF-8" for i, v in enumerate(values)
+                   if v is False}
+            values = [None if v is False else v for v in values]
+            table = table.set_column(table.schema.get_field_index(text_field), text_field,
+                                     pa.array(values, pa.string()))
+            return _drop_rows(table, {**_invalid_text_rows(table, text_field), **bad}, path,
+                              first_row, file_base)
+    return _drop_rows(table, _invalid_text_rows(table, text_field), path, first_row, file_base)
+
+
+def _utf8_or_none(value: bytes):
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+
+
+def _drop_rows(table, bad_rows, path, first_row, file_base):
+    if not bad_rows:
+        return table, []
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[list(bad_rows)] = False
+    quarantine = []
+    for index, reason in sorted(bad_rows.items()):
+        raw = json.dumps(_jsonable(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0]),
+                         ensure_ascii=False)
+        quarantine.append(_bad(file_base + first_row + index, path, None, first_row + index,
+                               reason, raw.encode("utf-8")))
+    return table.filter(pa.array(keep)), quarantine
+
+
+def _jsonable(record: dict) -> dict:
+    return {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
+            for k, v in record.items()}
+
+
+def quarantine_table(records: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA)

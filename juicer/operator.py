@@ -1,0 +1,225 @@
+"""Operator kinds: Mapper (row-local rewrite), Filter (stats -> named rules -> keep) and
+Deduplicator (global: signatures per shard, decisions per partition).
+
+An operator is a small class with a nested `Params` model. The same model validates a recipe
+step and a Python constructor call, so both report mistakes the same way.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Optional
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from juicer.batch import Batch
+
+MAX_INT = 2**63 - 1  # Data-Juicer's default upper bound (sys.maxsize)
+
+
+class OpParams(BaseModel):
+    """Parameters every operator accepts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text_key: Optional[str] = Field(
+        None, description="Field holding the text; defaults to the recipe's `input.text_field`."
+    )
+
+
+class FilterParams(OpParams):
+    """Data-Juicer's range options, shared by every filter."""
+
+    min_closed_interval: bool = Field(True, description="Whether the minimum itself is kept.")
+    max_closed_interval: bool = Field(True, description="Whether the maximum itself is kept.")
+    reversed_range: bool = Field(
+        False, description="Keep documents OUTSIDE [min, max] instead of inside."
+    )
+
+
+def check_min_max(params: BaseModel, low: str, high: str) -> None:
+    """Refuse a range whose lower bound is above its upper bound."""
+    lo, hi = getattr(params, low), getattr(params, high)
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"{low} ({lo}) is greater than {high} ({hi}); nothing could be kept")
+
+
+class RangeParams(FilterParams):
+    """Base for filters with one min/max pair; subclasses name the pair in `_range`."""
+
+    _range: ClassVar[tuple[str, str]] = ("min", "max")
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self):
+        check_min_max(self, *self._range)
+        return self
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named keep condition over one stat; a document failing it is dropped as
+    `<step_id>:<name>`. `op`/`threshold` describe it for reports (threshold lines)."""
+
+    name: str
+    stat: str
+    op: str  # one of >=, >, <=, <, outside
+    threshold: Any
+    passes: Callable[[np.ndarray], np.ndarray]
+
+
+def range_rules(params: FilterParams, stat: str, low: str, high: str) -> list[Rule]:
+    """Rules for Data-Juicer's `min <= stat <= max` filters, honouring its interval options."""
+    lo, hi = getattr(params, low), getattr(params, high)
+    if params.reversed_range:
+        # Data-Juicer flips the closedness and keeps what lies outside the range.
+        lo_closed, hi_closed = not params.min_closed_interval, not params.max_closed_interval
+
+        def outside(values: np.ndarray) -> np.ndarray:
+            inside = np.ones(len(values), dtype=bool)
+            if lo is not None:
+                inside &= values >= lo if lo_closed else values > lo
+            if hi is not None:
+                inside &= values <= hi if hi_closed else values < hi
+            return ~inside
+
+        return [Rule("reversed_range", stat, "outside", [lo, hi], outside)]
+    rules = []
+    if lo is not None:
+        closed = params.min_closed_interval
+        rules.append(
+            Rule(low, stat, ">=" if closed else ">", lo,
+                 (lambda v: v >= lo) if closed else (lambda v: v > lo))
+        )
+    if hi is not None:
+        closed = params.max_closed_interval
+        rules.append(
+            Rule(high, stat, "<=" if closed else "<", hi,
+                 (lambda v: v <= hi) if closed else (lambda v: v < hi))
+        )
+    return rules
+
+
+class Operator:
+    """Base of all operators. `__init__` is cheap and validated; `setup()` loads heavy state
+    once per worker. Workers rebuild operators from (name, params): nothing is pickled."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    Params: ClassVar[type[OpParams]] = OpParams
+    #: Python packages the operator imports in setup(), with the extra that provides them.
+    requires_packages: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, params: OpParams | dict | None = None, /, **kwargs: Any):
+        if isinstance(params, OpParams):
+            if kwargs:
+                params = params.model_copy(update=kwargs)
+            self.params = self.Params.model_validate(params.model_dump())
+        else:
+            self.params = self.Params(**{**(params or {}), **kwargs})
+        self._ready = False
+
+    def setup(self) -> None:
+        """Load models or tables; called once per worker before the first batch."""
+
+    def ensure_setup(self) -> None:
+        if not self._ready:
+            self.setup()
+            self._ready = True
+
+    def text_field(self, default: str) -> str:
+        return self.params.text_key or default
+
+    def __repr__(self) -> str:
+        changed = self.params.model_dump(exclude_defaults=True)
+        args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"{type(self).__name__}({args})"
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Everything `juicer ops show` prints: doc, params with defaults, stats, rules."""
+        params = []
+        for field_name, field in cls.Params.model_fields.items():
+            default = field.default
+            if isinstance(default, float) and math.isinf(default):
+                default = str(default)
+            params.append({
+                "name": field_name,
+                "type": _type_name(field.annotation),
+                "default": default,
+                "description": field.description or "",
+            })
+        return {
+            "name": cls.name,
+            "kind": cls.kind,
+            "summary": (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " "),
+            "doc": (cls.__doc__ or "").strip(),
+            "params": params,
+            "stats": list(getattr(cls, "stats", ())),
+            "module": cls.__module__,
+        }
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    return text.replace("typing.", "")
+
+
+class Mapper(Operator):
+    """Rewrites documents row by row. Override `map_text` (text in, text out) or `process`."""
+
+    kind = "mapper"
+
+    def process(self, batch: Batch, text_field: str) -> pa.Table:
+        field = self.text_field(text_field)
+        new_text = self.map_text(batch.text(field))
+        index = batch.table.schema.get_field_index(field)
+        return batch.table.set_column(index, field, new_text)
+
+    def map_text(self, text: pa.Array) -> pa.Array:
+        raise NotImplementedError
+
+
+class Filter(Operator):
+    """Computes named stats for each document, then keeps those passing every rule.
+    The first failing rule is the drop reason."""
+
+    kind = "filter"
+    Params: ClassVar[type[OpParams]] = FilterParams
+    #: stat name -> Arrow type, in the order they are written to `__stats__`.
+    stats: ClassVar[dict[str, pa.DataType]] = {}
+
+    def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
+        raise NotImplementedError
+
+    def rules(self) -> list[Rule]:
+        raise NotImplementedError
+
+    def decide(self, stats: dict[str, pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (keep mask, index of the first failing rule or -1) for each document."""
+        n = len(next(iter(stats.values()))) if stats else 0
+        failed_rule = np.full(n, -1, dtype=np.int16)
+        for index, rule in enumerate(self.rules()):
+            values = stats[rule.stat].to_numpy(zero_copy_only=False)
+            fails = ~np.asarray(rule.passes(values), dtype=bool)
+            failed_rule[(failed_rule < 0) & fails] = index
+        return failed_rule < 0, failed_rule
+
+
+class Deduplicator(Operator):
+    """Global operator. Map phase: `signatures(batch)` gives, per document, a table with a
+    `key_hash` uint64 column (routes it to a partition) and whatever the reduce needs.
+    Reduce phase: `find_duplicates(signatures)` sees every signature of one partition (plus
+    `__row_id__`) and returns `__row_id__` and `duplicate_of` for each document to drop."""
+
+    kind = "deduplicator"
+
+    def signatures(self, batch: Batch, text_field: str) -> pa.Table:
+        raise NotImplementedError
+
+    def find_duplicates(self, signatures: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+
+OPERATOR_KINDS = {cls.kind: cls for cls in (Mapper, Filter, Deduplicator)}

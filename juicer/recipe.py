@@ -1,0 +1,381 @@
+"""Recipes: load YAML (Juicer's layout or Data-Juicer's), apply overrides, validate every
+step against its operator's Params, and report all mistakes at once with their location."""
+from __future__ import annotations
+
+import copy
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from juicer import registry
+from juicer._version import __version__
+from juicer.errors import JuicerError, Problem, RecipeError
+from juicer.operator import Operator
+from juicer.yamlio import line_of, load_with_lines
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def parse_size(value: Union[int, str]) -> int:
+    """'64MB', '1GiB' or a plain number of bytes."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().upper().replace(" ", "")
+    number = text.rstrip("KMGIB")
+    unit = text[len(number):]
+    if not number or unit not in _SIZE_UNITS:
+        raise ValueError(f"'{value}' is not a size; write e.g. 64MB, 512KiB or 1000000")
+    return int(float(number) * _SIZE_UNITS[unit])
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputSpec(_Section):
+    paths: list[str] = Field(description="Files, directories or globs (.jsonl, .jsonl.gz, "
+                             ".jsonl.zst, .json, .parquet).")
+    text_field: str = Field("text", description="Field holding each document's text.")
+    shard_size: int = Field(64 * 10**6, gt=0, description="Bytes of input per work unit "
+                            "(big files are split, small ones grouped).")
+    batch_size: int = Field(8192, gt=0, description="Documents per Arrow batch inside a work unit.")
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("shard_size", mode="before")
+    @classmethod
+    def _size(cls, value):
+        return parse_size(value)
+
+
+class OutputSpec(_Section):
+    path: str = Field(description="Directory that receives data/, dropped/, quarantine/ and reports.")
+    format: Literal["parquet", "jsonl"] = Field("parquet", description="File format of the outputs.")
+    shard_rows: int = Field(100_000, gt=0, description="Documents per output file.")
+    keep_stats: bool = Field(False, description="Keep the __stats__ column in data/.")
+    compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
+        "zstd", description="Parquet compression.")
+
+
+class ExecutorSpec(_Section):
+    kind: Literal["local", "dask", "ray"] = Field("local", description="Where work runs.")
+    workers: Optional[int] = Field(None, ge=1, description="Worker processes (default: CPU count).")
+    address: Optional[str] = Field(None, description="Cluster address for dask/ray.")
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    op: str
+    id: str
+    params: dict[str, Any]
+    operator: Operator = Field(exclude=True)
+
+
+class Recipe(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    source: str = "<recipe>"
+    input: InputSpec
+    output: OutputSpec
+    executor: ExecutorSpec = ExecutorSpec()
+    pipeline: list[Step]
+    notes: list[str] = []
+
+    def resolved(self) -> dict[str, Any]:
+        """The recipe with every default filled, as written to recipe.resolved.yaml."""
+        return {
+            "juicer_version": __version__,
+            "input": self.input.model_dump(),
+            "output": self.output.model_dump(),
+            "executor": self.executor.model_dump(),
+            "pipeline": [{"op": s.op, "id": s.id, "params": s.params} for s in self.pipeline],
+        }
+
+    def to_yaml(self, extra: Optional[dict] = None) -> str:
+        data = self.resolved()
+        data.update(extra or {})
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+_SECTIONS = {"input": InputSpec, "output": OutputSpec, "executor": ExecutorSpec}
+_TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline"}
+_STEP_KEYS = {"op", "id", "params"}
+
+
+def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()) -> Recipe:
+    """Load and validate a recipe file (or dict). Raises RecipeError listing every mistake."""
+    if isinstance(source, dict):
+        data, lines, name, base = copy.deepcopy(source), {}, "<recipe>", Path.cwd()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise RecipeError([Problem(str(path), "no such recipe file",
+                                       "check the path; recipes live in recipes/")], str(path))
+        name, base = str(path), path.resolve().parent
+        try:
+            data, lines = load_with_lines(path.read_text(encoding="utf-8"), name)
+        except ValueError as exc:
+            raise RecipeError([Problem(name, str(exc))], name) from None
+    if not isinstance(data, dict):
+        raise RecipeError([Problem(name, "a recipe is a YAML mapping with input, output and "
+                                   "pipeline", "see docs/recipes.md")], name)
+    notes: list[str] = []
+    if "process" in data or "dataset_path" in data:
+        data, lines = _from_data_juicer(data, lines, notes)
+        base = Path.cwd()  # Data-Juicer resolves relative paths from the working directory
+    problems: list[Problem] = []
+    for override in overrides:
+        _apply_override(data, override, problems)
+    recipe = _validate(data, lines, name, problems)
+    if problems:
+        raise RecipeError(problems, name)
+    recipe.notes = notes
+    recipe.input.paths = [_resolve(p, base) for p in recipe.input.paths]
+    recipe.output.path = _resolve(recipe.output.path, base)
+    return recipe
+
+
+def _resolve(path: str, base: Path) -> str:
+    if "://" in path or os.path.isabs(path):
+        return path
+    return os.path.normpath(str(base / path))
+
+
+def _where(name: str, lines: dict, path: tuple, label: str) -> str:
+    line = line_of(lines, path)
+    return f"{name}:{line} {label}" if line else f"{name} {label}"
+
+
+def _validate(data: dict, lines: dict, name: str, problems: list[Problem]) -> Optional[Recipe]:
+    for key in data:
+        if key not in _TOP_LEVEL:
+            problems.append(Problem(_where(name, lines, (key,), key), f"unknown setting '{key}'"
+                                    f"{registry.did_you_mean(key, _TOP_LEVEL)}",
+                                    "top-level settings: " + ", ".join(sorted(_TOP_LEVEL))))
+    sections: dict[str, Any] = {}
+    for key, model in _SECTIONS.items():
+        raw = data.get(key, {} if key == "executor" else None)
+        if raw is None:
+            problems.append(Problem(name, f"missing '{key}' section",
+                                    f"add '{key}:' with at least "
+                                    f"{'paths' if key == 'input' else 'path'}"))
+            continue
+        if not isinstance(raw, dict):
+            raw = {"paths": raw} if key == "input" else {"path": raw} if key == "output" else raw
+        try:
+            sections[key] = model.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, name, lines, (key,), key, model))
+    steps = _validate_pipeline(data.get("pipeline"), lines, name, problems)
+    if problems:
+        return None
+    return Recipe(source=name, pipeline=steps, **sections)
+
+
+def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
+    if pipeline is None:
+        problems.append(Problem(name, "missing 'pipeline'", "add 'pipeline:' with a list of "
+                                "steps, e.g. '- op: text_length_filter'"))
+        return []
+    if not isinstance(pipeline, list):
+        problems.append(Problem(_where(name, lines, ("pipeline",), "pipeline"),
+                                "pipeline must be a list of steps"))
+        return []
+    steps, used_ids = [], set()
+    for index, raw in enumerate(pipeline):
+        path = ("pipeline", index)
+        label = f"pipeline[{index}]"
+        if isinstance(raw, str):
+            raw = {"op": raw}
+        if not isinstance(raw, dict) or "op" not in raw:
+            problems.append(Problem(_where(name, lines, path, label), "a step needs 'op: NAME'"))
+            continue
+        for key in raw:
+            if key not in _STEP_KEYS:
+                problems.append(Problem(_where(name, lines, path + (key,), f"{label}.{key}"),
+                                        f"unknown step key '{key}'"
+                                        f"{registry.did_you_mean(key, _STEP_KEYS)}",
+                                        "a step has op, id and params"))
+        op_name = str(raw["op"])
+        label = f"pipeline[{index}] ({op_name})"
+        try:
+            cls = registry.get(op_name)
+        except JuicerError as exc:
+            problems.append(Problem(_where(name, lines, path + ("op",), label), str(exc),
+                                    "`juicer ops list` shows every operator"))
+            continue
+        params = raw.get("params") or {}
+        if not isinstance(params, dict):
+            problems.append(Problem(_where(name, lines, path + ("params",), label + ".params"),
+                                    "params must be a mapping of name: value"))
+            continue
+        try:
+            operator = cls(params)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, name, lines, path + ("params",),
+                                               label + ".params", cls.Params))
+            continue
+        step_id = str(raw.get("id") or _free_id(op_name, used_ids))
+        if step_id in used_ids or ":" in step_id:
+            problems.append(Problem(_where(name, lines, path + ("id",), label + ".id"),
+                                    f"step id '{step_id}' is used twice or contains ':'",
+                                    "give each step a unique id without ':'"))
+        used_ids.add(step_id)
+        steps.append(Step(op=op_name, id=step_id, operator=operator,
+                          params=operator.params.model_dump(mode="json")))
+    return steps
+
+
+def _free_id(op_name: str, used: set[str]) -> str:
+    if op_name not in used:
+        return op_name
+    n = 2
+    while f"{op_name}_{n}" in used:
+        n += 1
+    return f"{op_name}_{n}"
+
+
+def _pydantic_problems(exc: ValidationError, name: str, lines: dict, path: tuple,
+                       label: str, model: type[BaseModel]) -> list[Problem]:
+    problems = []
+    fields = model.model_fields
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = str(loc[0]) if loc else ""
+        where = _where(name, lines, path + loc, ".".join([label, *map(str, loc)]))
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            message = f"unknown parameter '{key}'{registry.did_you_mean(key, fields)}"
+            hint = "parameters: " + ", ".join(fields)
+        elif kind == "missing":
+            message = f"missing required '{key}'"
+            hint = fields[key].description or "" if key in fields else ""
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            if "input" in error and kind != "value_error":
+                message += f" (got {error['input']!r})"
+            field = fields.get(key)
+            hint = ""
+            if field is not None:
+                hint = f"{field.description or key}; default {field.default!r}"
+        problems.append(Problem(where, message, hint))
+    return problems
+
+
+def _apply_override(data: dict, override: str, problems: list[Problem]) -> None:
+    """`pipeline.2.params.min_len=30`: set a value (parsed as YAML) at a dotted path."""
+    if "=" not in override:
+        problems.append(Problem(f"--set {override}", "expected KEY=VALUE",
+                                "e.g. --set pipeline.0.params.min_len=30"))
+        return
+    key, value = override.split("=", 1)
+    parts = key.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                problems.append(Problem(f"--set {override}", f"'{'.'.join(parts[:depth])}' has "
+                                        f"{len(node)} entries; '{part}' is not one of them",
+                                        "list entries are numbered from 0"))
+                return
+            part = int(part)
+        elif not isinstance(node, dict):
+            problems.append(Problem(f"--set {override}",
+                                    f"'{'.'.join(parts[:depth])}' is not a mapping"))
+            return
+        if last:
+            node[part] = yaml.safe_load(value)
+        else:
+            if isinstance(node, dict) and part not in node:
+                node[part] = {}
+            node = node[part]
+
+
+def _data_juicer_settings() -> set[str]:
+    text = resources.files("juicer").joinpath("assets/data_juicer_settings.txt").read_text()
+    return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+
+
+# Per-operator settings of Data-Juicer that steer its runtime, not the operator's result.
+_DJ_RUNTIME_KWARGS = {
+    "batch_size", "num_proc", "accelerator", "skip_op_error", "cpu_required", "mem_required",
+    "gpu_required", "num_cpus", "num_gpus", "memory", "runtime_env", "ray_execution_mode",
+    "stats_export_path", "work_dir", "turbo", "index_key", "auto_op_parallelism",
+    "batch_mode", "adaptive_batching", "image_key", "audio_key", "video_key",
+    "image_bytes_key", "system_key", "instruction_key", "prompt_key", "query_key",
+    "response_key", "history_key",
+}
+
+
+def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, dict]:
+    """Translate Data-Juicer's layout into Juicer's; keep line numbers pointing at the file."""
+    known = _data_juicer_settings()
+    native: dict[str, Any] = {"input": {}, "output": {}, "executor": {}, "pipeline": []}
+    new_lines: dict[tuple, int] = {}
+
+    def carry(native_path: tuple, dj_path: tuple) -> None:
+        line = line_of(lines, dj_path)
+        if line:
+            new_lines[native_path] = line
+
+    for key, value in data.items():
+        if key == "dataset_path":
+            native["input"]["paths"] = value
+            carry(("input",), (key,))
+        elif key == "text_keys":
+            keys = [value] if isinstance(value, str) else list(value or ["text"])
+            native["input"]["text_field"] = keys[0]
+            if len(keys) > 1:
+                notes.append(f"text_keys lists {keys}; Juicer processes the first, '{keys[0]}'")
+        elif key == "export_path":
+            stem, suffix = os.path.splitext(str(value))
+            native["output"]["path"] = stem
+            native["output"]["format"] = "parquet" if suffix == ".parquet" else "jsonl"
+            carry(("output",), (key,))
+        elif key == "np":
+            native["executor"]["workers"] = value
+        elif key == "executor_type":
+            native["executor"]["kind"] = "ray" if str(value).startswith("ray") else "local"
+        elif key == "ray_address":
+            if data.get("executor_type", "default").startswith("ray"):
+                native["executor"]["address"] = value
+        elif key == "keep_stats_in_res_ds":
+            native["output"]["keep_stats"] = bool(value)
+        elif key == "process":
+            for index, entry in enumerate(value or []):
+                carry(("pipeline", index), (key, index))
+                if isinstance(entry, str):
+                    entry = {entry: None}
+                if not isinstance(entry, dict) or len(entry) != 1:
+                    native["pipeline"].append(entry)
+                    continue
+                (op_name, params), = entry.items()
+                params = dict(params or {})
+                for kwarg in sorted(set(params) & _DJ_RUNTIME_KWARGS):
+                    params.pop(kwarg)
+                    notes.append(f"process[{index}] ({op_name}): '{kwarg}' steers Data-Juicer's "
+                                 "runtime and is ignored")
+                for param in params:
+                    carry(("pipeline", index, "params", param), (key, index, op_name, param))
+                native["pipeline"].append({"op": op_name, "params": params})
+        elif key in known:
+            notes.append(f"Data-Juicer setting '{key}' has no effect in Juicer and is ignored")
+        else:
+            native.setdefault("_unknown", []).append(key)
+            carry(("_unknown",), (key,))
+    for key in native.pop("_unknown", []):
+        native[key] = data[key]
+        carry((key,), (key,))
+    if not native["executor"]:
+        native.pop("executor")
+    if not native["output"]:
+        native.pop("output")
+    return native, new_lines

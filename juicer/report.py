@@ -1,0 +1,88 @@
+"""report.json: what the run did, step by step, with counts that add up."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from juicer._version import __version__
+from juicer.metrics import StepMetrics
+from juicer.operator import Deduplicator, Filter, Mapper
+
+
+def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seconds, started,
+                 workers, shards, fingerprint) -> dict:
+    merged: dict[str, StepMetrics] = {}
+    for stage_results in shard_results:
+        for result in stage_results:
+            for step_id, state in result["metrics"].items():
+                merged.setdefault(step_id, StepMetrics()).merge(StepMetrics.from_state(state))
+    first = shard_results[0]
+    input_docs = sum(r["input_docs"] for r in first)
+    kept_docs = sum(r["kept"]["rows"] for r in shard_results[-1])
+    dropped_docs = sum(r["dropped"]["rows"] for stage in shard_results for r in stage)
+    quarantined = sum(r["quarantine"]["rows"] for r in first)
+    kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline else \
+        sum(r["input_chars"] for r in first)
+    global_results = {stage.global_step.id: results
+                      for stage, results in zip([s for s in stages if s.global_step], reduce_results)}
+    steps = [_step_report(step, merged.get(step.id, StepMetrics()), global_results.get(step.id))
+             for step in recipe.pipeline]
+    return {
+        "juicer_version": __version__,
+        "recipe": recipe.source,
+        "output": recipe.output.path,
+        "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "input_docs": input_docs,
+        "kept_docs": kept_docs,
+        "dropped_docs": dropped_docs,
+        "quarantined_docs": quarantined,
+        "accounting_ok": input_docs == kept_docs + dropped_docs + quarantined,
+        "input_chars": sum(r["input_chars"] for r in first),
+        "kept_chars": kept_chars,
+        "input_fingerprint": fingerprint,
+        "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards},
+        "files": outputs,
+        "steps": steps,
+        "quarantine": _quarantine_report(first),
+        "notes": recipe.notes,
+    }
+
+
+def _step_report(step, metrics: StepMetrics, reduce_results) -> dict:
+    operator = step.operator
+    report = {
+        "id": step.id, "op": step.op, "kind": operator.kind,
+        "docs_in": metrics.docs_in, "docs_out": metrics.docs_out,
+        "dropped": metrics.docs_in - metrics.docs_out,
+        "drops_by_rule": dict(sorted(metrics.drops.items())),
+        "chars_in": metrics.chars_in, "chars_out": metrics.chars_out,
+        "seconds": round(metrics.seconds, 4),
+    }
+    if isinstance(operator, Mapper):
+        report["changed_docs"] = metrics.changed
+    if isinstance(operator, Filter):
+        report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op, "threshold": r.threshold}
+                           for r in operator.rules()]
+        report["stats"] = {name: summary.to_json() for name, summary in metrics.stats.items()}
+    if isinstance(operator, Deduplicator) and reduce_results is not None:
+        sizes = Counter()
+        for result in reduce_results:
+            sizes.update(result["cluster_sizes"])
+        report["dedup"] = {
+            "duplicates": sum(r["duplicates"] for r in reduce_results),
+            "clusters": sum(r["clusters"] for r in reduce_results),
+            "cluster_sizes": {k.removeprefix("cluster_size_"): v for k, v in
+                              sorted(sizes.items(), key=lambda kv: int(kv[0].rsplit("_", 1)[1]))},
+        }
+    return report
+
+
+def _quarantine_report(first_stage) -> dict:
+    errors, files, samples = Counter(), Counter(), []
+    for result in first_stage:
+        errors.update(result["quarantine"]["errors"])
+        files.update(result["quarantine"]["by_file"])
+        samples.extend(result["quarantine"]["samples"])
+    return {"by_error": dict(errors.most_common()), "by_file": dict(files.most_common()),
+            "samples": [{k: v for k, v in s.items() if k != "__row_id__"} for s in samples[:10]]}

@@ -1,0 +1,400 @@
+"""The runner: plans shards and stages, maps work over an executor, writes the outputs and
+the report. Executors only run the module-level task functions below.
+
+Layout of a run under output.path:
+  data/part-00000.parquet ...     kept documents, cut every `output.shard_rows`
+  dropped/part-*.parquet          dropped documents with __drop_reason__ and __stats__
+  quarantine/part-*.parquet       unreadable records with file, line/row and error
+  report.json, recipe.resolved.yaml
+  _work/                          per-shard intermediates (removed after success)
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+
+from juicer import registry
+from juicer.batch import ROW_ID, STATS, Batch
+from juicer.errors import JuicerError
+from juicer.executors import make_executor
+from juicer.io.planner import Shard, expand_paths, plan_shards
+from juicer.io.readers import QUARANTINE_SCHEMA, quarantine_table, read_shard
+from juicer.io.writers import (ArrowSink, conform, read_arrow_files, unify, write_json,
+                               write_table, write_text)
+from juicer.metrics import StepMetrics
+from juicer.pipeline import (cluster_counts, find_duplicates, plan_stages, run_steps,
+                             signatures_of, split_duplicates)
+from juicer.recipe import Recipe, Step
+from juicer.report import build_report
+
+OUTPUT_KINDS = ("data", "dropped", "quarantine")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    pipeline: str  # the resolved pipeline as JSON: workers rebuild operators from it
+    text_field: str
+    batch_size: int
+    stage: int
+    shard: Shard
+    work_dir: str
+    partitions: int
+
+
+@dataclass(frozen=True)
+class ReduceTask:
+    pipeline: str
+    stage: int
+    partition: int
+    files: tuple[str, ...]
+    work_dir: str
+
+
+@dataclass(frozen=True)
+class PartTask:
+    kind: str
+    index: int
+    ranges: tuple[tuple[int, int, int], ...]  # (shard, start, end) in the shard's row order
+    files: dict  # shard -> list of IPC files
+    schema: pa.Schema
+    drop_columns: tuple[str, ...]
+    path: str
+    fmt: str
+    compression: str
+
+
+@dataclass
+class RunResult:
+    output: str
+    report: dict
+
+    @property
+    def report_path(self) -> str:
+        return os.path.join(self.output, "report.json")
+
+
+def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = False,
+            progress: Optional[Progress] = None, keep_work: bool = False) -> RunResult:
+    started = time.time()
+    out = recipe.output.path
+    files = expand_paths(recipe.input.paths)
+    shards = plan_shards(files, recipe.input.shard_size)
+    _prepare_output(out, overwrite)
+    work = os.path.join(out, "_work")
+    fingerprint = input_fingerprint(files)
+    write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
+               os.path.join(out, "recipe.resolved.yaml"))
+    pipeline_json = json.dumps(recipe.resolved()["pipeline"])
+    stages = plan_stages(recipe.pipeline)
+    partitions = max(1, min(64, len(shards)))
+    executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
+                             recipe.executor.address)
+    shard_results: list[list[dict]] = []
+    reduce_results: list[list[dict]] = []
+    try:
+        for stage_index, stage in enumerate(stages):
+            tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
+                               stage_index, shard, work, partitions) for shard in shards]
+            label = f"stage {stage_index + 1}/{len(stages)}"
+            shard_results.append(_run_all(executor, run_shard_task, tasks,
+                                          [f"{label} shard {s.index} ({s.describe()})"
+                                           for s in shards], progress, label))
+            if stage.global_step is not None:
+                reduce_tasks = [ReduceTask(pipeline_json, stage_index, p, tuple(
+                    f for r in shard_results[-1] for f in r["signatures"].get(p, [])), work)
+                    for p in range(partitions)]
+                reduce_results.append(_run_all(
+                    executor, run_reduce_task, reduce_tasks,
+                    [f"{label} {stage.global_step.id} partition {t.partition}"
+                     for t in reduce_tasks], progress, f"{label} {stage.global_step.id}"))
+        outputs = _write_outputs(executor, recipe, shard_results, work, progress)
+    finally:
+        executor.close()
+    report = build_report(recipe, shard_results, reduce_results, stages, outputs,
+                          seconds=time.time() - started, started=started,
+                          workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
+    write_json(report, os.path.join(out, "report.json"))
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    return RunResult(out, report)
+
+
+def input_fingerprint(files: list[str]) -> str:
+    """Changes when an input file is added, removed, resized or rewritten."""
+    digest = hashlib.sha256()
+    for path in files:
+        stat = os.stat(path)
+        digest.update(f"{os.path.abspath(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _prepare_output(out: str, overwrite: bool) -> None:
+    existing = [name for name in (*OUTPUT_KINDS, "_work", "report.json")
+                if os.path.exists(os.path.join(out, name))]
+    if existing and not overwrite:
+        raise JuicerError(f"output directory '{out}' already holds a run ({', '.join(existing)})"
+                          "\n    hint: pass --overwrite to replace it, or choose another "
+                          "output.path")
+    for name in existing:
+        target = os.path.join(out, name)
+        shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+    os.makedirs(out, exist_ok=True)
+
+
+def _run_all(executor, fn, tasks, labels, progress, label) -> list:
+    results: list = [None] * len(tasks)
+    if progress:
+        progress(label, 0, len(tasks))
+    for done, (index, result) in enumerate(executor.map(fn, tasks, labels), start=1):
+        results[index] = result
+        if progress:
+            progress(label, done, len(tasks))
+    return results
+
+
+# ------------------------------------------------------------------ tasks (run in workers)
+
+
+@lru_cache(maxsize=8)
+def _steps(pipeline_json: str) -> tuple[Step, ...]:
+    steps = []
+    for entry in json.loads(pipeline_json):
+        operator = registry.get(entry["op"])(entry["params"])
+        steps.append(Step(op=entry["op"], id=entry["id"], params=entry["params"],
+                          operator=operator))
+    return tuple(steps)
+
+
+def _shard_dir(work: str, stage: int, shard: int) -> str:
+    return os.path.join(work, f"stage{stage}", f"shard{shard:05d}")
+
+
+def run_shard_task(task: ShardTask) -> dict:
+    """One shard through one stage: apply the previous global step's decisions, the
+    row-local steps, then the map phase of the next global step."""
+    stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
+    directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
+    kept, dropped = ArrowSink(directory, "kept"), ArrowSink(directory, "dropped")
+    quarantine: list[dict] = []
+    signature_sinks: dict[int, ArrowSink] = {}
+    metrics: dict[str, StepMetrics] = {}
+    input_docs = input_chars = 0
+    drop_ids = duplicate_of = None
+    if stage.previous_global is not None:
+        source_files = _previous_files(task)
+        drop_ids, duplicate_of = _load_drops(task, source_files)
+        batches = _batches_from_files(source_files, task.batch_size)
+    else:
+        batches = _batches_from_source(task, quarantine)
+    for table in batches:
+        if task.stage == 0:
+            input_docs += table.num_rows
+            input_chars += int(Batch(table).char_length(task.text_field).sum())
+        if stage.previous_global is not None:
+            result = split_duplicates(stage.previous_global, table, drop_ids, duplicate_of,
+                                      metrics, task.text_field)
+            for gone in result.dropped:
+                dropped.write(gone)
+            table = result.kept
+        result = run_steps(stage.steps, table, task.text_field, metrics)
+        kept.write(result.kept)
+        for gone in result.dropped:
+            dropped.write(gone)
+        if stage.global_step is not None and result.kept.num_rows:
+            _write_signatures(stage.global_step, result.kept, task, signature_sinks, directory)
+    quarantine_files = []
+    if quarantine:
+        sink = ArrowSink(directory, "quarantine")
+        sink.write(quarantine_table(quarantine))
+        quarantine_files = sink.close()["files"]
+    return {
+        "shard": task.shard.index,
+        "input_docs": input_docs + len(quarantine),
+        "input_chars": input_chars,
+        "kept": kept.close(),
+        "dropped": dropped.close(),
+        "quarantine": {"files": quarantine_files, "rows": len(quarantine),
+                       "schema": QUARANTINE_SCHEMA if quarantine else None,
+                       "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
+                       "by_file": dict(Counter(q["file"] for q in quarantine)),
+                       "samples": quarantine[:5]},
+        "signatures": {p: [os.path.join(directory, f) for f in sink.close()["files"]]
+                       for p, sink in signature_sinks.items()},
+        "metrics": {k: v.to_state() for k, v in metrics.items()},
+        "directory": directory,
+    }
+
+
+def _error_kind(error: str) -> str:
+    return error.split(":")[0].split(" at byte")[0]
+
+
+def _batches_from_source(task: ShardTask, quarantine: list[dict]):
+    for result in read_shard(task.shard, task.text_field):
+        quarantine.extend(result.quarantine)
+        if result.table is not None:
+            yield from _slices(result.table, task.batch_size)
+
+
+def _slices(table: pa.Table, size: int):
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size)
+
+
+def _previous_files(task: ShardTask) -> list[str]:
+    directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
+    return sorted(glob.glob(os.path.join(directory, "kept-*.arrow")))
+
+
+def _batches_from_files(files: list[str], size: int):
+    for path in files:
+        table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        yield from _slices(table, size)
+
+
+def _load_drops(task: ShardTask, source_files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The previous global step's decisions for the row ids of this shard, sorted."""
+    table = read_arrow_files(source_files)
+    if table is None or table.num_rows == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    row_ids = table.column(ROW_ID)
+    low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
+    ids, originals = [], []
+    for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
+                                              "reduce", "p*.arrow"))):
+        drops = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        drop_ids = drops.column(ROW_ID).to_numpy()
+        lo, hi = np.searchsorted(drop_ids, [low, high + 1])
+        ids.append(drop_ids[lo:hi])
+        originals.append(drops.column("duplicate_of").to_numpy()[lo:hi])
+    all_ids, all_originals = np.concatenate(ids), np.concatenate(originals)
+    order = np.argsort(all_ids, kind="stable")
+    return all_ids[order], all_originals[order]
+
+
+def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
+                      sinks: dict[int, ArrowSink], directory: str) -> None:
+    signatures = signatures_of(step, table, task.text_field)
+    partition = (signatures.column("key_hash").to_numpy() % np.uint64(task.partitions)).astype(np.int64)
+    order = np.argsort(partition, kind="stable")
+    bounds = np.searchsorted(partition[order], np.arange(task.partitions + 1))
+    for p in range(task.partitions):
+        if bounds[p] == bounds[p + 1]:
+            continue
+        sink = sinks.get(p)
+        if sink is None:
+            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:03d}")
+        sink.write(signatures.take(pa.array(order[bounds[p]:bounds[p + 1]])))
+
+
+def run_reduce_task(task: ReduceTask) -> dict:
+    """One partition of a global step: find the duplicates among its signatures."""
+    stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
+    signatures = read_arrow_files(list(task.files))
+    if signatures is None:
+        signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
+    drops = find_duplicates(stage.global_step, signatures)
+    path = os.path.join(task.work_dir, f"stage{task.stage}", "reduce", f"p{task.partition:03d}.arrow")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with pa.ipc.new_file(temporary, drops.schema) as writer:
+        writer.write_table(drops)
+    os.replace(temporary, path)
+    return {"partition": task.partition, "duplicates": drops.num_rows,
+            "clusters": int(len(np.unique(drops.column("duplicate_of").to_numpy()))),
+            "cluster_sizes": cluster_counts(drops)}
+
+
+# ------------------------------------------------------------------ writing the outputs
+
+
+def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], work: str,
+                   progress) -> dict[str, list[str]]:
+    """Cut each output into parts of `shard_rows` rows in row-id order. Parts depend only
+    on the data, never on shard size or worker count, so outputs are byte-identical."""
+    out, spec = recipe.output.path, recipe.output
+    final = shard_results[-1]
+    sources = {
+        "data": {r["shard"]: [os.path.join(r["directory"], f) for f in r["kept"]["files"]]
+                 for r in final},
+        "dropped": {}, "quarantine": {},
+    }
+    schemas = {"data": [r["kept"]["schema"] for r in final], "dropped": [], "quarantine": []}
+    counts = {"data": {r["shard"]: r["kept"]["rows"] for r in final},
+              "dropped": Counter(), "quarantine": Counter()}
+    for stage_results in shard_results:
+        for r in stage_results:
+            for kind, key in (("dropped", "dropped"), ("quarantine", "quarantine")):
+                files = [os.path.join(r["directory"], f) for f in r[key]["files"]]
+                sources[kind].setdefault(r["shard"], []).extend(files)
+                schemas[kind].append(r[key]["schema"])
+                counts[kind][r["shard"]] += r[key]["rows"]
+    drop_columns = {"data": (ROW_ID,) if spec.keep_stats else (ROW_ID, STATS),
+                    "dropped": (ROW_ID,), "quarantine": (ROW_ID,)}
+    tasks = []
+    for kind in OUTPUT_KINDS:
+        schema = unify(schemas[kind])
+        os.makedirs(os.path.join(out, kind), exist_ok=True)
+        if schema is None:
+            continue
+        shard_order = sorted(sources[kind])
+        for index, ranges in enumerate(_cut_parts([counts[kind][s] for s in shard_order],
+                                                  shard_order, spec.shard_rows)):
+            suffix = "parquet" if spec.format == "parquet" else "jsonl"
+            tasks.append(PartTask(kind, index, tuple(ranges),
+                                  {s: sources[kind][s] for s, _, _ in ranges}, schema,
+                                  drop_columns[kind],
+                                  os.path.join(out, kind, f"part-{index:05d}.{suffix}"),
+                                  spec.format, spec.compression))
+    written = _run_all(executor, write_part_task, tasks,
+                       [f"writing {t.path}" for t in tasks], progress, "writing")
+    files: dict[str, list[str]] = {kind: [] for kind in OUTPUT_KINDS}
+    for task, rows in zip(tasks, written):
+        files[task.kind].append(os.path.relpath(task.path, out))
+    return files
+
+
+def _cut_parts(counts: list[int], shard_ids: list[int], rows_per_part: int):
+    """Group consecutive rows of all shards into parts of `rows_per_part` rows."""
+    parts, current, room = [], [], rows_per_part
+    for shard, count in zip(shard_ids, counts):
+        start = 0
+        while start < count:
+            take = min(room, count - start)
+            current.append((shard, start, start + take))
+            start += take
+            room -= take
+            if room == 0:
+                parts.append(current)
+                current, room = [], rows_per_part
+    if current:
+        parts.append(current)
+    return parts
+
+
+def write_part_task(task: PartTask) -> int:
+    pieces = []
+    for shard, start, end in task.ranges:
+        table = read_arrow_files(task.files[shard])
+        table = conform(table, task.schema)
+        if task.kind != "data":
+            # several stages add drops for the same shard: restore input order
+            table = table.sort_by(ROW_ID)
+        pieces.append(table.slice(start, end - start))
+    table = pa.concat_tables(pieces).drop_columns(
+        [c for c in task.drop_columns if c in task.schema.names])
+    write_table(table, task.path, task.fmt, task.compression)
+    return table.num_rows

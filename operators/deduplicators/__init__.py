@@ -1,0 +1,1 @@
+"""Deduplicators: global operators that drop documents repeating an earlier one."""

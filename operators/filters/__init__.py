@@ -1,0 +1,1 @@
+"""Filters: compute stats per document and drop those outside the configured ranges."""

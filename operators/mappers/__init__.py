@@ -1,0 +1,1 @@
+"""Mappers: rewrite the text of each document."""
