@@ -6,6 +6,7 @@ step and a Python constructor call, so both report mistakes the same way.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Optional
@@ -128,6 +129,12 @@ class Operator:
             self.setup()
             self._ready = True
 
+    def __call__(self, data: Any, **options: Any):
+        """Apply this operator alone to in-memory data; see `juicer.apply`."""
+        from juicer.api import apply
+
+        return apply(data, [self], **options)
+
     def text_field(self, default: str) -> str:
         return self.params.text_key or default
 
@@ -140,7 +147,11 @@ class Operator:
     def describe(cls) -> dict[str, Any]:
         """Everything `juicer ops show` prints: doc, params with defaults, stats, rules."""
         params = []
-        for field_name, field in cls.Params.model_fields.items():
+        # the operator's own params first, the shared ones (text_key, interval options) last
+        shared = [n for n in FilterParams.model_fields if n in cls.Params.model_fields]
+        own = [n for n in cls.Params.model_fields if n not in shared]
+        for field_name in own + shared:
+            field = cls.Params.model_fields[field_name]
             default = field.default
             if isinstance(default, float) and math.isinf(default):
                 default = str(default)
@@ -153,8 +164,8 @@ class Operator:
         return {
             "name": cls.name,
             "kind": cls.kind,
-            "summary": (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " "),
-            "doc": (cls.__doc__ or "").strip(),
+            "summary": " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()),
+            "doc": inspect.cleandoc(cls.__doc__ or ""),
             "params": params,
             "stats": list(getattr(cls, "stats", ())),
             "module": cls.__module__,
@@ -162,8 +173,9 @@ class Operator:
 
 
 def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return text.replace("typing.", "")
+    if getattr(annotation, "__args__", None):  # Optional[int], Literal[...], list[str]
+        return str(annotation).replace("typing.", "").replace("NoneType", "None")
+    return getattr(annotation, "__name__", None) or str(annotation)
 
 
 class Mapper(Operator):
@@ -196,6 +208,17 @@ class Filter(Operator):
     def rules(self) -> list[Rule]:
         raise NotImplementedError
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        entry = super().describe()
+        try:
+            entry["rules"] = [rule.name for rule in cls().rules()]
+        except Exception:  # params without defaults: rules depend on what the user sets
+            entry["rules"] = []
+        if "reversed_range" in cls.Params.model_fields:
+            entry["rules"].append("reversed_range")
+        return entry
+
     def decide(self, stats: dict[str, pa.Array]) -> tuple[np.ndarray, np.ndarray]:
         """Return (keep mask, index of the first failing rule or -1) for each document."""
         n = len(next(iter(stats.values()))) if stats else 0
@@ -220,6 +243,10 @@ class Deduplicator(Operator):
 
     def find_duplicates(self, signatures: pa.Table) -> pa.Table:
         raise NotImplementedError
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {**super().describe(), "rules": ["duplicate"], "stats": ["duplicate_of"]}
 
 
 OPERATOR_KINDS = {cls.kind: cls for cls in (Mapper, Filter, Deduplicator)}

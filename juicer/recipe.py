@@ -142,6 +142,26 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     return recipe
 
 
+def build_steps(pipeline: list, source: str = "<python>") -> list[Step]:
+    """Validate a list of steps (`{"op": ..., "params": ...}`, or operator names)."""
+    problems: list[Problem] = []
+    steps = _validate_pipeline(pipeline, {}, source, problems)
+    if problems:
+        raise RecipeError(problems, source)
+    return steps
+
+
+def steps_from_operators(operators: list[Operator]) -> list[Step]:
+    """Steps for operator instances built in Python, with ids as a recipe would give them."""
+    steps, used = [], set()
+    for operator in operators:
+        step_id = _free_id(operator.name, used)
+        used.add(step_id)
+        steps.append(Step(op=operator.name, id=step_id, operator=operator,
+                          params=operator.params.model_dump(mode="json")))
+    return steps
+
+
 def _resolve(path: str, base: Path) -> str:
     if "://" in path or os.path.isabs(path):
         return path

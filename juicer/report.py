@@ -25,7 +25,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
         sum(r["input_chars"] for r in first)
     global_results = {stage.global_step.id: results
                       for stage, results in zip([s for s in stages if s.global_step], reduce_results)}
-    steps = [_step_report(step, merged.get(step.id, StepMetrics()), global_results.get(step.id))
+    steps = [step_report(step, merged.get(step.id, StepMetrics()), global_results.get(step.id))
              for step in recipe.pipeline]
     return {
         "juicer_version": __version__,
@@ -49,7 +49,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
     }
 
 
-def _step_report(step, metrics: StepMetrics, reduce_results) -> dict:
+def step_report(step, metrics: StepMetrics, reduce_results) -> dict:
     operator = step.operator
     report = {
         "id": step.id, "op": step.op, "kind": operator.kind,

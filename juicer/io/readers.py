@@ -122,7 +122,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
                 bad_rows = _invalid_text_rows(good, text_field)
                 if bad_rows:
                     good, quarantine = _split_bad_rows(good, bad_rows, piece, block, offset,
-                                                       first_line_number())
+                                                       first_line_number(), text_field)
                 yield ReadResult(good, quarantine)
             else:
                 yield _slow_parse(block, offset, file_base, piece.path, first_line_number(),
@@ -161,9 +161,14 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
         return None
     if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
         return None  # a BOM: the slow path strips it and keeps line offsets right
+    read_options = pj.ReadOptions(use_threads=False, block_size=max(len(block) + 1, 1 << 20))
     try:
-        table = pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(
-            use_threads=False, block_size=max(len(block) + 1, 1 << 20)))
+        table = pj.read_json(io.BytesIO(block), read_options=read_options)
+        as_read = _without_timestamps(table.schema)
+        if as_read != table.schema:
+            # Arrow turns date-like strings into timestamps; fields are carried unchanged
+            table = pj.read_json(io.BytesIO(block), read_options=read_options,
+                                 parse_options=pj.ParseOptions(explicit_schema=as_read))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     starts = _line_starts(block)
@@ -177,6 +182,21 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
                                      text.cast(pa.string()))
     row_ids = pa.array(file_base + offset + starts.astype(np.int64), pa.int64())
     return table.add_column(0, ROW_ID, row_ids)
+
+
+def _without_timestamps(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([field.with_type(_strings_for_timestamps(field.type)) for field in schema])
+
+
+def _strings_for_timestamps(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(kind):
+        return pa.string()
+    if pa.types.is_struct(kind):
+        return pa.struct([kind.field(i).with_type(_strings_for_timestamps(kind.field(i).type))
+                          for i in range(kind.num_fields)])
+    if pa.types.is_list(kind):
+        return pa.list_(_strings_for_timestamps(kind.value_type))
+    return kind
 
 
 def _invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
@@ -193,7 +213,7 @@ def _invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
     return {int(i): f"field '{text_field}' is null or missing" for i in nulls}
 
 
-def _split_bad_rows(table, bad_rows, piece, block, offset, first_line):
+def _split_bad_rows(table, bad_rows, piece, block, offset, first_line, text_field):
     starts = _line_starts(block)
     keep = np.ones(table.num_rows, dtype=bool)
     keep[list(bad_rows)] = False
@@ -203,9 +223,15 @@ def _split_bad_rows(table, bad_rows, piece, block, offset, first_line):
         end = block.find(b"\n", start)
         raw = block[start: end if end >= 0 else len(block)]
         line = first_line + block.count(b"\n", 0, start)
+        reason = _record_problem(json.loads(raw), text_field) or reason  # the precise cause
         quarantine.append(_bad(table.column(ROW_ID)[row].as_py(), piece.path, line, None,
                                reason, raw))
-    return table.filter(pa.array(keep)), quarantine
+    good = table.filter(pa.array(keep))
+    # a field only the quarantined records had must not appear as an all-null column
+    only_in_bad = [name for name in good.column_names if good.num_rows and
+                   good.column(name).null_count == good.num_rows and
+                   table.column(name).null_count < table.num_rows]
+    return good.drop_columns(only_in_bad), quarantine
 
 
 def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line: int,
@@ -227,7 +253,7 @@ def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line
             continue
         except json.JSONDecodeError as exc:
             quarantine.append(_bad(row_id, path, line, None,
-                                   f"invalid JSON: {exc.msg} at column {exc.colno}", raw))
+                                   f"invalid JSON: {exc.msg} (column {exc.colno})", raw))
             continue
         reason = _record_problem(record, text_field)
         if reason:
@@ -248,7 +274,7 @@ def _record_problem(record, text_field: str) -> Optional[str]:
         return f"missing field '{text_field}'"
     value = record[text_field]
     if value is None:
-        return f"field '{text_field}' is null or missing"
+        return f"field '{text_field}' is null"
     if not isinstance(value, str):
         return f"field '{text_field}' is {type(value).__name__}, not a string"
     return None

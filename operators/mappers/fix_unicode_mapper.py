@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from juicer.operator import Mapper, OpParams
@@ -37,5 +39,17 @@ class FixUnicodeMapper(Mapper):
     def map_text(self, text: pa.Array) -> pa.Array:
         self.ensure_setup()
         fix, form = self._fix_text, self._form
-        return pa.array([fix(value, normalization=form) for value in text.to_pylist()],
-                        type=pa.string())
+        # ftfy is pure Python; skip documents it provably leaves alone: printable ASCII with
+        # tabs and newlines only (no '&' entities, no '\r' line breaks, no control chars).
+        untouched = pc.and_(pc.string_is_ascii(text),
+                            pc.invert(pc.match_substring_regex(text, _FTFY_ASCII_TRIGGERS)))
+        todo = np.flatnonzero(~untouched.to_numpy(zero_copy_only=False))
+        if len(todo) == 0:
+            return text
+        values = text.to_pylist()
+        for index in todo:
+            values[index] = fix(values[index], normalization=form)
+        return pa.array(values, type=pa.string())
+
+
+_FTFY_ASCII_TRIGGERS = r"[\x00-\x08\x0b-\x1f\x7f&]"

@@ -1,0 +1,258 @@
+"""The Python API: build operators by name, apply them (or a whole recipe) to in-memory data,
+and run recipes.
+
+    import juicer
+    op = juicer.operator("text_length_filter", min_len=50)
+    kept = op(table)                                    # same type back
+    kept = juicer.apply(rows, [op, "document_deduplicator"])
+    result = juicer.apply(df, "recipes/quickstart.yaml", detailed=True)
+    result.kept, result.dropped, result.quarantined, result.steps
+
+`apply` accepts a `pyarrow.Table`, a polars DataFrame, a list of dicts or a Hugging Face
+`datasets.Dataset`, and returns the same type. It runs the same engine as `juicer process`
+(juicer.pipeline), in memory and in one process: meant for data that fits in memory.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import pyarrow as pa
+
+from juicer import registry
+from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.errors import JuicerError
+from juicer.io.readers import QUARANTINE_SCHEMA
+from juicer.metrics import StepMetrics
+from juicer.operator import Operator
+from juicer.pipeline import (find_duplicates, plan_stages, run_steps, signatures_of,
+                             split_duplicates)
+from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
+from juicer.recipe import load_recipe as _load_recipe
+from juicer.report import step_report
+
+StepsLike = Union[Operator, str, os.PathLike, Recipe, Sequence[Union[Operator, str, dict]]]
+
+
+def operator(name: str, /, **params: Any) -> Operator:
+    """The operator registered as `name`, with validated params (same checks as a recipe)."""
+    return registry.get(name)(params)
+
+
+def load_recipe(source: Union[str, os.PathLike, dict], overrides: Sequence[str] = ()) -> Recipe:
+    """Load and validate a recipe; raises RecipeError listing every mistake at once."""
+    return _load_recipe(source, list(overrides))
+
+
+def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
+            workers: Optional[int] = None, overwrite: bool = False):
+    """Run a recipe like `juicer process`; returns a RunResult (output dir and report)."""
+    from juicer.runner import process as run
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, overrides)
+    return run(recipe, workers=workers, overwrite=overwrite)
+
+
+@dataclass
+class ApplyResult:
+    """What `apply(..., detailed=True)` returns; tables are in the input's type."""
+
+    kept: Any
+    dropped: Any
+    quarantined: Any
+    steps: list[dict] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: _length(getattr(self, name)) for name in ("kept", "dropped", "quarantined")}
+
+
+def apply(data: Any, steps: StepsLike, *, text_field: Optional[str] = None,
+          keep_stats: bool = False, detailed: bool = False, batch_size: int = 8192):
+    """Run operators over in-memory data; returns the kept documents in the input's type.
+
+    `steps` is an operator, a list of operators / operator names / `{"op", "params"}` dicts,
+    a Recipe or a recipe file (its pipeline and text_field are used; input/output ignored).
+    With `detailed=True` returns an ApplyResult with the dropped documents (with
+    `__drop_reason__`), the quarantined ones (null or non-string text) and per-step metrics.
+    """
+    pipeline, recipe_text_field = _steps(steps)
+    text_field = text_field or recipe_text_field or "text"
+    kind = _kind_of(data)
+    table, quarantined = _to_table(data, kind, text_field)
+    kept, dropped, step_reports = _run(pipeline, table, text_field, batch_size)
+    kept_columns = [ROW_ID] if keep_stats else [ROW_ID, STATS]
+    kept = kept.drop_columns([c for c in kept_columns if c in kept.column_names])
+    dropped = dropped.drop_columns([ROW_ID])
+    kept_out = _from_table(kept, kind)
+    if not detailed:
+        return kept_out
+    return ApplyResult(kept_out, _from_table(dropped, kind),
+                       _from_table(quarantined.drop_columns([ROW_ID]), kind), step_reports)
+
+
+def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
+    if isinstance(steps, Recipe):
+        return steps.pipeline, steps.input.text_field
+    if isinstance(steps, (str, os.PathLike)) and str(steps).endswith((".yaml", ".yml")):
+        recipe = load_recipe(steps)
+        return recipe.pipeline, recipe.input.text_field
+    if isinstance(steps, (Operator, str, dict)):
+        steps = [steps]
+    if all(isinstance(s, Operator) for s in steps):
+        return steps_from_operators(list(steps)), None
+    entries = [{"op": s.name, "params": s.params.model_dump(mode="json")}
+               if isinstance(s, Operator) else s for s in steps]
+    return build_steps(entries), None
+
+
+def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int):
+    metrics: dict[str, StepMetrics] = {}
+    dropped: list[pa.Table] = []
+    duplicates: dict[str, pa.Table] = {}
+    for stage in plan_stages(pipeline):
+        if stage.previous_global is not None:
+            drops = duplicates[stage.previous_global.id]
+            result = split_duplicates(stage.previous_global, table,
+                                      drops.column(ROW_ID).to_numpy(),
+                                      drops.column("duplicate_of").to_numpy(), metrics, text_field)
+            dropped.extend(result.dropped)
+            table = result.kept
+        pieces = []
+        for start in range(0, max(table.num_rows, 1), batch_size):
+            result = run_steps(stage.steps, table.slice(start, batch_size), text_field, metrics)
+            pieces.append(result.kept)
+            dropped.extend(result.dropped)
+        table = pa.concat_tables(pieces, promote_options="permissive")
+        if stage.global_step is not None:
+            signatures = signatures_of(stage.global_step, table, text_field)
+            drops = find_duplicates(stage.global_step, signatures)
+            duplicates[stage.global_step.id] = drops.sort_by(ROW_ID)
+    reports = []
+    for step in pipeline:
+        reduce = None
+        if step.id in duplicates:
+            reduce = [_reduce_summary(duplicates[step.id])]
+        reports.append(step_report(step, metrics.get(step.id, StepMetrics()), reduce))
+    return table, _concat_dropped(dropped, table.schema), reports
+
+
+def _reduce_summary(drops: pa.Table) -> dict:
+    from juicer.pipeline import cluster_counts
+
+    return {"duplicates": drops.num_rows,
+            "clusters": int(len(np.unique(drops.column("duplicate_of").to_numpy()))),
+            "cluster_sizes": cluster_counts(drops)}
+
+
+def _concat_dropped(dropped: list[pa.Table], kept_schema: pa.Schema) -> pa.Table:
+    if not dropped:
+        schema = kept_schema
+        if STATS in schema.names:
+            schema = schema.remove(schema.get_field_index(STATS))
+        return schema.empty_table().append_column(DROP_REASON, pa.array([], pa.string()))
+    return pa.concat_tables(dropped, promote_options="permissive").sort_by(ROW_ID)
+
+
+# ------------------------------------------------------------------ input and output types
+
+
+def _kind_of(data: Any) -> str:
+    if isinstance(data, pa.Table):
+        return "arrow"
+    if isinstance(data, list):
+        return "list"
+    module = type(data).__module__
+    if module.startswith("polars"):
+        return "polars"
+    if module.startswith("datasets"):
+        return "hf"
+    if isinstance(data, pa.RecordBatch):
+        return "arrow"
+    raise JuicerError(
+        f"apply() takes a pyarrow.Table, a polars DataFrame, a list of dicts or a "
+        f"datasets.Dataset, not {type(data).__name__}")
+
+
+def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table]:
+    """The data as an Arrow table with row ids, and the rows whose text is unusable."""
+    quarantine: list[dict] = []
+    if kind == "list":
+        records, row_ids = [], []
+        for index, record in enumerate(data):
+            problem = _record_problem(record, text_field)
+            if problem:
+                quarantine.append(_quarantine_row(index, problem, record))
+            else:
+                records.append(record)
+                row_ids.append(index)
+        table = pa.Table.from_pylist(records) if records else \
+            pa.table({text_field: pa.array([], pa.string())})
+        table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
+        return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
+    if kind == "polars":
+        table = data.to_arrow()
+    elif kind == "hf":
+        table = data.with_format("arrow")[:]
+    else:
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+    if text_field not in table.column_names:
+        raise JuicerError(f"the data has no column '{text_field}' (columns: "
+                          f"{', '.join(table.column_names)})"
+                          f"{registry.did_you_mean(text_field, table.column_names)}")
+    column = table.column(text_field)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+            or pa.types.is_string_view(column.type)):
+        raise JuicerError(f"column '{text_field}' holds {column.type}, not text")
+    table = table.set_column(table.schema.get_field_index(text_field), text_field,
+                             column.cast(pa.string()))
+    table = table.add_column(0, ROW_ID, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    nulls = table.column(text_field).is_null().to_numpy(zero_copy_only=False)
+    if nulls.any():
+        for index in np.flatnonzero(nulls):
+            record = table.slice(int(index), 1).drop_columns([ROW_ID]).to_pylist()[0]
+            quarantine.append(_quarantine_row(int(index), f"field '{text_field}' is null",
+                                              record))
+        table = table.filter(pa.array(~nulls))
+    return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
+
+
+def _record_problem(record: Any, text_field: str) -> Optional[str]:
+    if not isinstance(record, dict):
+        return f"a record must be a dict, not {type(record).__name__}"
+    if text_field not in record:
+        return f"missing field '{text_field}'"
+    value = record[text_field]
+    if value is None:
+        return f"field '{text_field}' is null"
+    if not isinstance(value, str):
+        return f"field '{text_field}' is {type(value).__name__}, not a string"
+    return None
+
+
+def _quarantine_row(index: int, error: str, record: Any) -> dict:
+    return {ROW_ID: index, "file": None, "line": None, "row": index, "error": error,
+            "raw": repr(record)[:2000]}
+
+
+def _from_table(table: pa.Table, kind: str):
+    if kind == "arrow":
+        return table
+    if kind == "list":
+        return table.to_pylist()
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    import datasets
+
+    return datasets.Dataset(datasets.table.InMemoryTable(table))
+
+
+def _length(data: Any) -> int:
+    if isinstance(data, pa.Table):
+        return data.num_rows
+    return len(data)

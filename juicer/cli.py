@@ -1,0 +1,201 @@
+"""The `juicer` command: process recipes, check and fill them, list operators."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Optional
+
+import click
+
+from juicer import registry
+from juicer._version import __version__
+from juicer.errors import JuicerError, RecipeError
+
+EXIT_RECIPE = 2  # the recipe is wrong: nothing was read
+EXIT_FAILED = 1  # the run itself failed
+
+
+class TerminalProgress:
+    """One status line on stderr, redrawn at most 10 times a second; silent off a TTY."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done not in (0, total) and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r{label:<40.40} [{bar}] {done}/{total}")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="juicer")
+def main() -> None:
+    """Juicer turns raw text corpora into curated LLM training data."""
+
+
+def _load(recipe_file: str, overrides: tuple[str, ...]):
+    from juicer.recipe import load_recipe
+
+    try:
+        return load_recipe(recipe_file, list(overrides))
+    except RecipeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_RECIPE)
+
+
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: executor.workers, else the CPU count).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a recipe value, e.g. --set pipeline.0.params.min_len=30 "
+                   "or --set output.path=out2 (repeatable).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run in output.path.")
+@click.option("--keep-work", is_flag=True, hidden=True,
+              help="Keep the _work/ intermediates (debugging).")
+def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...],
+            overwrite: bool, keep_work: bool) -> None:
+    """Run RECIPE_FILE: write data/, dropped/, quarantine/ and report.json."""
+    from juicer.runner import process as run
+
+    recipe = _load(recipe_file, overrides)
+    for note in recipe.notes:
+        click.echo(f"note: {note}", err=True)
+    try:
+        result = run(recipe, workers=workers, overwrite=overwrite,
+                     progress=TerminalProgress(), keep_work=keep_work)
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(summary(result.report, result.output))
+
+
+def summary(report: dict, output: str) -> str:
+    """The one-screen summary printed after a run."""
+    total = max(report["input_docs"], 1)
+
+    def share(count: int) -> str:
+        return f"{count:>10,}  {100 * count / total:5.1f}%"
+
+    lines = [
+        f"juicer {report['juicer_version']}: {report['recipe']} in {report['seconds']:.1f}s "
+        f"({report['executor']['workers']} workers, {report['executor']['shards']} shards)",
+        f"  input        {report['input_docs']:>10,}",
+        f"  kept         {share(report['kept_docs'])}",
+        f"  dropped      {share(report['dropped_docs'])}",
+        f"  quarantined  {share(report['quarantined_docs'])}",
+    ]
+    if not report["accounting_ok"]:
+        lines.append("  WARNING: counts do not add up; please report this as a bug")
+    lines.append("")
+    lines.append(f"  {'step':<36} {'in':>9} {'out':>9} {'dropped':>9}  top reason")
+    for step in report["steps"]:
+        reasons = step["drops_by_rule"]
+        top = max(reasons, key=reasons.get) if reasons else ""
+        lines.append(f"  {step['id']:<36.36} {step['docs_in']:>9,} {step['docs_out']:>9,} "
+                     f"{step['dropped']:>9,}  {top}")
+    quarantine = report["quarantine"]["by_error"]
+    if quarantine:
+        lines.append("")
+        lines.append("  quarantined: " + ", ".join(f"{k} ({v})" for k, v in
+                                                    list(quarantine.items())[:4]))
+    lines.append("")
+    lines.append(f"  output:  {output}/data/ ({len(report['files']['data'])} files)")
+    lines.append(f"  dropped: {output}/dropped/    quarantine: {output}/quarantine/")
+    lines.append(f"  report:  {output}/report.json")
+    return "\n".join(lines)
+
+
+@main.group()
+def recipe() -> None:
+    """Check recipes and show them with every default filled."""
+
+
+@recipe.command("check")
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+def recipe_check(recipe_file: str, overrides: tuple[str, ...]) -> None:
+    """Validate RECIPE_FILE without reading any data; exit 2 listing every mistake."""
+    loaded = _load(recipe_file, overrides)
+    from juicer.io.planner import expand_paths, plan_shards
+
+    for note in loaded.notes:
+        click.echo(f"note: {note}")
+    try:
+        files = expand_paths(loaded.input.paths)
+    except JuicerError as exc:
+        click.echo(f"{recipe_file}: input: {exc}", err=True)
+        sys.exit(EXIT_RECIPE)
+    shards = plan_shards(files, loaded.input.shard_size)
+    click.echo(f"{recipe_file}: OK, {len(loaded.pipeline)} steps, {len(files)} input files, "
+               f"{len(shards)} shards")
+
+
+@recipe.command("fill")
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+def recipe_fill(recipe_file: str, overrides: tuple[str, ...]) -> None:
+    """Print RECIPE_FILE in Juicer's layout with every default filled in."""
+    click.echo(_load(recipe_file, overrides).to_yaml(), nl=False)
+
+
+@main.group()
+def ops() -> None:
+    """List and describe operators (built-in and plugins)."""
+
+
+@ops.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--kind", type=click.Choice(["mapper", "filter", "deduplicator"]), default=None)
+def ops_list(as_json: bool, kind: Optional[str]) -> None:
+    """Every registered operator with its kind and summary."""
+    described = [registry.get(name).describe() for name in registry.names()]
+    described = [d for d in described if kind is None or d["kind"] == kind]
+    if as_json:
+        click.echo(json.dumps(described, indent=2, default=str))
+        return
+    for entry in described:
+        click.echo(f"{entry['name']:<40} {entry['kind']:<13} {entry['summary']}")
+
+
+@ops.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def ops_show(name: str, as_json: bool) -> None:
+    """Params (types, defaults, descriptions), stats and rules of operator NAME."""
+    try:
+        entry = registry.get(name).describe()
+    except JuicerError as exc:
+        click.echo(f"error: {exc}\n    hint: `juicer ops list` shows every operator", err=True)
+        sys.exit(EXIT_RECIPE)
+    if as_json:
+        click.echo(json.dumps(entry, indent=2, default=str))
+        return
+    click.echo(f"{entry['name']} ({entry['kind']}, {entry['module']})\n")
+    click.echo(entry["doc"] + "\n")
+    click.echo("params:")
+    for param in entry["params"]:
+        click.echo(f"  {param['name']}: {param['type']} = {param['default']!r}")
+        if param["description"]:
+            click.echo(f"      {param['description']}")
+    if entry["stats"]:
+        click.echo("stats: " + ", ".join(entry["stats"]))
+    if entry.get("rules"):
+        click.echo("rules (drop reasons): " + ", ".join(entry["rules"]))
+
+
+if __name__ == "__main__":
+    main()
