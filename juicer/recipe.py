@@ -28,9 +28,10 @@ def parse_size(value: Union[int, str]) -> int:
     text = str(value).strip().upper().replace(" ", "")
     number = text.rstrip("KMGIB")
     unit = text[len(number):]
-    if not number or unit not in _SIZE_UNITS:
-        raise ValueError(f"'{value}' is not a size; write e.g. 64MB, 512KiB or 1000000")
-    return int(float(number) * _SIZE_UNITS[unit])
+    try:
+        return int(float(number) * _SIZE_UNITS[unit])
+    except (ValueError, KeyError):
+        raise ValueError(f"'{value}' is not a size; write e.g. 64MB, 512KiB or 1000000") from None
 
 
 class _Section(BaseModel):
@@ -122,7 +123,9 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
         try:
             data, lines = load_with_lines(path.read_text(encoding="utf-8"), name)
         except ValueError as exc:
-            raise RecipeError([Problem(name, str(exc))], name) from None
+            where, _, message = str(exc).partition(": ")
+            raise RecipeError([Problem(where, message, "YAML needs consistent indentation "
+                                       "and closed brackets and quotes")], name) from None
     if not isinstance(data, dict):
         raise RecipeError([Problem(name, "a recipe is a YAML mapping with input, output and "
                                    "pipeline", "see docs/recipes.md")], name)
@@ -284,7 +287,7 @@ def _pydantic_problems(exc: ValidationError, name: str, lines: dict, path: tuple
             field = fields.get(key)
             hint = ""
             if field is not None:
-                hint = f"{field.description or key}; default {field.default!r}"
+                hint = f"{(field.description or key).rstrip('.')}; default {field.default!r}"
         problems.append(Problem(where, message, hint))
     return problems
 

@@ -21,7 +21,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
     kept_docs = sum(r["kept"]["rows"] for r in shard_results[-1])
     dropped_docs = sum(r["dropped"]["rows"] for stage in shard_results for r in stage)
     quarantined = sum(r["quarantine"]["rows"] for r in first)
-    kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline else \
+    kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline and recipe.pipeline[-1].id in merged else \
         sum(r["input_chars"] for r in first)
     global_results = {stage.global_step.id: results
                       for stage, results in zip([s for s in stages if s.global_step], reduce_results)}

@@ -346,7 +346,7 @@ def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], wo
                     "dropped": (ROW_ID,), "quarantine": (ROW_ID,)}
     tasks = []
     for kind in OUTPUT_KINDS:
-        schema = unify(schemas[kind])
+        schema = _stats_in_pipeline_order(unify(schemas[kind]), recipe)
         os.makedirs(os.path.join(out, kind), exist_ok=True)
         if schema is None:
             continue
@@ -365,6 +365,17 @@ def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], wo
     for task, rows in zip(tasks, written):
         files[task.kind].append(os.path.relpath(task.path, out))
     return files
+
+
+def _stats_in_pipeline_order(schema: Optional[pa.Schema], recipe: Recipe):
+    """Which step's stats a shard saw first depends on its drops; the output must not."""
+    if schema is None or STATS not in schema.names:
+        return schema
+    stats = schema.field(STATS).type
+    order = {step.id: index for index, step in enumerate(recipe.pipeline)}
+    fields = sorted((stats.field(i) for i in range(stats.num_fields)),
+                    key=lambda field: order.get(field.name, len(order)))
+    return schema.set(schema.get_field_index(STATS), pa.field(STATS, pa.struct(fields)))
 
 
 def _cut_parts(counts: list[int], shard_ids: list[int], rows_per_part: int):

@@ -1,10 +1,13 @@
 """The default executor: a process pool on this machine (inline when workers == 1)."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import traceback
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from juicer.executors.base import TaskFailed
@@ -16,6 +19,22 @@ def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
         return True, fn(task)
     except BaseException as exc:  # noqa: BLE001 - reported with the task's label
         return False, (type(exc).__name__, str(exc), traceback.format_exc())
+
+
+@contextlib.contextmanager
+def _startable_main():
+    """forkserver workers re-import the driver's main script; a script read from stdin has
+    `__file__ == "<stdin>"`, which cannot be imported. Hide it while workers start."""
+    main = sys.modules.get("__main__")
+    bogus = getattr(main, "__file__", None)
+    if bogus is None or os.path.isfile(bogus):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = bogus
 
 
 class LocalExecutor:
@@ -33,14 +52,20 @@ class LocalExecutor:
             # forkserver: workers start clean, without the driver's threads or open files
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("forkserver"))
-        futures = {self._pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
+        with _startable_main():  # the pool starts its workers on the first submit
+            futures = {self._pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = futures[future]
-                    ok, value = future.result()
+                    try:
+                        ok, value = future.result()
+                    except BrokenProcessPool as exc:
+                        raise TaskFailed(labels[index], "WorkerDied", str(exc) or
+                                         "a worker process died (out of memory or killed?)",
+                                         "") from None
                     yield index, self._unwrap(ok, value, labels[index])
         finally:
             for future in pending:

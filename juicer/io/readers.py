@@ -75,9 +75,13 @@ def _blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
             try:
                 chunk = stream.read(BLOCK_BYTES)
             except (OSError, EOFError, Exception) as exc:  # zstd raises its own error type
-                if pending:
-                    yield pos, pending, None
-                    pos += len(pending)
+                # the failed read lost what it had decoded: decode it again in small steps
+                # and keep every whole line before the damage
+                salvaged = pending + _readable_prefix(piece, pos + len(pending))
+                cut = salvaged.rfind(b"\n") + 1
+                if cut:
+                    yield pos, salvaged[:cut], None
+                    pos += cut
                 yield pos, b"", f"the compressed stream is damaged after byte {pos}: {exc}"
                 return
             data = pending + chunk
@@ -99,18 +103,47 @@ def _blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
             pos += len(block)
 
 
+def _readable_prefix(piece: Piece, start: int, step: int = 64 * 2**10) -> bytes:
+    """The bytes of a damaged compressed stream from `start` up to where it breaks."""
+    pieces = []
+    try:
+        with _open_stream(piece) as stream:
+            _skip(stream, start)
+            while True:
+                chunk = stream.read(step)
+                if not chunk:
+                    break
+                pieces.append(chunk)
+    except Exception:  # noqa: BLE001 - the damage we already know about
+        pass
+    return b"".join(pieces)
+
+
+def _skip(stream: IO[bytes], count: int) -> None:
+    while count > 0:
+        chunk = stream.read(min(count, 2**20))
+        if not chunk:
+            return
+        count -= len(chunk)
+
+
 def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
+    # Line numbers are only needed for bad records; count the newlines before this piece's
+    # first line (which may start after piece.start) only when one turns up.
     lines_before: Optional[int] = 0 if piece.start == 0 or piece.end < 0 else None
+    first_offset: Optional[int] = None
     newlines_seen = 0
     file_base = piece.file_index << POSITION_BITS
 
     def first_line_number() -> int:
         nonlocal lines_before
         if lines_before is None:
-            lines_before = _count_newlines(piece.path, piece.start)
+            lines_before = _count_newlines(piece.path, first_offset)
         return lines_before + newlines_seen + 1
 
     for offset, block, stream_error in _blocks(piece):
+        if first_offset is None:
+            first_offset = offset
         if stream_error:
             yield ReadResult(None, [_bad(file_base + offset, piece.path, first_line_number(),
                                          None, stream_error, b"")])

@@ -1,0 +1,71 @@
+"""Shared fixtures: the real sample shipped with the quickstart, and recipe writing."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "recipes" / "sample" / "web_docs_sample.jsonl.gz"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def sample_rows() -> list[dict]:
+    """2,500 real web documents (recipes/sample/README.md)."""
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+@pytest.fixture(scope="session")
+def sample_texts(sample_rows) -> list[str]:
+    return [row["text"] for row in sample_rows]
+
+
+# Hand-picked strings that trip up text kernels: empty, whitespace only, every kind of line
+# break, combining marks, CJK, emoji (astral plane), no-break and zero-width spaces.
+EDGE_TEXTS = [
+    "", " ", "\n", "\n\n\n", "a", "  padded  ", "one\ntwo\r\nthree\rfour",
+    "line\x0bvertical\x0cfeed\x1cfs\x1dgs\x1ers\x85nel\u2028ls\u2029ps",
+    "Große Dächer über München", "e\u0301te\u0301", "日本語のテキスト。句読点も！",
+    "emoji 😀👍🏽 and flags 🇩🇪", "tabs\tand\u00a0nbsp\u2009thin\u200bzero-width",
+    "12345 67890 !!!", "$$$ ### @@@", "a" * 1000, "trailing newline\n",
+    "\ud7ff\ue000\U0010ffff",
+]
+
+
+def write_recipe(directory: Path, pipeline: list, *, paths, output="out", **sections) -> Path:
+    """A recipe file in `directory`; `sections` may hold input_/output_/executor_ settings."""
+    recipe = {
+        "input": {"paths": [str(p) for p in paths]},
+        "output": {"path": str(directory / output)},
+        "pipeline": pipeline,
+    }
+    for key, value in sections.items():
+        section, name = key.split("_", 1)
+        recipe.setdefault(section, {})[name] = value
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe, sort_keys=False))
+    return path
+
+
+def read_output(directory: os.PathLike, kind: str = "data"):
+    """All files of one output kind as one Arrow table (or None if there are none)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(directory, kind).glob("part-*"))
+    tables = [pq.read_table(f) if f.suffix == ".parquet" else _read_jsonl(f) for f in files]
+    return pa.concat_tables(tables, promote_options="permissive") if tables else None
+
+
+def _read_jsonl(path):
+    import pyarrow as pa
+
+    with open(path, encoding="utf-8") as handle:
+        return pa.Table.from_pylist([json.loads(line) for line in handle])

@@ -1,0 +1,41 @@
+import hashlib
+
+import juicer
+
+
+def test_keeps_the_first_of_each_duplicate_group():
+    rows = [{"id": i, "text": t} for i, t in enumerate(
+        ["alpha", "beta", "alpha", " alpha\n", "Alpha", "beta", "gamma"])]
+    result = juicer.apply(rows, "document_deduplicator", detailed=True)
+    assert [r["id"] for r in result.kept] == [0, 1, 4, 6]
+    assert [(r["id"], r["__stats__"]["document_deduplicator"]["duplicate_of"],
+             r["__drop_reason__"]) for r in result.dropped] == [
+        (2, 0, "document_deduplicator:duplicate"), (3, 0, "document_deduplicator:duplicate"),
+        (5, 1, "document_deduplicator:duplicate")]
+    assert result.steps[0]["dedup"] == {"duplicates": 3, "clusters": 2,
+                                        "cluster_sizes": {"2": 1, "3": 1}}
+
+
+def test_lowercase_and_ignore_non_character():
+    rows = [{"text": t} for t in ["Hello, World 1!", "hello world", "HELLO WORLD 2", "other"]]
+    assert len(juicer.apply(rows, juicer.operator("document_deduplicator"))) == 4
+    assert [r["text"] for r in juicer.apply(rows, juicer.operator(
+        "document_deduplicator", lowercase=True, ignore_non_character=True))] == \
+        ["Hello, World 1!", "other"]
+
+
+def test_empty_texts_are_duplicates_of_each_other():
+    kept = juicer.apply([{"text": ""}, {"text": "  "}, {"text": "x"}], "document_deduplicator")
+    assert [r["text"] for r in kept] == ["", "x"]
+
+
+def test_matches_md5_grouping_on_real_documents(sample_rows):
+    seen, expected = set(), []
+    for row in sample_rows:
+        digest = hashlib.md5(row["text"].strip().encode()).digest()
+        if digest not in seen:
+            seen.add(digest)
+            expected.append(row["id"])
+    kept = juicer.apply(sample_rows, "document_deduplicator")
+    assert [r["id"] for r in kept] == expected
+    assert len(expected) < len(sample_rows)  # the sample has real duplicates

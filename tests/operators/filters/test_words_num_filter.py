@@ -1,0 +1,45 @@
+import re
+
+import pytest
+
+import juicer
+from juicer.kernels import special_characters
+from tests.conftest import EDGE_TEXTS
+from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
+
+
+def reference(text: str) -> int:
+    """Data-Juicer: split on space, newline and tab; strip special characters from both ends
+    of each piece; count the non-empty pieces."""
+    strip = "".join(special_characters())
+    return sum(1 for piece in re.split("[ \n\t]", text) if piece.strip(strip))
+
+
+def test_hand_checked_counts():
+    stats, _ = stats_and_keep(juicer.operator("words_num_filter"), [
+        "", "   ", "one two  three", "Hello, world!", "-- 42 ...", "tab\tnew\nline",
+        "日本語 テキスト", "a😀b", "(word)", "e\u0301te\u0301 café"])
+    assert stats["num_words"] == [0, 0, 3, 2, 0, 3, 2, 1, 1, 2]
+
+
+def test_default_needs_ten_words():
+    _, keep = stats_and_keep(juicer.operator("words_num_filter"),
+                             [" ".join(["w"] * 9), " ".join(["w"] * 10)])
+    assert keep == [False, True]
+
+
+def test_matches_reference_on_real_documents(sample_texts):
+    texts = EDGE_TEXTS + sample_texts
+    stats, keep = stats_and_keep(juicer.operator("words_num_filter", min_num=50), texts)
+    expected = [reference(t) for t in texts]
+    assert stats["num_words"] == expected
+    assert keep == [n >= 50 for n in expected]
+
+
+def test_tokenization_is_refused_with_a_hint():
+    with pytest.raises(ValueError, match="sentencepiece"):
+        juicer.operator("words_num_filter", tokenization=True)
+
+
+def test_null_text_is_quarantined():
+    check_null_is_quarantined(juicer.operator("words_num_filter", min_num=0))

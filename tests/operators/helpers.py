@@ -1,0 +1,25 @@
+"""Running one operator on a list of strings, for operator tests."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+import juicer
+from juicer.batch import Batch
+
+
+def stats_and_keep(op: juicer.Filter, texts: list[str]) -> tuple[dict[str, list], list[bool]]:
+    batch = Batch(pa.table({"text": pa.array(texts, pa.string())}))
+    stats = op.compute_stats(batch, "text")
+    keep, _ = op.decide(stats)
+    return {name: values.to_pylist() for name, values in stats.items()}, keep.tolist()
+
+
+def kept_texts(op: juicer.Operator, texts: list[str]) -> list[str]:
+    return [row["text"] for row in op([{"text": t} for t in texts])]
+
+
+def check_null_is_quarantined(op: juicer.Operator) -> None:
+    result = juicer.apply([{"text": None}, {"text": ""}, {"text": 7}], [op], detailed=True)
+    assert [q["error"] for q in result.quarantined] == [
+        "field 'text' is null", "field 'text' is int, not a string"]
+    assert result.counts["kept"] + result.counts["dropped"] == 1

@@ -1,0 +1,37 @@
+import ftfy
+import pytest
+
+import juicer
+from tests.conftest import EDGE_TEXTS
+from tests.operators.helpers import check_null_is_quarantined, kept_texts
+
+
+def test_repairs_mojibake_and_entities():
+    op = juicer.operator("fix_unicode_mapper")
+    assert kept_texts(op, ["cafÃ©", "Ã¼ber", "&amp; more", "plain ascii", "line\r\nbreak", ""]) \
+        == ["café", "über", "& more", "plain ascii", "line\nbreak", ""]
+
+
+def test_normalization_form_is_applied():
+    decomposed = "e\u0301"
+    assert kept_texts(juicer.operator("fix_unicode_mapper"), [decomposed]) == ["\u00e9"]
+    assert kept_texts(juicer.operator("fix_unicode_mapper", normalization="NFD"),
+                      ["\u00e9"]) == [decomposed]
+    assert kept_texts(juicer.operator("fix_unicode_mapper", normalization="NFKC"),
+                      ["ﬁ"]) == ["fi"]
+
+
+def test_same_result_as_ftfy_on_real_documents(sample_texts):
+    # the ASCII fast path must never change what ftfy would return
+    texts = EDGE_TEXTS + sample_texts[:800]
+    assert kept_texts(juicer.operator("fix_unicode_mapper"), texts) == \
+        [ftfy.fix_text(t, normalization="NFC") for t in texts]
+
+
+def test_unknown_normalization_form_is_refused():
+    with pytest.raises(ValueError, match="not a Unicode normalization form"):
+        juicer.operator("fix_unicode_mapper", normalization="NFX")
+
+
+def test_null_text_is_quarantined():
+    check_null_is_quarantined(juicer.operator("fix_unicode_mapper"))

@@ -1,0 +1,146 @@
+"""Recipe loading: every mistake reported at once with file:line, before any data is read."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import juicer
+from juicer.errors import RecipeError
+from juicer.recipe import parse_size
+from tests.conftest import DATA, REPO
+
+BAD = DATA / "bad_recipe.yaml"
+
+
+def problems_of(source, overrides=()) -> list[str]:
+    with pytest.raises(RecipeError) as caught:
+        juicer.load_recipe(source, overrides)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_every_mistake_is_reported_at_once_with_its_line():
+    problems = problems_of(BAD)
+    expected = [
+        (":8 pipline", "did you mean 'pipeline'"),
+        (":4 input.shard_sise", "did you mean 'shard_size'"),
+        (":7 output.format", "'parquet' or 'jsonl'"),
+        (":10 pipeline[0] (text_lenght_filter)", "did you mean 'text_length_filter'"),
+        (":13 pipeline[1] (words_num_filter).params.min_nm", "did you mean 'min_num'"),
+        (":15 pipeline[2] (alphanumeric_filter).params", "min_ratio (0.9) is greater than max_ratio"),
+        (":18 pipeline[3] (maximum_line_length_filter).params.max_len", "valid integer"),
+        (":20 pipeline[4].parms", "did you mean 'params'"),
+    ]
+    assert len(problems) == len(expected)
+    for (where, what), problem in zip(expected, problems):
+        assert f"{BAD}{where}" in problem and what in problem, problem
+
+
+def test_missing_sections_and_file():
+    problems = problems_of({"pipeline": [{"op": "text_length_filter"}]})
+    assert any("missing 'input'" in p for p in problems)
+    assert any("missing 'output'" in p for p in problems)
+    assert "no such recipe file" in problems_of("does/not/exist.yaml")[0]
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("input:\n  paths: [a.jsonl\noutput: x\n")
+    problem = problems_of(path)[0]
+    assert problem.startswith(f"{path}:3: not valid YAML")
+
+
+def test_quickstart_resolves_every_default():
+    recipe = juicer.load_recipe(REPO / "recipes" / "quickstart.yaml")
+    resolved = recipe.resolved()
+    assert resolved["input"]["text_field"] == "text"
+    assert resolved["input"]["shard_size"] == 64 * 10**6
+    assert resolved["output"]["format"] == "parquet"
+    assert [s["id"] for s in resolved["pipeline"]][-1] == "document_deduplicator"
+    length = resolved["pipeline"][2]
+    assert length["params"] == {"text_key": None, "min_closed_interval": True,
+                                "max_closed_interval": True, "reversed_range": False,
+                                "min_len": 200, "max_len": 2**63 - 1}
+    # relative paths resolve against the recipe file, not the working directory
+    assert recipe.input.paths == [str(REPO / "recipes" / "sample" / "web_docs_sample.jsonl.gz")]
+
+
+def test_overrides_set_values_and_are_validated():
+    recipe = juicer.load_recipe(REPO / "recipes" / "quickstart.yaml",
+                                ["pipeline.2.params.min_len=30", "output.format=jsonl",
+                                 "executor.workers=3"])
+    assert recipe.pipeline[2].params["min_len"] == 30
+    assert recipe.output.format == "jsonl" and recipe.executor.workers == 3
+    problems = problems_of(REPO / "recipes" / "quickstart.yaml",
+                           ["pipeline.99.params.min_len=1", "novalue",
+                            "pipeline.2.params.min_lem=3"])
+    assert "'pipeline' has 9 entries" in problems[0]
+    assert "expected KEY=VALUE" in problems[1]
+    assert "did you mean 'min_len'" in problems[2]
+
+
+def test_step_ids_default_to_the_operator_name_and_must_be_unique():
+    recipe = juicer.load_recipe({"input": "a.jsonl", "output": "out", "pipeline": [
+        "text_length_filter", {"op": "text_length_filter"}, {"op": "words_num_filter", "id": "w"}]})
+    assert [s.id for s in recipe.pipeline] == ["text_length_filter", "text_length_filter_2", "w"]
+    problems = problems_of({"input": "a.jsonl", "output": "out", "pipeline": [
+        {"op": "text_length_filter", "id": "x"}, {"op": "words_num_filter", "id": "x"}]})
+    assert "used twice" in problems[0]
+
+
+def test_sizes_parse_with_units():
+    assert parse_size("64MB") == 64 * 10**6
+    assert parse_size("512KiB") == 512 * 1024
+    assert parse_size(1000) == 1000
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("lots")
+
+
+def test_data_juicer_layout_loads(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    recipe = juicer.load_recipe(REPO / "recipes" / "data_juicer_style.yaml")
+    assert recipe.input.paths == [os.path.normpath(tmp_path / "recipes/sample/web_docs_sample.jsonl.gz")]
+    assert recipe.output.path == os.path.normpath(tmp_path / "output/data_juicer_style/result")
+    assert recipe.output.format == "jsonl"
+    assert recipe.executor.workers == 2
+    assert [s.op for s in recipe.pipeline][:2] == ["whitespace_normalization_mapper",
+                                                   "text_length_filter"]
+    assert recipe.pipeline[1].params["min_len"] == 200
+    assert any("batch_size" in note for note in recipe.notes)
+
+
+def test_data_juicer_layout_mistakes_point_at_the_file(tmp_path):
+    path = tmp_path / "dj.yaml"
+    path.write_text("project_name: demo\ndataset_path: a.jsonl\nexport_path: out.jsonl\n"
+                    "process:\n  - text_length_filter:\n      min_lne: 3\n"
+                    "  - language_id_score_filterr:\n")
+    problems = problems_of(path)
+    assert f"{path}:6" in problems[0] and "did you mean 'min_len'" in problems[0]
+    assert f"{path}:7" in problems[1] and "unknown operator" in problems[1]
+
+
+def test_cli_recipe_check_exits_2_and_lists_every_problem():
+    run = subprocess.run([sys.executable, "-m", "juicer.cli", "recipe", "check", str(BAD)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "8 problems found" in run.stderr
+    assert run.stderr.count("\n  - ") == 8
+
+
+def test_cli_process_refuses_a_bad_recipe_before_reading(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: [{REPO}/recipes/sample/web_docs_sample.jsonl.gz]\n"
+                      f"output: {tmp_path}/out\npipeline:\n  - op: text_length_filter\n"
+                      "    params: {min_len: -1}\n")
+    run = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "min_len" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_recipe_fill_prints_the_resolved_recipe():
+    run = subprocess.run([sys.executable, "-m", "juicer.cli", "recipe", "fill",
+                          str(REPO / "recipes" / "quickstart.yaml")], capture_output=True,
+                         text=True, check=True)
+    assert "shard_size: 64000000" in run.stdout and "reversed_range: false" in run.stdout

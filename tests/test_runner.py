@@ -1,0 +1,207 @@
+"""End-to-end runs of the local runner on real data: outputs, accounting, determinism,
+quarantine, input formats."""
+import collections
+import filecmp
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+import zstandard
+
+import juicer
+from juicer.errors import JuicerError
+from tests.conftest import DATA, REPO, read_output, write_recipe
+
+PIPELINE = [
+    {"op": "whitespace_normalization_mapper"},
+    {"op": "text_length_filter", "params": {"min_len": 200}},
+    {"op": "words_num_filter", "params": {"min_num": 30}},
+    {"op": "special_characters_filter", "params": {"max_ratio": 0.3}},
+    {"op": "document_deduplicator", "params": {"lowercase": True}},
+    {"op": "maximum_line_length_filter", "params": {"max_len": 5000}},
+]
+
+
+@pytest.fixture(scope="module")
+def split_jsonl(tmp_path_factory, sample_rows) -> list[Path]:
+    """The sample as three plain JSONL files (so big files get split by byte range)."""
+    directory = tmp_path_factory.mktemp("jsonl")
+    paths = []
+    for part in range(3):
+        path = directory / f"web-{part}.jsonl"
+        with open(path, "w", encoding="utf-8") as handle:
+            for row in sample_rows[part::3]:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        paths.append(path)
+    return paths
+
+
+def run(tmp_path, paths, pipeline=PIPELINE, workers=1, output="out", overrides=(), **sections):
+    recipe = write_recipe(tmp_path, pipeline, paths=paths, output=output, **sections)
+    result = juicer.process(recipe, workers=workers, overwrite=True, overrides=overrides)
+    return result
+
+
+def output_files(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for kind in ("data", "dropped", "quarantine") for p in sorted((directory / kind).glob("*"))}
+
+
+def test_outputs_and_report_add_up(tmp_path, split_jsonl):
+    result = run(tmp_path, split_jsonl, workers=2, output_shard_rows=500)
+    out, report = Path(result.output), result.report
+    assert sorted(os.listdir(out)) == ["data", "dropped", "quarantine", "recipe.resolved.yaml",
+                                       "report.json"]
+    assert json.loads((out / "report.json").read_text()) == report
+    assert report["input_docs"] == 2500 and report["quarantined_docs"] == 0
+    assert report["kept_docs"] + report["dropped_docs"] == 2500 and report["accounting_ok"]
+    data, dropped = read_output(out, "data"), read_output(out, "dropped")
+    assert data.num_rows == report["kept_docs"] and dropped.num_rows == report["dropped_docs"]
+    assert [len(pq.read_table(f)) for f in sorted((out / "data").glob("*"))][:-1] == \
+        [500] * (len(report["files"]["data"]) - 1)
+    # original fields carried, internal columns gone from data/
+    assert data.column_names == ["id", "source", "url", "lang", "lang_score", "text",
+                                 "quality_label"]
+    # steps chain: each step's input is the previous step's output
+    steps = report["steps"]
+    assert steps[0]["docs_in"] == 2500
+    for before, after in zip(steps, steps[1:]):
+        assert after["docs_in"] == before["docs_out"]
+    assert steps[-1]["docs_out"] == report["kept_docs"]
+    # every drop reason in dropped/ matches the per-rule counts of the report
+    reasons = collections.Counter(dropped.column("__drop_reason__").to_pylist())
+    from_report = {f"{s['id']}:{rule}": n for s in steps for rule, n in s["drops_by_rule"].items()}
+    assert reasons == from_report
+    assert report["steps"][4]["dedup"]["duplicates"] == from_report.get(
+        "document_deduplicator:duplicate")
+    # stat summaries for every filter, over all documents the filter saw
+    length = steps[1]["stats"]["text_len"]
+    assert length["count"] == 2500 and length["min"] <= length["quantiles"]["p50"] <= length["max"]
+    assert sum(length["histogram"]["all"]) == 2500
+    assert sum(length["histogram"]["kept"]) == steps[1]["docs_out"]
+    resolved = yaml.safe_load((out / "recipe.resolved.yaml").read_text())
+    assert resolved["juicer_version"] == juicer.__version__ and resolved["input_fingerprint"]
+
+
+def test_kept_documents_are_the_ones_the_python_api_keeps(tmp_path, split_jsonl, sample_rows):
+    result = run(tmp_path, split_jsonl)
+    on_disk = read_output(Path(result.output), "data").column("id").to_pylist()
+    rows = [row for part in range(3) for row in sample_rows[part::3]]  # file order
+    in_memory = [row["id"] for row in juicer.apply(rows, PIPELINE)]
+    assert on_disk == in_memory
+
+
+def test_output_is_byte_identical_across_workers_and_shard_sizes(tmp_path, split_jsonl):
+    one = run(tmp_path / "a", split_jsonl, workers=1)
+    many = run(tmp_path / "b", split_jsonl, workers=2, input_shard_size="300KB")
+    assert many.report["executor"]["shards"] > 3 > one.report["executor"]["shards"] - 1
+    first, second = output_files(Path(one.output)), output_files(Path(many.output))
+    assert first.keys() == second.keys() and first == second
+    assert one.report["steps"][1]["stats"] == many.report["steps"][1]["stats"]
+
+
+def test_compressed_inputs_give_the_same_output(tmp_path, split_jsonl):
+    import gzip
+
+    compressed = []
+    for index, path in enumerate(split_jsonl):
+        raw = path.read_bytes()
+        target = tmp_path / (f"web-{index}.jsonl.zst" if index % 2 else f"web-{index}.jsonl.gz")
+        target.write_bytes(zstandard.ZstdCompressor().compress(raw) if index % 2
+                           else gzip.compress(raw))
+        compressed.append(target)
+    plain = run(tmp_path / "plain", split_jsonl)
+    packed = run(tmp_path / "packed", compressed, workers=2)
+    assert output_files(Path(plain.output)) == output_files(Path(packed.output))
+
+
+def test_parquet_input_split_by_row_groups(tmp_path, sample_rows):
+    path = tmp_path / "web.parquet"
+    pq.write_table(pa.Table.from_pylist(sample_rows), path, row_group_size=300)
+    whole = run(tmp_path / "a", [path])
+    split = run(tmp_path / "b", [path], workers=2, input_shard_size="1MB")
+    assert split.report["executor"]["shards"] > 1
+    assert output_files(Path(whole.output)) == output_files(Path(split.output))
+    assert whole.report["input_docs"] == 2500
+
+
+def test_bad_records_are_quarantined_with_their_location(tmp_path):
+    result = run(tmp_path, [DATA / "bad_records.jsonl"],
+                 [{"op": "text_length_filter", "params": {"min_len": 40}}], output_format="jsonl")
+    report = result.report
+    assert (report["input_docs"], report["kept_docs"], report["dropped_docs"],
+            report["quarantined_docs"]) == (10, 2, 2, 6)
+    rows = [json.loads(line) for line in
+            open(Path(result.output) / "quarantine" / "part-00000.jsonl", encoding="utf-8")]
+    path = str(DATA / "bad_records.jsonl")
+    assert [(r["file"], r["line"], r["error"].split(" (")[0]) for r in rows] == [
+        (path, 2, "invalid JSON: Unterminated string starting at"),
+        (path, 4, "missing field 'text'"),
+        (path, 5, "field 'text' is null"),
+        (path, 6, "field 'text' is int, not a string"),
+        (path, 7, "a line must hold a JSON object, not list"),
+        (path, 10, "invalid UTF-8 at byte 34 of the line"),
+    ]
+    assert rows[0]["raw"] == '{"id": "bad-json-2", "text": "an unterminated string}'
+    assert report["quarantine"]["by_file"] == {path: 6}
+    kept = [json.loads(line)["id"] for line in
+            open(Path(result.output) / "data" / "part-00000.jsonl", encoding="utf-8")]
+    assert kept == ["ok-1", "ok-3"]
+
+
+def test_bad_records_in_a_shard_split_mid_file(tmp_path, split_jsonl):
+    """Line numbers stay right when the bad line lies in a later byte-range shard."""
+    rows = split_jsonl[0].read_text(encoding="utf-8").split("\n")[:-1]  # texts hold U+2028
+    rows[600] = '{"id": "broken", "text": '
+    path = tmp_path / "with_bad_line.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run(tmp_path, [path], [{"op": "text_length_filter"}], workers=2,
+                 input_shard_size="200KB")
+    assert result.report["executor"]["shards"] > 3
+    quarantine = read_output(Path(result.output), "quarantine").to_pylist()
+    assert [(q["line"], q["error"].split(":")[0]) for q in quarantine] == [(601, "invalid JSON")]
+    assert result.report["input_docs"] == len(rows)
+
+
+def test_truncated_compressed_file_is_reported_not_lost(tmp_path, split_jsonl):
+    import gzip
+
+    path = tmp_path / "cut.jsonl.gz"
+    data = gzip.compress(split_jsonl[0].read_bytes())
+    path.write_bytes(data[: len(data) // 2])
+    result = run(tmp_path, [path], [{"op": "text_length_filter"}])
+    report = result.report
+    assert report["accounting_ok"] and report["quarantined_docs"] == 1
+    assert report["kept_docs"] + report["dropped_docs"] > 100
+    error = read_output(Path(result.output), "quarantine").column("error")[0].as_py()
+    assert error.startswith("the compressed stream is damaged after byte")
+    assert "ended before the end-of-stream marker" in error
+
+
+def test_existing_output_is_not_overwritten_without_asking(tmp_path, split_jsonl):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter"}], paths=split_jsonl[:1])
+    juicer.process(recipe)
+    with pytest.raises(JuicerError, match="--overwrite"):
+        juicer.process(recipe)
+    juicer.process(recipe, overwrite=True)
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter"}], paths=[tmp_path / "nope*.jsonl"])
+    with pytest.raises(JuicerError, match="nope"):
+        juicer.process(recipe)
+
+
+def test_data_juicer_recipe_runs_unchanged(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "recipes").symlink_to(REPO / "recipes")
+    result = juicer.process(REPO / "recipes" / "data_juicer_style.yaml")
+    out = Path(result.output)
+    assert out == tmp_path / "output" / "data_juicer_style" / "result"
+    assert result.report["accounting_ok"] and result.report["kept_docs"] > 1000
+    assert (out / "data" / "part-00000.jsonl").exists()
+    assert result.report["executor"]["workers"] == 2
