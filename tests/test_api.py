@@ -1,0 +1,103 @@
+"""The Python API on each supported input type gives the same documents back, in that type."""
+import datasets
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import juicer
+from juicer.errors import JuicerError, RecipeError
+from tests.conftest import REPO
+
+STEPS = [
+    juicer.operator("whitespace_normalization_mapper"),
+    juicer.operator("text_length_filter", min_len=300),
+    juicer.operator("words_num_filter", min_num=40),
+    juicer.operator("document_deduplicator"),
+]
+
+
+@pytest.fixture(scope="module")
+def rows(sample_rows):
+    return sample_rows[:600]
+
+
+@pytest.fixture(scope="module")
+def expected(rows):
+    return juicer.apply(rows, STEPS)
+
+
+def test_list_of_dicts(rows, expected):
+    assert isinstance(expected, list) and 0 < len(expected) < len(rows)
+    assert set(expected[0]) == set(rows[0])
+    assert all(len(r["text"]) >= 300 for r in expected)
+
+
+def test_arrow_table(rows, expected):
+    kept = juicer.apply(pa.Table.from_pylist(rows), STEPS)
+    assert isinstance(kept, pa.Table) and kept.to_pylist() == expected
+
+
+def test_polars_dataframe(rows, expected):
+    kept = juicer.apply(pl.DataFrame(rows), STEPS)
+    assert isinstance(kept, pl.DataFrame) and kept.to_dicts() == expected
+
+
+def test_hugging_face_dataset(rows, expected):
+    dataset = datasets.Dataset.from_list(rows)
+    kept = juicer.apply(dataset, STEPS)
+    assert isinstance(kept, datasets.Dataset) and kept.to_list() == expected
+    # a dataset view (select) is applied as the rows it shows
+    view = dataset.select(range(100, 200))
+    assert juicer.apply(view, STEPS).to_list() == juicer.apply(rows[100:200], STEPS)
+
+
+def test_detailed_result_accounts_for_every_row(rows):
+    data = rows[:50] + [{"id": "x", "text": None}]
+    result = juicer.apply(pl.DataFrame(data), STEPS, detailed=True)
+    assert sum(result.counts.values()) == 51
+    assert result.quarantined.to_dicts()[0]["error"] == "field 'text' is null"
+    assert result.dropped["__drop_reason__"].str.contains(":").all()
+    assert [s["id"] for s in result.steps] == [
+        "whitespace_normalization_mapper", "text_length_filter", "words_num_filter",
+        "document_deduplicator"]
+
+
+def test_keep_stats_adds_the_stats_column(rows):
+    kept = juicer.apply(pa.Table.from_pylist(rows[:20]), STEPS[1:3], keep_stats=True)
+    stats = kept.column("__stats__").to_pylist()
+    assert all(s["text_length_filter"]["text_len"] >= 300 for s in stats)
+
+
+def test_a_recipe_file_is_applied_in_memory(rows):
+    kept = juicer.apply(rows[:200], REPO / "recipes" / "quickstart.yaml")
+    recipe = juicer.load_recipe(REPO / "recipes" / "quickstart.yaml")
+    assert kept == juicer.apply(rows[:200], recipe)
+    assert all(len(r["text"]) >= 200 for r in kept)
+
+
+def test_steps_as_names_and_dicts_are_validated_like_a_recipe(rows):
+    kept = juicer.apply(rows[:100], ["whitespace_normalization_mapper",
+                                     {"op": "text_length_filter", "params": {"min_len": 300}}])
+    assert all(len(r["text"]) >= 300 for r in kept)
+    with pytest.raises(RecipeError, match="did you mean 'min_len'"):
+        juicer.apply(rows, [{"op": "text_length_filter", "params": {"min_lem": 3}}])
+
+
+def test_params_are_validated_like_a_recipe():
+    with pytest.raises(ValueError, match="min_num"):
+        juicer.operator("words_num_filter", min_num="many")
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        juicer.operator("words_num_filter", min_words=3)
+    with pytest.raises(JuicerError, match="did you mean 'words_num_filter'"):
+        juicer.operator("word_num_filter")
+
+
+def test_other_text_field_and_bad_inputs(rows):
+    renamed = [{"content": r["text"]} for r in rows[:30]]
+    kept = juicer.apply(renamed, juicer.operator("text_length_filter", min_len=300),
+                        text_field="content")
+    assert all(len(r["content"]) >= 300 for r in kept)
+    with pytest.raises(JuicerError, match="no column 'text'"):
+        juicer.apply(pa.Table.from_pylist(renamed), STEPS)
+    with pytest.raises(JuicerError, match="not dict"):
+        juicer.apply({"text": "x"}, STEPS)

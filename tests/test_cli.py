@@ -1,0 +1,56 @@
+"""The `juicer` command as a user runs it."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import juicer
+from tests.conftest import REPO, read_output
+
+JUICER = [sys.executable, "-m", "juicer.cli"]
+
+
+def test_quickstart_runs_and_prints_a_summary(tmp_path):
+    out = tmp_path / "quickstart"
+    run = subprocess.run(JUICER + ["process", str(REPO / "recipes" / "quickstart.yaml"),
+                                   "--set", f"output.path={out}", "--workers", "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # no progress bar when stderr is not a terminal
+    summary = run.stdout
+    counts = {k: int(v.replace(",", "")) for k, v in
+              re.findall(r"^  (input|kept|dropped|quarantined) +([\d,]+)", summary, re.M)}
+    assert counts["input"] == 2500 == counts["kept"] + counts["dropped"] + counts["quarantined"]
+    assert f"report:  {out}/report.json" in summary
+    assert "document_deduplicator" in summary and "duplicate" in summary
+    report = json.loads((out / "report.json").read_text())
+    assert report["kept_docs"] == counts["kept"] == read_output(out).num_rows
+    assert len(report["steps"]) == 9
+    assert sorted(p.name for p in (out / "data").iterdir())[0] == "part-00000.parquet"
+
+
+def test_ops_list_and_show():
+    listed = subprocess.run(JUICER + ["ops", "list"], capture_output=True, text=True, check=True)
+    assert re.search(r"^text_length_filter +filter +Keep documents", listed.stdout, re.M)
+    shown = subprocess.run(JUICER + ["ops", "show", "special_characters_filter"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "max_ratio: float = 0.25" in shown and "stats: special_char_ratio" in shown
+    assert "rules (drop reasons): min_ratio, max_ratio, reversed_range" in shown
+    missing = subprocess.run(JUICER + ["ops", "show", "nope_filter"], capture_output=True,
+                             text=True)
+    assert missing.returncode == 2 and "unknown operator" in missing.stderr
+
+
+def test_version():
+    run = subprocess.run(JUICER + ["--version"], capture_output=True, text=True, check=True)
+    assert juicer.__version__ in run.stdout
+
+
+def test_run_errors_exit_1_with_a_message(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: [{tmp_path}/missing-*.jsonl]\noutput: {tmp_path}/out\n"
+                      "pipeline: [text_length_filter]\n")
+    run = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
+    assert run.returncode == 1 and "missing-*.jsonl" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -1,0 +1,137 @@
+"""The operator contract, checked over every registered operator, and plugin discovery
+through the `juicer.operators` entry-point group."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
+import pytest
+
+import juicer
+from juicer import registry
+from juicer.operator import Deduplicator, Filter, Mapper
+from tests.conftest import EDGE_TEXTS
+
+# Renaming an operator breaks users' recipes: change this list only on purpose.
+GOLDEN_NAMES = [
+    "alphanumeric_filter", "average_line_length_filter", "document_deduplicator",
+    "fix_unicode_mapper", "maximum_line_length_filter", "special_characters_filter",
+    "text_length_filter", "whitespace_normalization_mapper", "words_num_filter",
+]
+
+
+def test_golden_list_of_builtin_operators():
+    builtin = [n for n in registry.names()
+               if registry.get(n).__module__.startswith("juicer_operators.")]
+    assert builtin == GOLDEN_NAMES
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_operator_contract(name):
+    cls = registry.get(name)
+    described = cls.describe()
+    assert described["summary"] and described["kind"] in ("mapper", "filter", "deduplicator")
+    assert all(p["description"] for p in described["params"]), "every param is described"
+    assert cls.__module__.rsplit(".", 1)[-1] == name, "one operator per file, named after it"
+    op = cls()
+    rows = [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)]
+    first = juicer.apply(rows, op, detailed=True)
+    again = juicer.apply(list(reversed(rows))[::-1], cls(), detailed=True)
+    assert first.kept == again.kept and first.dropped == again.dropped  # deterministic
+    assert first.counts["kept"] + first.counts["dropped"] == len(rows)
+    assert juicer.apply([], op) == []
+    assert juicer.apply(pa.table({"text": pa.array([], pa.string())}), op).num_rows == 0
+    if isinstance(op, Filter):
+        assert list(cls.stats) == described["stats"]
+        for row in first.dropped:
+            assert row["__drop_reason__"].split(":")[1] in described["rules"]
+    if isinstance(op, Mapper):
+        assert first.counts["dropped"] == 0
+    if isinstance(op, Deduplicator):
+        assert described["rules"] == ["duplicate"]
+
+
+def test_register_refuses_a_second_operator_with_the_same_name():
+    with pytest.raises(juicer.JuicerError, match="two operators are named"):
+        @juicer.register
+        class Impostor(Filter):
+            name = "text_length_filter"
+
+
+PLUGIN = '''
+    """A third-party operator package, as a user would publish it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pydantic import Field
+
+    from juicer import Filter, Mapper
+    from juicer.operator import RangeParams, range_rules
+
+
+    class ShoutMapper(Mapper):
+        """Upper-case the text."""
+
+        name = "shout_mapper"
+
+        def map_text(self, text):
+            return pc.utf8_upper(text)
+
+
+    class QuestionMarksFilter(Filter):
+        """Keep documents with at most `max_count` question marks."""
+
+        name = "question_marks_filter"
+        stats = {"question_marks": pa.int64()}
+
+        class Params(RangeParams):
+            _range = ("min_count", "max_count")
+            min_count: int = Field(0, description="Fewest question marks.")
+            max_count: int = Field(1, description="Most question marks.")
+
+        def compute_stats(self, batch, text_field):
+            text = batch.text(self.text_field(text_field))
+            return {"question_marks": pc.count_substring(text, "?").cast(pa.int64())}
+
+        def rules(self):
+            return range_rules(self.params, "question_marks", "min_count", "max_count")
+'''
+
+
+@pytest.fixture()
+def plugin_path(tmp_path):
+    """An installed-looking distribution: a module plus dist-info with an entry point."""
+    (tmp_path / "juicer_demo_plugin.py").write_text(textwrap.dedent(PLUGIN))
+    info = tmp_path / "juicer_demo_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: juicer-demo-plugin\n"
+                                   "Version: 0.1\n")
+    (info / "entry_points.txt").write_text("[juicer.operators]\ndemo = juicer_demo_plugin\n")
+    return tmp_path
+
+
+def run_cli(args, plugin_path, cwd=None):
+    env = {**os.environ, "PYTHONPATH": str(plugin_path)}
+    return subprocess.run([sys.executable, "-m", "juicer.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+def test_third_party_operators_register_through_entry_points(plugin_path, tmp_path):
+    listed = run_cli(["ops", "list", "--json"], plugin_path)
+    assert listed.returncode == 0, listed.stderr
+    names = {entry["name"]: entry for entry in json.loads(listed.stdout)}
+    assert {"shout_mapper", "question_marks_filter", "text_length_filter"} <= set(names)
+    assert names["question_marks_filter"]["rules"] == ["min_count", "max_count", "reversed_range"]
+    data = tmp_path / "docs.jsonl"
+    data.write_text("\n".join(json.dumps({"text": t}) for t in
+                              ["why? how?", "fine.", "really?"]) + "\n")
+    recipe = tmp_path / "plugin.yaml"
+    recipe.write_text(f"input: [{data}]\noutput: {{path: {tmp_path}/out, format: jsonl}}\n"
+                      "pipeline: [shout_mapper, question_marks_filter]\n")
+    processed = run_cli(["process", str(recipe)], plugin_path)
+    assert processed.returncode == 0, processed.stderr
+    kept = (tmp_path / "out" / "data" / "part-00000.jsonl").read_text().splitlines()
+    assert [json.loads(line)["text"] for line in kept] == ["FINE.", "REALLY?"]
+    dropped = json.loads((tmp_path / "out" / "dropped" / "part-00000.jsonl").read_text())
+    assert dropped["__drop_reason__"] == "question_marks_filter:max_count"
