@@ -2,11 +2,11 @@
 from juicer._version import __version__
 from juicer.api import apply, load_recipe, operator, process
 from juicer.errors import InputError, JuicerError, RecipeError
-from juicer.operator import Deduplicator, Filter, Mapper, Operator
+from juicer.operator import Deduplicator, Filter, Mapper, Operator, Selector
 from juicer.registry import register
 
 __all__ = [
     "__version__", "apply", "load_recipe", "operator", "process", "register",
-    "Operator", "Mapper", "Filter", "Deduplicator",
+    "Operator", "Mapper", "Filter", "Deduplicator", "Selector",
     "JuicerError", "RecipeError", "InputError",
 ]

@@ -27,8 +27,8 @@ from juicer.errors import JuicerError
 from juicer.io.readers import QUARANTINE_SCHEMA
 from juicer.metrics import StepMetrics
 from juicer.operator import Operator
-from juicer.pipeline import (find_duplicates, plan_stages, run_steps, signatures_of,
-                             split_duplicates)
+from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
+                             run_steps, signatures_of)
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
 from juicer.recipe import load_recipe as _load_recipe
 from juicer.report import step_report
@@ -112,13 +112,11 @@ def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
 def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int):
     metrics: dict[str, StepMetrics] = {}
     dropped: list[pa.Table] = []
-    duplicates: dict[str, pa.Table] = {}
+    decisions: dict[str, pa.Table] = {}  # global step id -> its drops
     for stage in plan_stages(pipeline):
         if stage.previous_global is not None:
-            drops = duplicates[stage.previous_global.id]
-            result = split_duplicates(stage.previous_global, table,
-                                      drops.column(ROW_ID).to_numpy(),
-                                      drops.column("duplicate_of").to_numpy(), metrics, text_field)
+            drops = Drops.from_table(decisions[stage.previous_global.id])
+            result = apply_drops(stage.previous_global, table, drops, metrics, text_field)
             dropped.extend(result.dropped)
             table = result.kept
         pieces = []
@@ -129,23 +127,14 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
         table = pa.concat_tables(pieces, promote_options="permissive")
         if stage.global_step is not None:
             signatures = signatures_of(stage.global_step, table, text_field)
-            drops = find_duplicates(stage.global_step, signatures)
-            duplicates[stage.global_step.id] = drops.sort_by(ROW_ID)
+            decisions[stage.global_step.id] = find_drops(stage.global_step, signatures)
     reports = []
     for step in pipeline:
         reduce = None
-        if step.id in duplicates:
-            reduce = [_reduce_summary(duplicates[step.id])]
+        if step.id in decisions:
+            reduce = [reduce_summary(step, decisions[step.id])]
         reports.append(step_report(step, metrics.get(step.id, StepMetrics()), reduce))
     return table, _concat_dropped(dropped, table.schema), reports
-
-
-def _reduce_summary(drops: pa.Table) -> dict:
-    from juicer.pipeline import cluster_counts
-
-    return {"duplicates": drops.num_rows,
-            "clusters": int(len(np.unique(drops.column("duplicate_of").to_numpy()))),
-            "cluster_sizes": cluster_counts(drops)}
 
 
 def _concat_dropped(dropped: list[pa.Table], kept_schema: pa.Schema) -> pa.Table:

@@ -159,7 +159,7 @@ def ops() -> None:
 
 @ops.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--kind", type=click.Choice(["mapper", "filter", "deduplicator"]), default=None)
+@click.option("--kind", type=click.Choice(["mapper", "filter", "deduplicator", "selector"]), default=None)
 def ops_list(as_json: bool, kind: Optional[str]) -> None:
     """Every registered operator with its kind and summary."""
     described = [registry.get(name).describe() for name in registry.names()]
@@ -169,6 +169,14 @@ def ops_list(as_json: bool, kind: Optional[str]) -> None:
         return
     for entry in described:
         click.echo(f"{entry['name']:<40} {entry['kind']:<13} {entry['summary']}")
+
+
+@ops.command("docs")
+def ops_docs() -> None:
+    """Print docs/operators.md for the built-in operators (Markdown)."""
+    from juicer.operator_docs import render
+
+    click.echo(render(), nl=False)
 
 
 @ops.command("show")

@@ -230,23 +230,71 @@ class Filter(Operator):
         return failed_rule < 0, failed_rule
 
 
-class Deduplicator(Operator):
-    """Global operator. Map phase: `signatures(batch)` gives, per document, a table with a
-    `key_hash` uint64 column (routes it to a partition) and whatever the reduce needs.
-    Reduce phase: `find_duplicates(signatures)` sees every signature of one partition (plus
-    `__row_id__`) and returns `__row_id__` and `duplicate_of` for each document to drop."""
+class GlobalOperator(Operator):
+    """An operator that must see the whole dataset before deciding. Map phase:
+    `signatures(batch)` gives, per document, a table with a `key_hash` uint64 column (it
+    routes the document to a reduce partition) and whatever the decision needs. Reduce
+    phase: `find_drops(signatures)` sees every signature of one partition (plus
+    `__row_id__`) and returns the `__row_id__` of each document to drop, with the columns of
+    `drop_stats`; they are dropped as `<step_id>:<drop_rule>`."""
 
-    kind = "deduplicator"
+    #: the rule name of every drop this operator makes
+    drop_rule: ClassVar[str] = ""
+    #: stat name -> Arrow type of the extra columns find_drops returns
+    drop_stats: ClassVar[dict[str, pa.DataType]] = {}
 
     def signatures(self, batch: Batch, text_field: str) -> pa.Table:
         raise NotImplementedError
 
-    def find_duplicates(self, signatures: pa.Table) -> pa.Table:
+    def find_drops(self, signatures: pa.Table) -> pa.Table:
         raise NotImplementedError
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
-        return {**super().describe(), "rules": ["duplicate"], "stats": ["duplicate_of"]}
+        return {**super().describe(), "rules": [cls.drop_rule], "stats": list(cls.drop_stats)}
 
 
-OPERATOR_KINDS = {cls.kind: cls for cls in (Mapper, Filter, Deduplicator)}
+class Deduplicator(GlobalOperator):
+    """Drops documents that repeat an earlier one. Signatures route equal documents to the
+    same partition by `key_hash`; `find_duplicates` returns `duplicate_of`, the row id of the
+    document kept in each one's place."""
+
+    kind = "deduplicator"
+    drop_rule = "duplicate"
+    drop_stats = {"duplicate_of": pa.int64()}
+
+    def find_duplicates(self, signatures: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+    def find_drops(self, signatures: pa.Table) -> pa.Table:
+        return self.find_duplicates(signatures)
+
+
+class Selector(GlobalOperator):
+    """Keeps a subset chosen over the whole dataset (top-k, sampling). Override
+    `selection_keys(batch)` (the columns the choice depends on) and `select(keys)` (a
+    boolean keep mask, given the keys of every document with their `__row_id__`, sorted by
+    row id). All keys meet in one partition: a selection needs the global view."""
+
+    kind = "selector"
+    drop_rule = "not_selected"
+
+    def selection_keys(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
+        return {}
+
+    def select(self, keys: pa.Table) -> np.ndarray:
+        raise NotImplementedError
+
+    def signatures(self, batch: Batch, text_field: str) -> pa.Table:
+        keys = self.selection_keys(batch, text_field)
+        return pa.table({"key_hash": pa.array(np.zeros(len(batch), np.uint64)), **keys})
+
+    def find_drops(self, signatures: pa.Table) -> pa.Table:
+        from juicer.batch import ROW_ID
+
+        keys = signatures.drop_columns(["key_hash"]).sort_by(ROW_ID)
+        keep = np.asarray(self.select(keys), dtype=bool)
+        return keys.select([ROW_ID]).filter(pa.array(~keep))
+
+
+OPERATOR_KINDS = {cls.kind: cls for cls in (Mapper, Filter, Deduplicator, Selector)}

@@ -13,13 +13,14 @@ import pyarrow.compute as pc
 
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Filter, Mapper
+from juicer.operator import Deduplicator, Filter, GlobalOperator, Mapper
 from juicer.recipe import Step
 
 
 @dataclass
 class Stage:
-    """Row-local steps, then (optionally) the map phase of one global step."""
+    """Row-local steps, then (optionally) the map phase of one global step (a deduplicator
+    or a selector)."""
 
     steps: list[Step]
     global_step: Optional[Step] = None
@@ -29,7 +30,7 @@ class Stage:
 def plan_stages(pipeline: list[Step]) -> list[Stage]:
     stages, current, previous = [], [], None
     for step in pipeline:
-        if isinstance(step.operator, Deduplicator):
+        if isinstance(step.operator, GlobalOperator):
             stages.append(Stage(current, step, previous))
             current, previous = [], step
         else:
@@ -105,47 +106,80 @@ def signatures_of(step: Step, table: pa.Table, text_field: str) -> pa.Table:
     return signatures.append_column(ROW_ID, table.column(ROW_ID))
 
 
-def split_duplicates(step: Step, table: pa.Table, drop_ids: np.ndarray,
-                     duplicate_of: np.ndarray, metrics: dict[str, StepMetrics],
-                     text_field: str) -> SegmentResult:
-    """Apply a deduplicator's decisions (sorted row ids to drop) to one batch."""
+@dataclass
+class Drops:
+    """A global step's decisions: sorted row ids to drop and the stats that go with them."""
+
+    row_ids: np.ndarray
+    stats: dict[str, np.ndarray]
+
+    @classmethod
+    def from_table(cls, table: pa.Table) -> "Drops":
+        table = table.sort_by(ROW_ID)
+        return cls(table.column(ROW_ID).to_numpy(),
+                   {name: table.column(name).to_numpy(zero_copy_only=False)
+                    for name in table.column_names if name != ROW_ID})
+
+
+def apply_drops(step: Step, table: pa.Table, drops: Drops, metrics: dict[str, StepMetrics],
+                text_field: str) -> SegmentResult:
+    """Apply a global step's decisions to one batch."""
     step_metrics = metrics.setdefault(step.id, StepMetrics())
     started = time.perf_counter()
     row_ids = table.column(ROW_ID).to_numpy()
-    position = np.searchsorted(drop_ids, row_ids)
-    position_clipped = np.minimum(position, max(len(drop_ids) - 1, 0))
-    is_dup = (len(drop_ids) > 0) & (drop_ids[position_clipped] == row_ids) if len(drop_ids) else \
-        np.zeros(len(row_ids), dtype=bool)
+    if len(drops.row_ids):
+        position = np.minimum(np.searchsorted(drops.row_ids, row_ids), len(drops.row_ids) - 1)
+        is_dropped = drops.row_ids[position] == row_ids
+    else:
+        position = np.zeros(len(row_ids), dtype=np.int64)
+        is_dropped = np.zeros(len(row_ids), dtype=bool)
     batch = Batch(table)
     field_name = step.operator.text_field(text_field)
     step_metrics.docs_in += len(batch)
     step_metrics.chars_in += int(batch.char_length(field_name).sum())
     dropped = []
-    if is_dup.any():
-        gone = table.filter(pa.array(is_dup))
-        originals = pa.array(duplicate_of[position_clipped[is_dup]], pa.int64())
-        gone = add_stats(gone, step.id, {"duplicate_of": originals})
+    if is_dropped.any():
+        gone = table.filter(pa.array(is_dropped))
+        kinds = step.operator.drop_stats
+        if kinds:
+            gone = add_stats(gone, step.id, {
+                name: pa.array(drops.stats[name][position[is_dropped]], kind)
+                for name, kind in kinds.items()})
+        rule = step.operator.drop_rule
         dropped.append(gone.append_column(
-            DROP_REASON, pa.array([f"{step.id}:duplicate"] * gone.num_rows, pa.string())))
-        step_metrics.drops["duplicate"] += int(is_dup.sum())
-        batch = batch.filter(~is_dup)
+            DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
+        step_metrics.drops[rule] += int(is_dropped.sum())
+        batch = batch.filter(~is_dropped)
     step_metrics.docs_out += len(batch)
     step_metrics.chars_out += int(batch.char_length(field_name).sum())
     step_metrics.seconds += time.perf_counter() - started
     return SegmentResult(batch.table, dropped)
 
 
-def find_duplicates(step: Step, signatures: pa.Table) -> pa.Table:
+def find_drops(step: Step, signatures: pa.Table) -> pa.Table:
     """Reduce phase over one partition's signatures: rows to drop, sorted by row id."""
+    operator = step.operator
+    operator.ensure_setup()
     if signatures.num_rows == 0:
-        return pa.table({ROW_ID: pa.array([], pa.int64()), "duplicate_of": pa.array([], pa.int64())})
-    return step.operator.find_duplicates(signatures)
+        return pa.table({ROW_ID: pa.array([], pa.int64()),
+                         **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
+    return operator.find_drops(signatures).sort_by(ROW_ID)
 
 
-def cluster_counts(drops: pa.Table) -> dict[str, int]:
-    """Cluster sizes (kept document + its duplicates) from a reduce result."""
-    if drops.num_rows == 0:
+def reduce_summary(step: Step, drops: pa.Table) -> dict:
+    """What the report says about one partition's decisions (clusters for deduplicators)."""
+    summary = {"dropped": drops.num_rows}
+    if isinstance(step.operator, Deduplicator):
+        originals = drops.column("duplicate_of").to_numpy()
+        summary["clusters"] = int(len(np.unique(originals)))
+        summary["cluster_sizes"] = cluster_counts(originals)
+    return summary
+
+
+def cluster_counts(originals: np.ndarray) -> dict[str, int]:
+    """Cluster sizes (kept document + its duplicates) -> how many clusters have that size."""
+    if len(originals) == 0:
         return {}
-    keepers, sizes = np.unique(drops.column("duplicate_of").to_numpy(), return_counts=True)
+    _, sizes = np.unique(originals, return_counts=True)
     values, counts = np.unique(sizes + 1, return_counts=True)
-    return {f"cluster_size_{int(v)}": int(c) for v, c in zip(values, counts)}
+    return {str(int(v)): int(c) for v, c in zip(values, counts)}

@@ -70,10 +70,9 @@ def step_report(step, metrics: StepMetrics, reduce_results) -> dict:
         for result in reduce_results:
             sizes.update(result["cluster_sizes"])
         report["dedup"] = {
-            "duplicates": sum(r["duplicates"] for r in reduce_results),
+            "duplicates": sum(r["dropped"] for r in reduce_results),
             "clusters": sum(r["clusters"] for r in reduce_results),
-            "cluster_sizes": {k.removeprefix("cluster_size_"): v for k, v in
-                              sorted(sizes.items(), key=lambda kv: int(kv[0].rsplit("_", 1)[1]))},
+            "cluster_sizes": dict(sorted(sizes.items(), key=lambda kv: int(kv[0]))),
         }
     return report
 

@@ -34,8 +34,8 @@ from juicer.io.readers import QUARANTINE_SCHEMA, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, conform, read_arrow_files, unify, write_json,
                                write_table, write_text)
 from juicer.metrics import StepMetrics
-from juicer.pipeline import (cluster_counts, find_duplicates, plan_stages, run_steps,
-                             signatures_of, split_duplicates)
+from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
+                             run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report
 
@@ -192,10 +192,10 @@ def run_shard_task(task: ShardTask) -> dict:
     signature_sinks: dict[int, ArrowSink] = {}
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = 0
-    drop_ids = duplicate_of = None
+    drops = None
     if stage.previous_global is not None:
         source_files = _previous_files(task)
-        drop_ids, duplicate_of = _load_drops(task, source_files)
+        drops = _load_drops(task, source_files)
         batches = _batches_from_files(source_files, task.batch_size)
     else:
         batches = _batches_from_source(task, quarantine)
@@ -204,8 +204,7 @@ def run_shard_task(task: ShardTask) -> dict:
             input_docs += table.num_rows
             input_chars += int(Batch(table).char_length(task.text_field).sum())
         if stage.previous_global is not None:
-            result = split_duplicates(stage.previous_global, table, drop_ids, duplicate_of,
-                                      metrics, task.text_field)
+            result = apply_drops(stage.previous_global, table, drops, metrics, task.text_field)
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
@@ -265,24 +264,21 @@ def _batches_from_files(files: list[str], size: int):
         yield from _slices(table, size)
 
 
-def _load_drops(task: ShardTask, source_files: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The previous global step's decisions for the row ids of this shard, sorted."""
+def _load_drops(task: ShardTask, source_files: list[str]) -> Drops:
+    """The previous global step's decisions for the row ids of this shard."""
     table = read_arrow_files(source_files)
-    if table is None or table.num_rows == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    row_ids = table.column(ROW_ID)
-    low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
-    ids, originals = [], []
-    for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
-                                              "reduce", "p*.arrow"))):
-        drops = pa.ipc.open_file(pa.memory_map(path)).read_all()
-        drop_ids = drops.column(ROW_ID).to_numpy()
-        lo, hi = np.searchsorted(drop_ids, [low, high + 1])
-        ids.append(drop_ids[lo:hi])
-        originals.append(drops.column("duplicate_of").to_numpy()[lo:hi])
-    all_ids, all_originals = np.concatenate(ids), np.concatenate(originals)
-    order = np.argsort(all_ids, kind="stable")
-    return all_ids[order], all_originals[order]
+    pieces = []
+    if table is not None and table.num_rows:
+        row_ids = table.column(ROW_ID)
+        low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
+        for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
+                                                  "reduce", "p*.arrow"))):
+            drops = pa.ipc.open_file(pa.memory_map(path)).read_all()
+            lo, hi = np.searchsorted(drops.column(ROW_ID).to_numpy(), [low, high + 1])
+            pieces.append(drops.slice(lo, hi - lo))
+    if not pieces:
+        return Drops(np.zeros(0, np.int64), {})
+    return Drops.from_table(pa.concat_tables(pieces))
 
 
 def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
@@ -301,21 +297,19 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
 
 
 def run_reduce_task(task: ReduceTask) -> dict:
-    """One partition of a global step: find the duplicates among its signatures."""
+    """One partition of a global step: decide which documents to drop."""
     stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
     signatures = read_arrow_files(list(task.files))
     if signatures is None:
         signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
-    drops = find_duplicates(stage.global_step, signatures)
+    drops = find_drops(stage.global_step, signatures)
     path = os.path.join(task.work_dir, f"stage{task.stage}", "reduce", f"p{task.partition:03d}.arrow")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temporary = f"{path}.tmp-{os.getpid()}"
     with pa.ipc.new_file(temporary, drops.schema) as writer:
         writer.write_table(drops)
     os.replace(temporary, path)
-    return {"partition": task.partition, "duplicates": drops.num_rows,
-            "clusters": int(len(np.unique(drops.column("duplicate_of").to_numpy()))),
-            "cluster_sizes": cluster_counts(drops)}
+    return {"partition": task.partition, **reduce_summary(stage.global_step, drops)}
 
 
 # ------------------------------------------------------------------ writing the outputs

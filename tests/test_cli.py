@@ -54,3 +54,10 @@ def test_run_errors_exit_1_with_a_message(tmp_path):
     run = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
     assert run.returncode == 1 and "missing-*.jsonl" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_operator_docs_are_current():
+    from juicer.operator_docs import render
+
+    assert (REPO / "docs" / "operators.md").read_text(encoding="utf-8") == render(), \
+        "regenerate with: juicer ops docs > docs/operators.md"

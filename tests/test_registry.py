@@ -11,14 +11,15 @@ import pytest
 
 import juicer
 from juicer import registry
-from juicer.operator import Deduplicator, Filter, Mapper
+from juicer.operator import Deduplicator, Filter, Mapper, Selector
 from tests.conftest import EDGE_TEXTS
 
 # Renaming an operator breaks users' recipes: change this list only on purpose.
 GOLDEN_NAMES = [
     "alphanumeric_filter", "average_line_length_filter", "document_deduplicator",
-    "fix_unicode_mapper", "maximum_line_length_filter", "special_characters_filter",
-    "text_length_filter", "whitespace_normalization_mapper", "words_num_filter",
+    "fix_unicode_mapper", "maximum_line_length_filter", "random_selector",
+    "special_characters_filter", "text_length_filter", "topk_specified_field_selector",
+    "whitespace_normalization_mapper", "words_num_filter",
 ]
 
 
@@ -32,7 +33,8 @@ def test_golden_list_of_builtin_operators():
 def test_operator_contract(name):
     cls = registry.get(name)
     described = cls.describe()
-    assert described["summary"] and described["kind"] in ("mapper", "filter", "deduplicator")
+    assert described["summary"] and described["kind"] in ("mapper", "filter", "deduplicator",
+                                                           "selector")
     assert all(p["description"] for p in described["params"]), "every param is described"
     assert cls.__module__.rsplit(".", 1)[-1] == name, "one operator per file, named after it"
     op = cls()
@@ -51,6 +53,8 @@ def test_operator_contract(name):
         assert first.counts["dropped"] == 0
     if isinstance(op, Deduplicator):
         assert described["rules"] == ["duplicate"]
+    if isinstance(op, Selector):
+        assert described["rules"] == ["not_selected"]
 
 
 def test_register_refuses_a_second_operator_with_the_same_name():

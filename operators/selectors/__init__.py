@@ -1,0 +1,1 @@
+"""Selectors: keep a subset chosen over the whole dataset (sampling, top-k)."""
