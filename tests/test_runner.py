@@ -208,3 +208,12 @@ def test_data_juicer_recipe_runs_unchanged(tmp_path, monkeypatch):
     assert result.report["accounting_ok"] and result.report["kept_docs"] > 1000
     assert (out / "data" / "part-00000.jsonl").exists()
     assert result.report["executor"]["workers"] == 2
+
+
+def test_a_field_with_two_types_is_a_clear_error(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"text": "first document", "score": 1}\n'
+                    '{"text": "second document", "score": "high"}\n')
+    with pytest.raises(JuicerError, match=r"mixed.jsonl: from line 1: field 'score' is number "
+                                          r"in record 1 of the block but str in record 2"):
+        run(tmp_path, [path], [{"op": "text_length_filter"}])

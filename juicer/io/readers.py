@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
+from juicer.errors import InputError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io.planner import POSITION_BITS, Piece, Shard
 
@@ -296,7 +297,7 @@ def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line
             record.pop(reserved, None)
         records.append(record)
         row_ids.append(row_id)
-    table = _records_to_table(records, row_ids) if records else None
+    table = _records_to_table(records, row_ids, path, first_line) if records else None
     return ReadResult(table, quarantine)
 
 
@@ -313,9 +314,31 @@ def _record_problem(record, text_field: str) -> Optional[str]:
     return None
 
 
-def _records_to_table(records: list[dict], row_ids: list[int]) -> pa.Table:
-    table = pa.Table.from_pylist(records)
+def _records_to_table(records: list[dict], row_ids: list[int], path: str = "<data>",
+                      first_line: int = 1) -> pa.Table:
+    try:
+        table = pa.Table.from_pylist(records)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(f"{path}: from line {first_line}: {_type_conflict(records) or exc}\n"
+                         "    hint: give each field one JSON type in every record (or null)"
+                         ) from None
     return table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
+
+
+def _type_conflict(records: list[dict]) -> str:
+    """Name a field whose values have different JSON types, and where."""
+    first_kind: dict[str, tuple[str, int]] = {}
+    for number, record in enumerate(records):
+        for key, value in record.items():
+            if value is None:
+                continue
+            kind = "number" if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                else type(value).__name__
+            seen = first_kind.setdefault(key, (kind, number))
+            if seen[0] != kind:
+                return (f"field '{key}' is {seen[0]} in record {seen[1] + 1} of the block but "
+                        f"{kind} in record {number + 1}")
+    return ""
 
 
 def _bad(row_id, path, line, row, error, raw: bytes) -> dict:

@@ -11,6 +11,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from juicer.errors import JuicerError
+
 ROW_GROUP_ROWS = 64 * 1024
 
 
@@ -68,7 +70,12 @@ def unify(schemas: list[pa.Schema]) -> Optional[pa.Schema]:
     schemas = [s for s in schemas if s is not None]
     if not schemas:
         return None
-    return pa.unify_schemas(schemas, promote_options="permissive")
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise JuicerError(f"the input's fields do not have one type each: {exc}\n"
+                          "    hint: give each field one JSON type in every record (or null)"
+                          ) from None
 
 
 class ArrowSink:
