@@ -105,6 +105,8 @@ def summary(report: dict, output: str) -> str:
     for step in report["steps"]:
         reasons = step["drops_by_rule"]
         top = max(reasons, key=reasons.get) if reasons else ""
+        if "changed_docs" in step:
+            top = f"changed {step['changed_docs']:,}"
         lines.append(f"  {step['id']:<36.36} {step['docs_in']:>9,} {step['docs_out']:>9,} "
                      f"{step['dropped']:>9,}  {top}")
     quarantine = report["quarantine"]["by_error"]
