@@ -47,13 +47,14 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: Sequence[str] 
 
 
 def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
-            workers: Optional[int] = None, overwrite: bool = False):
-    """Run a recipe like `juicer process`; returns a RunResult (output dir and report)."""
+            workers: Optional[int] = None, overwrite: bool = False, force: bool = False):
+    """Run a recipe like `juicer process` (resuming an interrupted run in the same output
+    directory); returns a RunResult (output dir and report)."""
     from juicer.runner import process as run
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
-    return run(recipe, workers=workers, overwrite=overwrite)
+    return run(recipe, workers=workers, overwrite=overwrite, force=force)
 
 
 @dataclass

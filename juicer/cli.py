@@ -64,18 +64,23 @@ def _load(recipe_file: str, overrides: tuple[str, ...]):
               help="Override a recipe value, e.g. --set pipeline.0.params.min_len=30 "
                    "or --set output.path=out2 (repeatable).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run in output.path.")
+@click.option("--force", is_flag=True,
+              help="Resume an interrupted run even though the recipe or input changed.")
 @click.option("--keep-work", is_flag=True, hidden=True,
               help="Keep the _work/ intermediates (debugging).")
 def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...],
-            overwrite: bool, keep_work: bool) -> None:
-    """Run RECIPE_FILE: write data/, dropped/, quarantine/ and report.json."""
+            overwrite: bool, force: bool, keep_work: bool) -> None:
+    """Run RECIPE_FILE: write data/, dropped/, quarantine/ and report.json.
+
+    Run it again on the same output.path after a crash or kill and it resumes: shards that
+    finished are reused, the output is the same as an uninterrupted run's."""
     from juicer.runner import process as run
 
     recipe = _load(recipe_file, overrides)
     for note in recipe.notes:
         click.echo(f"note: {note}", err=True)
     try:
-        result = run(recipe, workers=workers, overwrite=overwrite,
+        result = run(recipe, workers=workers, overwrite=overwrite, force=force,
                      progress=TerminalProgress(), keep_work=keep_work)
     except JuicerError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -98,6 +103,10 @@ def summary(report: dict, output: str) -> str:
         f"  dropped      {share(report['dropped_docs'])}",
         f"  quarantined  {share(report['quarantined_docs'])}",
     ]
+    resumed = report.get("resumed", {})
+    if resumed.get("resumed"):
+        lines.insert(1, f"  resumed an interrupted run: {resumed['reused_tasks']} tasks reused, "
+                        f"{resumed['ran_tasks']} run")
     if not report["accounting_ok"]:
         lines.append("  WARNING: counts do not add up; please report this as a bug")
     lines.append("")

@@ -30,9 +30,9 @@ from juicer.batch import ROW_ID, STATS, Batch
 from juicer.errors import JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import Shard, expand_paths, plan_shards
-from juicer.io.readers import QUARANTINE_SCHEMA, quarantine_table, read_shard
-from juicer.io.writers import (ArrowSink, conform, read_arrow_files, unify, write_json,
-                               write_table, write_text)
+from juicer.io.readers import quarantine_table, read_shard
+from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
+                               schema_of_files, write_json, write_table, write_text)
 from juicer.metrics import StepMetrics
 from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
                              run_steps, signatures_of)
@@ -53,6 +53,10 @@ class ShardTask:
     work_dir: str
     partitions: int
 
+    @property
+    def marker(self) -> str:
+        return _shard_dir(self.work_dir, self.stage, self.shard.index) + ".done.json"
+
 
 @dataclass(frozen=True)
 class ReduceTask:
@@ -61,6 +65,11 @@ class ReduceTask:
     partition: int
     files: tuple[str, ...]
     work_dir: str
+
+    @property
+    def marker(self) -> str:
+        return os.path.join(self.work_dir, f"stage{self.stage}", "reduce",
+                            f"p{self.partition:03d}.done.json")
 
 
 @dataclass(frozen=True)
@@ -87,14 +96,17 @@ class RunResult:
 
 
 def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = False,
-            progress: Optional[Progress] = None, keep_work: bool = False) -> RunResult:
+            force: bool = False, progress: Optional[Progress] = None,
+            keep_work: bool = False) -> RunResult:
+    """Run a recipe. An output directory holding an interrupted run of the same recipe and
+    input is resumed: finished shard and partition tasks are reused, not redone."""
     started = time.time()
     out = recipe.output.path
     files = expand_paths(recipe.input.paths)
     shards = plan_shards(files, recipe.input.shard_size)
-    _prepare_output(out, overwrite)
     work = os.path.join(out, "_work")
     fingerprint = input_fingerprint(files)
+    resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint), overwrite, force)
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
                os.path.join(out, "recipe.resolved.yaml"))
     pipeline_json = json.dumps(recipe.resolved()["pipeline"])
@@ -102,6 +114,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     partitions = max(1, min(64, len(shards)))
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
+    runs = _TaskRunner(executor, progress)
     shard_results: list[list[dict]] = []
     reduce_results: list[list[dict]] = []
     try:
@@ -109,23 +122,25 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions) for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
-            shard_results.append(_run_all(executor, run_shard_task, tasks,
+            shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
-                                           for s in shards], progress, label))
+                                           for s in shards], label))
             if stage.global_step is not None:
                 reduce_tasks = [ReduceTask(pipeline_json, stage_index, p, tuple(
-                    f for r in shard_results[-1] for f in r["signatures"].get(p, [])), work)
+                    f for r in shard_results[-1] for f in r["signatures"].get(str(p), [])), work)
                     for p in range(partitions)]
-                reduce_results.append(_run_all(
-                    executor, run_reduce_task, reduce_tasks,
+                reduce_results.append(runs.run(
+                    run_reduce_task, reduce_tasks,
                     [f"{label} {stage.global_step.id} partition {t.partition}"
-                     for t in reduce_tasks], progress, f"{label} {stage.global_step.id}"))
-        outputs = _write_outputs(executor, recipe, shard_results, work, progress)
+                     for t in reduce_tasks], f"{label} {stage.global_step.id}"))
+        outputs = _write_outputs(runs, recipe, shard_results)
     finally:
         executor.close()
     report = build_report(recipe, shard_results, reduce_results, stages, outputs,
                           seconds=time.time() - started, started=started,
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
+    report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
+                         "ran_tasks": runs.ran}
     write_json(report, os.path.join(out, "report.json"))
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
@@ -141,28 +156,75 @@ def input_fingerprint(files: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare_output(out: str, overwrite: bool) -> None:
+def run_fingerprint(recipe: Recipe, input_fingerprint: str) -> str:
+    """Everything the output depends on: Juicer's version, input, output and pipeline
+    settings, the input files. Not the executor: results do not depend on it."""
+    resolved = recipe.resolved()
+    resolved.pop("executor")
+    resolved["input_fingerprint"] = input_fingerprint
+    return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _prepare_output(out: str, work: str, fingerprint: str, overwrite: bool, force: bool) -> bool:
+    """Make `out` ready; True when it holds an interrupted run to resume."""
+    manifest = os.path.join(work, "run.json")
     existing = [name for name in (*OUTPUT_KINDS, "_work", "report.json")
                 if os.path.exists(os.path.join(out, name))]
-    if existing and not overwrite:
-        raise JuicerError(f"output directory '{out}' already holds a run ({', '.join(existing)})"
+    if overwrite:
+        for name in existing:
+            target = os.path.join(out, name)
+            shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+    elif os.path.exists(os.path.join(out, "report.json")):
+        raise JuicerError(f"output directory '{out}' already holds a finished run"
                           "\n    hint: pass --overwrite to replace it, or choose another "
                           "output.path")
-    for name in existing:
-        target = os.path.join(out, name)
-        shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
-    os.makedirs(out, exist_ok=True)
+    elif os.path.exists(manifest):
+        previous = read_json(manifest)["fingerprint"]
+        if previous != fingerprint and not force:
+            raise JuicerError(
+                f"output directory '{out}' holds an interrupted run of a different recipe or "
+                "input (settings, Juicer version or input files changed)\n    hint: pass "
+                "--overwrite to start over, or --force to resume it with this recipe anyway")
+        write_json({"fingerprint": fingerprint}, manifest)
+        return True
+    elif existing:
+        raise JuicerError(f"output directory '{out}' already holds files of another run "
+                          f"({', '.join(existing)})\n    hint: pass --overwrite to replace "
+                          "them, or choose another output.path")
+    os.makedirs(work, exist_ok=True)
+    write_json({"fingerprint": fingerprint}, manifest)
+    return False
 
 
-def _run_all(executor, fn, tasks, labels, progress, label) -> list:
-    results: list = [None] * len(tasks)
-    if progress:
-        progress(label, 0, len(tasks))
-    for done, (index, result) in enumerate(executor.map(fn, tasks, labels), start=1):
-        results[index] = result
-        if progress:
-            progress(label, done, len(tasks))
-    return results
+class _TaskRunner:
+    """Maps tasks over the executor, reusing the result of every task that finished before
+    (its done marker, written atomically by the task as its last act)."""
+
+    def __init__(self, executor, progress: Optional[Progress]):
+        self.executor, self.progress = executor, progress
+        self.reused = self.ran = 0
+
+    def run(self, fn, tasks, labels, label) -> list:
+        results: list = [None] * len(tasks)
+        todo = []
+        for index, task in enumerate(tasks):
+            marker = getattr(task, "marker", None)
+            if marker and os.path.exists(marker):
+                results[index] = read_json(marker)
+                self.reused += 1
+            else:
+                todo.append(index)
+        done = len(tasks) - len(todo)
+        if self.progress:
+            self.progress(label, done, len(tasks))
+        for position, result in self.executor.map(fn, [tasks[i] for i in todo],
+                                                  [labels[i] for i in todo]):
+            results[todo[position]] = result
+            done += 1
+            self.ran += 1
+            if self.progress:
+                self.progress(label, done, len(tasks))
+        return results
 
 
 # ------------------------------------------------------------------ tasks (run in workers)
@@ -187,6 +249,7 @@ def run_shard_task(task: ShardTask) -> dict:
     row-local steps, then the map phase of the next global step."""
     stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
     directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
+    shutil.rmtree(directory, ignore_errors=True)  # what an interrupted attempt left
     kept, dropped = ArrowSink(directory, "kept"), ArrowSink(directory, "dropped")
     quarantine: list[dict] = []
     signature_sinks: dict[int, ArrowSink] = {}
@@ -219,22 +282,23 @@ def run_shard_task(task: ShardTask) -> dict:
         sink = ArrowSink(directory, "quarantine")
         sink.write(quarantine_table(quarantine))
         quarantine_files = sink.close()["files"]
-    return {
+    result = {
         "shard": task.shard.index,
         "input_docs": input_docs + len(quarantine),
         "input_chars": input_chars,
         "kept": kept.close(),
         "dropped": dropped.close(),
         "quarantine": {"files": quarantine_files, "rows": len(quarantine),
-                       "schema": QUARANTINE_SCHEMA if quarantine else None,
                        "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
                        "by_file": dict(Counter(q["file"] for q in quarantine)),
                        "samples": quarantine[:5]},
-        "signatures": {p: [os.path.join(directory, f) for f in sink.close()["files"]]
+        "signatures": {str(p): [os.path.join(directory, f) for f in sink.close()["files"]]
                        for p, sink in signature_sinks.items()},
         "metrics": {k: v.to_state() for k, v in metrics.items()},
         "directory": directory,
     }
+    write_json(result, task.marker)  # commits the shard: a resumed run reuses it
+    return result
 
 
 def _error_kind(error: str) -> str:
@@ -309,14 +373,16 @@ def run_reduce_task(task: ReduceTask) -> dict:
     with pa.ipc.new_file(temporary, drops.schema) as writer:
         writer.write_table(drops)
     os.replace(temporary, path)
-    return {"partition": task.partition, **reduce_summary(stage.global_step, drops)}
+    result = {"partition": task.partition, **reduce_summary(stage.global_step, drops)}
+    write_json(result, task.marker)
+    return result
 
 
 # ------------------------------------------------------------------ writing the outputs
 
 
-def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], work: str,
-                   progress) -> dict[str, list[str]]:
+def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
+                   shard_results: list[list[dict]]) -> dict[str, list[str]]:
     """Cut each output into parts of `shard_rows` rows in row-id order. Parts depend only
     on the data, never on shard size or worker count, so outputs are byte-identical."""
     out, spec = recipe.output.path, recipe.output
@@ -326,7 +392,8 @@ def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], wo
                  for r in final},
         "dropped": {}, "quarantine": {},
     }
-    schemas = {"data": [r["kept"]["schema"] for r in final], "dropped": [], "quarantine": []}
+    files_of = {"data": [f for files in sources["data"].values() for f in files],
+                "dropped": [], "quarantine": []}
     counts = {"data": {r["shard"]: r["kept"]["rows"] for r in final},
               "dropped": Counter(), "quarantine": Counter()}
     for stage_results in shard_results:
@@ -334,13 +401,14 @@ def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], wo
             for kind, key in (("dropped", "dropped"), ("quarantine", "quarantine")):
                 files = [os.path.join(r["directory"], f) for f in r[key]["files"]]
                 sources[kind].setdefault(r["shard"], []).extend(files)
-                schemas[kind].append(r[key]["schema"])
+                files_of[kind].extend(files)
                 counts[kind][r["shard"]] += r[key]["rows"]
     drop_columns = {"data": (ROW_ID,) if spec.keep_stats else (ROW_ID, STATS),
                     "dropped": (ROW_ID,), "quarantine": (ROW_ID,)}
     tasks = []
     for kind in OUTPUT_KINDS:
-        schema = _stats_in_pipeline_order(unify(schemas[kind]), recipe)
+        schema = _stats_in_pipeline_order(schema_of_files(files_of[kind]), recipe)
+        shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # parts of an interrupted write
         os.makedirs(os.path.join(out, kind), exist_ok=True)
         if schema is None:
             continue
@@ -353,8 +421,7 @@ def _write_outputs(executor, recipe: Recipe, shard_results: list[list[dict]], wo
                                   drop_columns[kind],
                                   os.path.join(out, kind, f"part-{index:05d}.{suffix}"),
                                   spec.format, spec.compression))
-    written = _run_all(executor, write_part_task, tasks,
-                       [f"writing {t.path}" for t in tasks], progress, "writing")
+    written = runs.run(write_part_task, tasks, [f"writing {t.path}" for t in tasks], "writing")
     files: dict[str, list[str]] = {kind: [] for kind in OUTPUT_KINDS}
     for task, rows in zip(tasks, written):
         files[task.kind].append(os.path.relpath(task.path, out))

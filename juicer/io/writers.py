@@ -114,8 +114,17 @@ class ArrowSink:
 
     def close(self) -> dict:
         self._finish_file()
-        return {"files": [os.path.basename(f) for f in self.files], "rows": self.rows,
-                "schema": unify(self.schemas)}
+        return {"files": [os.path.basename(f) for f in self.files], "rows": self.rows}
+
+
+def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
+    """The unified schema of IPC files, read from their footers only."""
+    return unify([pa.ipc.open_file(pa.memory_map(path)).schema for path in paths])
+
+
+def read_json(path: str):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def read_arrow_files(paths: list[str]) -> Optional[pa.Table]:

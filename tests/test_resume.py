@@ -1,0 +1,101 @@
+"""Kill a run with SIGKILL at different points, run it again: it resumes, reusing the
+finished shards, and the output is byte-identical to an uninterrupted run."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import juicer
+from tests.conftest import write_recipe
+
+PIPELINE = [
+    {"op": "fix_unicode_mapper"},  # slow enough (pure Python) to be caught mid-run
+    {"op": "text_length_filter", "params": {"min_len": 200}},
+    {"op": "document_deduplicator"},
+    {"op": "words_num_filter", "params": {"min_num": 30}},
+    {"op": "random_selector", "params": {"select_ratio": 0.8}},
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, sample_rows) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "web.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in sample_rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, corpus) -> dict[str, bytes]:
+    directory = tmp_path_factory.mktemp("reference")
+    recipe = write_recipe(directory, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    return outputs(Path(juicer.process(recipe, workers=2).output))
+
+
+def outputs(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for kind in ("data", "dropped", "quarantine") for p in sorted((directory / kind).glob("*"))}
+
+
+def start(recipe: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "juicer.cli", "process", str(recipe), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def kill_when(process: subprocess.Popen, pattern: str, count: int) -> None:
+    """SIGKILL the run (driver and workers) once `count` files match `pattern`."""
+    deadline = time.monotonic() + 120
+    while len(glob.glob(pattern)) < count:
+        assert process.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@pytest.mark.parametrize("stage, done", [(0, 4), (1, 2)])
+def test_resume_after_sigkill_reuses_work_and_matches(tmp_path, corpus, reference, stage, done):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / f"stage{stage}" / "*.done.json"),
+              done)
+    assert not (out / "report.json").exists()
+    resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              "--workers", "1"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed an interrupted run" in resumed.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["resumed"]["reused_tasks"] >= done and report["accounting_ok"]
+    assert outputs(out) == reference
+    assert not (out / "_work").exists()
+
+
+def test_changed_recipe_is_refused_unless_forced(tmp_path, corpus):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe), str(out / "_work" / "stage0" / "*.done.json"), 2)
+    changed = ["--set", "pipeline.1.params.min_len=300"]
+    refused = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              *changed], capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "interrupted run of a different recipe or input" in refused.stderr
+    assert "--force" in refused.stderr and "--overwrite" in refused.stderr
+    forced = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                             *changed, "--force"], capture_output=True, text=True)
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads((out / "report.json").read_text())["accounting_ok"]
+
+
+def test_finished_run_is_not_resumed(tmp_path, corpus):
+    recipe = write_recipe(tmp_path, PIPELINE[1:2], paths=[corpus])
+    juicer.process(recipe)
+    with pytest.raises(juicer.JuicerError, match="already holds a finished run"):
+        juicer.process(recipe)
