@@ -72,19 +72,24 @@ class ApplyResult:
 
 
 def apply(data: Any, steps: StepsLike, *, text_field: Optional[str] = None,
-          keep_stats: bool = False, detailed: bool = False, batch_size: int = 8192):
+          keep_stats: bool = False, detailed: bool = False, batch_size: int = 8192,
+          on_error: str = "quarantine"):
     """Run operators over in-memory data; returns the kept documents in the input's type.
 
     `steps` is an operator, a list of operators / operator names / `{"op", "params"}` dicts,
     a Recipe or a recipe file (its pipeline and text_field are used; input/output ignored).
     With `detailed=True` returns an ApplyResult with the dropped documents (with
-    `__drop_reason__`), the quarantined ones (null or non-string text) and per-step metrics.
+    `__drop_reason__`), the quarantined ones (null or non-string text, or an operator failed
+    on them; `on_error="raise"` stops instead) and per-step metrics.
     """
     pipeline, recipe_text_field = _steps(steps)
     text_field = text_field or recipe_text_field or "text"
     kind = _kind_of(data)
     table, quarantined = _to_table(data, kind, text_field)
-    kept, dropped, step_reports = _run(pipeline, table, text_field, batch_size)
+    kept, dropped, failed, step_reports = _run(pipeline, table, text_field, batch_size, on_error)
+    if failed:
+        quarantined = pa.concat_tables(
+            [quarantined, pa.Table.from_pylist(failed, schema=QUARANTINE_SCHEMA)]).sort_by(ROW_ID)
     kept_columns = [ROW_ID] if keep_stats else [ROW_ID, STATS]
     kept = kept.drop_columns([c for c in kept_columns if c in kept.column_names])
     dropped = dropped.drop_columns([ROW_ID])
@@ -110,8 +115,10 @@ def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
     return build_steps(entries), None
 
 
-def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int):
+def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int,
+         on_error: str):
     metrics: dict[str, StepMetrics] = {}
+    failed: list[dict] = []
     dropped: list[pa.Table] = []
     decisions: dict[str, pa.Table] = {}  # global step id -> its drops
     for stage in plan_stages(pipeline):
@@ -122,7 +129,10 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
             table = result.kept
         pieces = []
         for start in range(0, max(table.num_rows, 1), batch_size):
-            result = run_steps(stage.steps, table.slice(start, batch_size), text_field, metrics)
+            result = run_steps(stage.steps, table.slice(start, batch_size), text_field, metrics,
+                               on_error)
+            failed.extend(_quarantine_row(row_id, error, record)
+                          for row_id, error, record in result.failed)
             pieces.append(result.kept)
             dropped.extend(result.dropped)
         table = pa.concat_tables(pieces, promote_options="permissive")
@@ -135,7 +145,7 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
         if step.id in decisions:
             reduce = [reduce_summary(step, decisions[step.id])]
         reports.append(step_report(step, metrics.get(step.id, StepMetrics()), reduce))
-    return table, _concat_dropped(dropped, table.schema), reports
+    return table, _concat_dropped(dropped, table.schema), failed, reports
 
 
 def _concat_dropped(dropped: list[pa.Table], kept_schema: pa.Schema) -> pa.Table:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
+from juicer.errors import OperatorError
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, Filter, GlobalOperator, Mapper
 from juicer.recipe import Step
@@ -43,47 +44,118 @@ def plan_stages(pipeline: list[Step]) -> list[Stage]:
 class SegmentResult:
     kept: pa.Table
     dropped: list[pa.Table] = field(default_factory=list)
+    #: documents an operator failed on: (row id, error, record) under on_error: quarantine
+    failed: list[tuple[int, str, dict]] = field(default_factory=list)
 
 
 def run_steps(steps: list[Step], table: pa.Table, text_field: str,
-              metrics: dict[str, StepMetrics]) -> SegmentResult:
-    """Apply row-local steps to one batch. Dropped rows carry their stats and the reason."""
+              metrics: dict[str, StepMetrics], on_error: str = "quarantine") -> SegmentResult:
+    """Apply row-local steps to one batch. Dropped rows carry their stats and the reason.
+
+    When an operator raises on a batch, the batch is retried document by document: the
+    documents it fails on are set aside with the error (`on_error: quarantine`), the rest
+    go on. With `on_error: raise`, or when it fails on no single document, the run stops."""
     batch = Batch(table)
     dropped: list[pa.Table] = []
+    failed: list[tuple[int, str, dict]] = []
     for step in steps:
-        operator = step.operator
-        operator.ensure_setup()
-        field_name = operator.text_field(text_field)
+        step.operator.ensure_setup()
         step_metrics = metrics.setdefault(step.id, StepMetrics())
-        started = time.perf_counter()
-        step_metrics.docs_in += len(batch)
-        step_metrics.chars_in += int(batch.char_length(field_name).sum())
-        if isinstance(operator, Mapper):
-            before = batch.text(field_name)
-            batch = Batch(operator.process(batch, text_field))
-            after = batch.text(field_name)
-            step_metrics.changed += int(pc.sum(pc.not_equal(before, after)).as_py() or 0)
-        elif isinstance(operator, Filter):
-            stats = operator.compute_stats(batch, text_field)
-            keep, failed = operator.decide(stats)
-            for name, values in stats.items():
-                step_metrics.summary(name).add(values.to_numpy(zero_copy_only=False), keep)
-            batch = batch.with_table(add_stats(batch.table, step.id, stats))
-            if not keep.all():
-                rules = operator.rules()
-                reasons = np.array([f"{step.id}:{rule.name}" for rule in rules], dtype=object)
-                codes = failed[~keep]
-                step_metrics.drops.update(
-                    {rules[c].name: int(n) for c, n in zip(*np.unique(codes, return_counts=True))})
-                gone = batch.table.filter(pa.array(~keep))
-                dropped.append(gone.append_column(DROP_REASON, pa.array(reasons[codes], pa.string())))
-                batch = batch.filter(keep)
-        else:
-            raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
-        step_metrics.docs_out += len(batch)
-        step_metrics.chars_out += int(batch.char_length(field_name).sum())
-        step_metrics.seconds += time.perf_counter() - started
-    return SegmentResult(batch.table, dropped)
+        try:
+            outcome = _run_step(step, batch, text_field)
+        except Exception as exc:  # noqa: BLE001 - isolated per document below
+            if on_error == "raise":
+                raise OperatorError(_failure(step, exc) + "\n    hint: on_error: quarantine "
+                                    "sets failing documents aside and goes on") from exc
+            bad = _failing_rows(step, batch, text_field)
+            if not bad:
+                raise OperatorError(_failure(step, exc) + " (on a whole batch, on no single "
+                                    "document: a bug in the operator)") from exc
+            keep = np.ones(len(batch), dtype=bool)
+            keep[list(bad)] = False
+            row_ids = batch.table.column(ROW_ID).to_pylist()
+            for index, error in bad.items():
+                record = batch.table.slice(index, 1).drop_columns(
+                    [c for c in (ROW_ID, STATS) if c in batch.table.column_names]).to_pylist()[0]
+                failed.append((row_ids[index], error, record))
+            batch = batch.filter(keep)
+            if len(batch) == 0:  # it failed on every document: all are set aside
+                continue
+            outcome = _run_step(step, batch, text_field)
+        batch, gone = outcome.batch, outcome.dropped
+        if gone is not None:
+            dropped.append(gone)
+        outcome.record(step_metrics)
+    return SegmentResult(batch.table, dropped, failed)
+
+
+def _failure(step: Step, exc: BaseException) -> str:
+    return f"step '{step.id}' ({step.op}) raised {type(exc).__name__}: {exc}"
+
+
+def _failing_rows(step: Step, batch: Batch, text_field: str) -> dict[int, str]:
+    bad = {}
+    for index in range(len(batch)):
+        try:
+            _run_step(step, Batch(batch.table.slice(index, 1)), text_field)
+        except Exception as exc:  # noqa: BLE001 - this document is set aside
+            bad[index] = _failure(step, exc)
+    return bad
+
+
+@dataclass
+class _StepOutcome:
+    batch: Batch
+    dropped: Optional[pa.Table]
+    docs_in: int
+    chars_in: int
+    chars_out: int
+    changed: int
+    drops: dict
+    stats: list
+    seconds: float
+
+    def record(self, metrics: StepMetrics) -> None:
+        metrics.docs_in += self.docs_in
+        metrics.docs_out += len(self.batch)
+        metrics.chars_in += self.chars_in
+        metrics.chars_out += self.chars_out
+        metrics.changed += self.changed
+        metrics.drops.update(self.drops)
+        metrics.seconds += self.seconds
+        for name, values, keep in self.stats:
+            metrics.summary(name).add(values, keep)
+
+
+def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
+    """One row-local step over one batch; metrics are returned, recorded only on success."""
+    operator = step.operator
+    field_name = operator.text_field(text_field)
+    started = time.perf_counter()
+    docs_in, chars_in = len(batch), int(batch.char_length(field_name).sum())
+    changed, drops, stats_seen, gone = 0, {}, [], None
+    if isinstance(operator, Mapper):
+        before = batch.text(field_name)
+        batch = Batch(operator.process(batch, text_field))
+        changed = int(pc.sum(pc.not_equal(before, batch.text(field_name))).as_py() or 0)
+    elif isinstance(operator, Filter):
+        stats = operator.compute_stats(batch, text_field)
+        keep, failed = operator.decide(stats)
+        stats_seen = [(name, values.to_numpy(zero_copy_only=False), keep)
+                      for name, values in stats.items()]
+        batch = batch.with_table(add_stats(batch.table, step.id, stats))
+        if not keep.all():
+            rules = operator.rules()
+            reasons = np.array([f"{step.id}:{rule.name}" for rule in rules], dtype=object)
+            codes = failed[~keep]
+            drops = {rules[c].name: int(n) for c, n in zip(*np.unique(codes, return_counts=True))}
+            gone = batch.table.filter(pa.array(~keep))
+            gone = gone.append_column(DROP_REASON, pa.array(reasons[codes], pa.string()))
+            batch = batch.filter(keep)
+    else:
+        raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
+    return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_name).sum()),
+                        changed, drops, stats_seen, time.perf_counter() - started)
 
 
 def add_stats(table: pa.Table, step_id: str, stats: dict[str, pa.Array]) -> pa.Table:

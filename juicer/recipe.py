@@ -45,6 +45,8 @@ class InputSpec(_Section):
     shard_size: int = Field(64 * 10**6, gt=0, description="Bytes of input per work unit "
                             "(big files are split, small ones grouped).")
     batch_size: int = Field(8192, gt=0, description="Documents per Arrow batch inside a work unit.")
+    strict: bool = Field(False, description="Stop at the first unreadable record instead of "
+                         "quarantining it.")
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -87,6 +89,7 @@ class Recipe(BaseModel):
     output: OutputSpec
     executor: ExecutorSpec = ExecutorSpec()
     pipeline: list[Step]
+    on_error: Literal["quarantine", "raise"] = "quarantine"
     notes: list[str] = []
 
     def resolved(self) -> dict[str, Any]:
@@ -96,6 +99,7 @@ class Recipe(BaseModel):
             "input": self.input.model_dump(),
             "output": self.output.model_dump(),
             "executor": self.executor.model_dump(),
+            "on_error": self.on_error,
             "pipeline": [{"op": s.op, "id": s.id, "params": s.params} for s in self.pipeline],
         }
 
@@ -106,7 +110,7 @@ class Recipe(BaseModel):
 
 
 _SECTIONS = {"input": InputSpec, "output": OutputSpec, "executor": ExecutorSpec}
-_TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline"}
+_TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline", "on_error"}
 _STEP_KEYS = {"op", "id", "params"}
 
 
@@ -197,9 +201,15 @@ def _validate(data: dict, lines: dict, name: str, problems: list[Problem]) -> Op
         except ValidationError as exc:
             problems.extend(_pydantic_problems(exc, name, lines, (key,), key, model))
     steps = _validate_pipeline(data.get("pipeline"), lines, name, problems)
+    on_error = data.get("on_error", "quarantine")
+    if on_error not in ("quarantine", "raise"):
+        problems.append(Problem(_where(name, lines, ("on_error",), "on_error"),
+                                f"on_error must be 'quarantine' or 'raise', not {on_error!r}",
+                                "quarantine sets documents an operator fails on aside; raise "
+                                "stops the run"))
     if problems:
         return None
-    return Recipe(source=name, pipeline=steps, **sections)
+    return Recipe(source=name, pipeline=steps, on_error=on_error, **sections)
 
 
 def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:

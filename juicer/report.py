@@ -20,7 +20,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
     input_docs = sum(r["input_docs"] for r in first)
     kept_docs = sum(r["kept"]["rows"] for r in shard_results[-1])
     dropped_docs = sum(r["dropped"]["rows"] for stage in shard_results for r in stage)
-    quarantined = sum(r["quarantine"]["rows"] for r in first)
+    quarantined = sum(r["quarantine"]["rows"] for stage in shard_results for r in stage)
     kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline and recipe.pipeline[-1].id in merged else \
         sum(r["input_chars"] for r in first)
     global_results = {stage.global_step.id: results
@@ -44,7 +44,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
         "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards},
         "files": outputs,
         "steps": steps,
-        "quarantine": _quarantine_report(first),
+        "quarantine": _quarantine_report([r for stage in shard_results for r in stage]),
         "notes": recipe.notes,
     }
 

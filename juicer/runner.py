@@ -27,10 +27,10 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from juicer import registry
 from juicer.batch import ROW_ID, STATS, Batch
-from juicer.errors import JuicerError
+from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
-from juicer.io.planner import Shard, expand_paths, plan_shards
-from juicer.io.readers import quarantine_table, read_shard
+from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
+from juicer.io.readers import RAW_LIMIT, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
                                schema_of_files, write_json, write_table, write_text)
 from juicer.metrics import StepMetrics
@@ -52,6 +52,8 @@ class ShardTask:
     shard: Shard
     work_dir: str
     partitions: int
+    on_error: str = "quarantine"
+    strict: bool = False
 
     @property
     def marker(self) -> str:
@@ -120,7 +122,8 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     try:
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
-                               stage_index, shard, work, partitions) for shard in shards]
+                               stage_index, shard, work, partitions, recipe.on_error,
+                               recipe.input.strict) for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
@@ -251,7 +254,8 @@ def run_shard_task(task: ShardTask) -> dict:
     directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
     shutil.rmtree(directory, ignore_errors=True)  # what an interrupted attempt left
     kept, dropped = ArrowSink(directory, "kept"), ArrowSink(directory, "dropped")
-    quarantine: list[dict] = []
+    quarantine: list[dict] = []  # unreadable records
+    failures: list[dict] = []  # documents an operator failed on
     signature_sinks: dict[int, ArrowSink] = {}
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = 0
@@ -271,20 +275,23 @@ def run_shard_task(task: ShardTask) -> dict:
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
-        result = run_steps(stage.steps, table, task.text_field, metrics)
+        result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error)
+        failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
         for gone in result.dropped:
             dropped.write(gone)
         if stage.global_step is not None and result.kept.num_rows:
             _write_signatures(stage.global_step, result.kept, task, signature_sinks, directory)
+    unreadable = len(quarantine)
+    quarantine.extend(failures)
     quarantine_files = []
     if quarantine:
         sink = ArrowSink(directory, "quarantine")
-        sink.write(quarantine_table(quarantine))
+        sink.write(quarantine_table(sorted(quarantine, key=lambda q: q[ROW_ID])))
         quarantine_files = sink.close()["files"]
     result = {
         "shard": task.shard.index,
-        "input_docs": input_docs + len(quarantine),
+        "input_docs": input_docs + unreadable,
         "input_chars": input_chars,
         "kept": kept.close(),
         "dropped": dropped.close(),
@@ -301,12 +308,28 @@ def run_shard_task(task: ShardTask) -> dict:
     return result
 
 
+def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict:
+    """A quarantine entry for a document an operator failed on."""
+    paths = {piece.file_index: piece.path for piece in shard.pieces}
+    file_index, position = row_id >> POSITION_BITS, row_id & ((1 << POSITION_BITS) - 1)
+    raw = json.dumps(record, ensure_ascii=False, default=str)
+    if len(raw) > RAW_LIMIT:
+        raw = raw[:RAW_LIMIT] + f"... [{len(raw) - RAW_LIMIT} more characters]"
+    return {ROW_ID: row_id, "file": paths.get(file_index), "line": None, "row": None,
+            "error": f"{error} (document at position {position})", "raw": raw}
+
+
 def _error_kind(error: str) -> str:
     return error.split(":")[0].split(" at byte")[0]
 
 
 def _batches_from_source(task: ShardTask, quarantine: list[dict]):
     for result in read_shard(task.shard, task.text_field):
+        if task.strict and result.quarantine:
+            first = result.quarantine[0]
+            where = f"line {first['line']}" if first["line"] is not None else f"row {first['row']}"
+            raise InputError(f"{first['file']}, {where}: {first['error']}\n    hint: without "
+                             "input.strict such records go to quarantine/ and the run goes on")
         quarantine.extend(result.quarantine)
         if result.table is not None:
             yield from _slices(result.table, task.batch_size)

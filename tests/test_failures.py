@@ -1,0 +1,100 @@
+"""An operator that fails on some documents costs those documents (quarantined with the
+step and the error), not the batch or the run; `on_error: raise` stops with the location.
+`input.strict` makes the first unreadable record an error."""
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import juicer
+from juicer.errors import JuicerError, OperatorError
+from tests.conftest import DATA, read_output, write_recipe
+
+
+@juicer.register
+class FragileMapper(juicer.Mapper):
+    """Upper-cases text; fails on any document containing 'boom' (a test operator)."""
+
+    name = "fragile_test_mapper"
+
+    def map_text(self, text):
+        if pc.any(pc.match_substring(text, "boom")).as_py():
+            raise ValueError("cannot handle 'boom'")
+        return pc.utf8_upper(text)
+
+
+@juicer.register
+class BrokenMapper(juicer.Mapper):
+    """Fails on every batch, even of one document (a test operator)."""
+
+    name = "broken_test_mapper"
+
+    def map_text(self, text):
+        raise RuntimeError("always broken")
+
+
+ROWS = [{"id": i, "text": t} for i, t in enumerate(
+    ["fine one", "boom here", "fine two", "another boom", "fine three"])]
+
+
+def test_only_the_failing_documents_are_quarantined():
+    result = juicer.apply(ROWS, ["fragile_test_mapper", {"op": "text_length_filter",
+                                                         "params": {"min_len": 1}}],
+                          detailed=True)
+    assert [r["id"] for r in result.kept] == [0, 2, 4]
+    assert [r["text"] for r in result.kept] == ["FINE ONE", "FINE TWO", "FINE THREE"]
+    error = "step 'fragile_test_mapper' (fragile_test_mapper) raised ValueError: cannot handle 'boom'"
+    assert [(q["row"], q["error"]) for q in result.quarantined] == [(1, error), (3, error)]
+    assert "boom here" in result.quarantined[0]["raw"]
+    assert result.steps[0]["docs_in"] == 3  # metrics count the documents it processed
+
+
+def test_on_error_raise_stops_with_the_step():
+    with pytest.raises(OperatorError, match="step 'fragile_test_mapper'.*cannot handle 'boom'"):
+        juicer.apply(ROWS, ["fragile_test_mapper"], on_error="raise")
+
+
+def test_an_operator_failing_on_every_document_sets_them_all_aside():
+    # a failure in setup() stops the run; failures on documents never do
+    result = juicer.apply(ROWS, ["broken_test_mapper", "text_length_filter"], detailed=True)
+    assert result.counts == {"kept": 0, "dropped": 0, "quarantined": 5}
+    assert {q["error"] for q in result.quarantined} == {
+        "step 'broken_test_mapper' (broken_test_mapper) raised RuntimeError: always broken"}
+
+
+def test_runner_quarantines_failures_and_counts_add_up(tmp_path):
+    data = tmp_path / "docs.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    recipe = write_recipe(tmp_path, [{"op": "fragile_test_mapper"},
+                                     {"op": "text_length_filter", "params": {"min_len": 9}}],
+                          paths=[data])
+    report = juicer.process(recipe, workers=1).report
+    assert (report["input_docs"], report["kept_docs"], report["dropped_docs"],
+            report["quarantined_docs"]) == (5, 1, 2, 2)
+    assert report["accounting_ok"]
+    quarantine = read_output(tmp_path / "out", "quarantine").to_pylist()
+    assert [q["file"] for q in quarantine] == [str(data)] * 2
+    raw = data.read_bytes()
+    starts = [raw.rindex(b"\n", 0, raw.index(word)) + 1 for word in (b"boom here", b"another boom")]
+    assert [q["error"] for q in quarantine] == [
+        "step 'fragile_test_mapper' (fragile_test_mapper) raised ValueError: cannot handle "
+        f"'boom' (document at position {start})" for start in starts]
+    recipe.write_text(recipe.read_text() + "on_error: raise\n")
+    with pytest.raises(JuicerError, match="cannot handle 'boom'"):
+        juicer.process(recipe, workers=1, overwrite=True)
+
+
+def test_strict_input_stops_at_the_first_bad_record(tmp_path):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter"}],
+                          paths=[DATA / "bad_records.jsonl"], input_strict=True)
+    with pytest.raises(JuicerError, match=r"bad_records.jsonl, line 2: invalid JSON"):
+        juicer.process(recipe, workers=1)
+
+
+def test_on_error_is_validated(tmp_path):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter"}], paths=["x.jsonl"])
+    recipe.write_text(recipe.read_text() + "on_error: ignore\n")
+    with pytest.raises(juicer.RecipeError, match="on_error must be 'quarantine' or 'raise'"):
+        juicer.load_recipe(recipe)
