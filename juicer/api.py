@@ -24,7 +24,7 @@ import pyarrow as pa
 from juicer import registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
-from juicer.io.readers import QUARANTINE_SCHEMA
+from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
 from juicer.operator import Operator
 from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
@@ -183,7 +183,7 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
     if kind == "list":
         records, row_ids = [], []
         for index, record in enumerate(data):
-            problem = _record_problem(record, text_field)
+            problem = record_problem(record, text_field, not_a_record="a record must be a dict")
             if problem:
                 quarantine.append(_quarantine_row(index, problem, record))
             else:
@@ -218,19 +218,6 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
                                               record))
         table = table.filter(pa.array(~nulls))
     return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
-
-
-def _record_problem(record: Any, text_field: str) -> Optional[str]:
-    if not isinstance(record, dict):
-        return f"a record must be a dict, not {type(record).__name__}"
-    if text_field not in record:
-        return f"missing field '{text_field}'"
-    value = record[text_field]
-    if value is None:
-        return f"field '{text_field}' is null"
-    if not isinstance(value, str):
-        return f"field '{text_field}' is {type(value).__name__}, not a string"
-    return None
 
 
 def _quarantine_row(index: int, error: str, record: Any) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from juicer.batch import Batch
+from juicer.batch import ROW_ID, Batch
 
 MAX_INT = 2**63 - 1  # Data-Juicer's default upper bound (sys.maxsize)
 
@@ -290,8 +290,6 @@ class Selector(GlobalOperator):
         return pa.table({"key_hash": pa.array(np.zeros(len(batch), np.uint64)), **keys})
 
     def find_drops(self, signatures: pa.Table) -> pa.Table:
-        from juicer.batch import ROW_ID
-
         keys = signatures.drop_columns(["key_hash"]).sort_by(ROW_ID)
         keep = np.asarray(self.select(keys), dtype=bool)
         return keys.select([ROW_ID]).filter(pa.array(~keep))

@@ -30,7 +30,7 @@ from juicer.batch import ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
-from juicer.io.readers import RAW_LIMIT, quarantine_table, read_shard
+from juicer.io.readers import quarantine_record, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
                                schema_of_files, write_json, write_table, write_text)
 from juicer.metrics import StepMetrics
@@ -312,11 +312,9 @@ def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict
     """A quarantine entry for a document an operator failed on."""
     paths = {piece.file_index: piece.path for piece in shard.pieces}
     file_index, position = row_id >> POSITION_BITS, row_id & ((1 << POSITION_BITS) - 1)
-    raw = json.dumps(record, ensure_ascii=False, default=str)
-    if len(raw) > RAW_LIMIT:
-        raw = raw[:RAW_LIMIT] + f"... [{len(raw) - RAW_LIMIT} more characters]"
-    return {ROW_ID: row_id, "file": paths.get(file_index), "line": None, "row": None,
-            "error": f"{error} (document at position {position})", "raw": raw}
+    return quarantine_record(row_id, paths.get(file_index), None, None,
+                             f"{error} (document at position {position})",
+                             json.dumps(record, ensure_ascii=False, default=str))
 
 
 def _error_kind(error: str) -> str:

@@ -146,7 +146,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
         if first_offset is None:
             first_offset = offset
         if stream_error:
-            yield ReadResult(None, [_bad(file_base + offset, piece.path, first_line_number(),
+            yield ReadResult(None, [quarantine_record(file_base + offset, piece.path, first_line_number(),
                                          None, stream_error, b"")])
             return
         if block:
@@ -257,8 +257,8 @@ def _split_bad_rows(table, bad_rows, piece, block, offset, first_line, text_fiel
         end = block.find(b"\n", start)
         raw = block[start: end if end >= 0 else len(block)]
         line = first_line + block.count(b"\n", 0, start)
-        reason = _record_problem(json.loads(raw), text_field) or reason  # the precise cause
-        quarantine.append(_bad(table.column(ROW_ID)[row].as_py(), piece.path, line, None,
+        reason = record_problem(json.loads(raw), text_field) or reason  # the precise cause
+        quarantine.append(quarantine_record(table.column(ROW_ID)[row].as_py(), piece.path, line, None,
                                reason, raw))
     good = table.filter(pa.array(keep))
     # a field only the quarantined records had must not appear as an all-null column
@@ -282,16 +282,16 @@ def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line
         try:
             record = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            quarantine.append(_bad(row_id, path, line, None,
+            quarantine.append(quarantine_record(row_id, path, line, None,
                                    f"invalid UTF-8 at byte {exc.start} of the line", raw))
             continue
         except json.JSONDecodeError as exc:
-            quarantine.append(_bad(row_id, path, line, None,
+            quarantine.append(quarantine_record(row_id, path, line, None,
                                    f"invalid JSON: {exc.msg} (column {exc.colno})", raw))
             continue
-        reason = _record_problem(record, text_field)
+        reason = record_problem(record, text_field)
         if reason:
-            quarantine.append(_bad(row_id, path, line, None, reason, raw))
+            quarantine.append(quarantine_record(row_id, path, line, None, reason, raw))
             continue
         for reserved in RESERVED:
             record.pop(reserved, None)
@@ -301,9 +301,12 @@ def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line
     return ReadResult(table, quarantine)
 
 
-def _record_problem(record, text_field: str) -> Optional[str]:
+def record_problem(record, text_field: str,
+                   not_a_record: str = "a line must hold a JSON object") -> Optional[str]:
+    """Why a parsed record cannot be processed (not a mapping, text missing, null or not a
+    string), or None."""
     if not isinstance(record, dict):
-        return f"a line must hold a JSON object, not {type(record).__name__}"
+        return f"{not_a_record}, not {type(record).__name__}"
     if text_field not in record:
         return f"missing field '{text_field}'"
     value = record[text_field]
@@ -341,7 +344,8 @@ def _type_conflict(records: list[dict]) -> str:
     return ""
 
 
-def _bad(row_id, path, line, row, error, raw: bytes) -> dict:
+def quarantine_record(row_id, path, line, row, error, raw) -> dict:
+    """One quarantine entry; `raw` (bytes or text) is cut to RAW_LIMIT characters."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
     if len(text) > RAW_LIMIT:
         text = text[:RAW_LIMIT] + f"... [{len(text) - RAW_LIMIT} more characters]"
@@ -405,7 +409,7 @@ def _drop_rows(table, bad_rows, path, first_row, file_base):
     for index, reason in sorted(bad_rows.items()):
         raw = json.dumps(_jsonable(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0]),
                          ensure_ascii=False)
-        quarantine.append(_bad(file_base + first_row + index, path, None, first_row + index,
+        quarantine.append(quarantine_record(file_base + first_row + index, path, None, first_row + index,
                                reason, raw.encode("utf-8")))
     return table.filter(pa.array(keep)), quarantine
 
