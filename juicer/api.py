@@ -21,14 +21,14 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
-from juicer import registry
+from juicer import dedup, registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
-from juicer.operator import Operator
-from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
-                             run_steps, signatures_of)
+from juicer.operator import Deduplicator, Operator
+from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
+                             resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
 from juicer.recipe import load_recipe as _load_recipe
 from juicer.report import step_report
@@ -120,11 +120,13 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
     metrics: dict[str, StepMetrics] = {}
     failed: list[dict] = []
     dropped: list[pa.Table] = []
-    decisions: dict[str, pa.Table] = {}  # global step id -> its drops
+    decisions: dict[str, pa.Table] = {}  # global step id -> its decisions
+    summaries: dict[str, dict] = {}
     for stage in plan_stages(pipeline):
         if stage.previous_global is not None:
-            drops = Drops.from_table(decisions[stage.previous_global.id])
-            result = apply_drops(stage.previous_global, table, drops, metrics, text_field)
+            result = apply_decisions(stage.previous_global, table,
+                                     Decisions.from_table(decisions[stage.previous_global.id]),
+                                     metrics, text_field)
             dropped.extend(result.dropped)
             table = result.kept
         pieces = []
@@ -136,16 +138,29 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
             pieces.append(result.kept)
             dropped.extend(result.dropped)
         table = pa.concat_tables(pieces, promote_options="permissive")
-        if stage.global_step is not None:
-            signatures = signatures_of(stage.global_step, table, text_field)
-            decisions[stage.global_step.id] = find_drops(stage.global_step, signatures)
-    reports = []
-    for step in pipeline:
-        reduce = None
-        if step.id in decisions:
-            reduce = [reduce_summary(step, decisions[step.id])]
-        reports.append(step_report(step, metrics.get(step.id, StepMetrics()), reduce))
+        step = stage.global_step
+        if step is not None:
+            reduced = reduce_partition(step, signatures_of(step, table, text_field))
+            if isinstance(step.operator, Deduplicator):
+                texts_of = _texts_of(table, step.operator.text_field(text_field))
+                pairs, verification = dedup.verify_pairs(step.operator, reduced, texts_of)
+                decisions[step.id], summaries[step.id] = resolve_duplicates(
+                    step, pairs, verification, texts_of)
+            else:
+                decisions[step.id] = reduced
+    reports = [step_report(step, metrics.get(step.id, StepMetrics()), summaries.get(step.id))
+               for step in pipeline]
     return table, _concat_dropped(dropped, table.schema), failed, reports
+
+
+def _texts_of(table: pa.Table, field: str) -> dedup.TextsOf:
+    row_ids = table.column(ROW_ID).to_numpy()
+    order = np.argsort(row_ids, kind="stable")
+    texts = table.column(field)
+
+    def lookup(wanted: np.ndarray) -> list[str]:
+        return texts.take(pa.array(order[np.searchsorted(row_ids[order], wanted)])).to_pylist()
+    return lookup
 
 
 def _concat_dropped(dropped: list[pa.Table], kept_schema: pa.Schema) -> pa.Table:

@@ -254,20 +254,42 @@ class GlobalOperator(Operator):
         return {**super().describe(), "rules": [cls.drop_rule], "stats": list(cls.drop_stats)}
 
 
+class DedupParams(OpParams):
+    annotate: bool = Field(
+        False, description="Keep every document and only write the `dup_cluster` and "
+        "`dup_cluster_size` stats, instead of dropping all but the first of each cluster.")
+
+
 class Deduplicator(GlobalOperator):
-    """Drops documents that repeat an earlier one. Signatures route equal documents to the
-    same partition by `key_hash`; `find_duplicates` returns `duplicate_of`, the row id of the
-    document kept in each one's place."""
+    """Finds clusters of duplicate documents and keeps the first (lowest row id) of each.
+
+    Map: `signatures(batch)` gives rows with a `key_hash` (documents that may be duplicates
+    share one) and `__row_id__`; a document may have several rows (LSH bands). Reduce, per
+    partition: `candidate_pairs(signatures)` returns pairs (`__row_id__`, `duplicate_of`)
+    with `duplicate_of` < `__row_id__`. When `verify_threshold` is set, each pair is kept
+    only if its `similarity` reaches it. The runner then joins the pairs
+    into clusters across all partitions (connected components)."""
 
     kind = "deduplicator"
     drop_rule = "duplicate"
-    drop_stats = {"duplicate_of": pa.int64()}
+    #: written for every member of a cluster: the row id of its kept document and its size
+    drop_stats = {"dup_cluster": pa.int64(), "dup_cluster_size": pa.int64()}
+    Params: ClassVar[type[OpParams]] = DedupParams
 
-    def find_duplicates(self, signatures: pa.Table) -> pa.Table:
+    def candidate_pairs(self, signatures: pa.Table) -> pa.Table:
+        raise NotImplementedError
+
+    @property
+    def verify_threshold(self) -> Optional[float]:
+        """Pairs whose `similarity` is below this are rejected; None: no verification."""
+        return None
+
+    def similarity(self, texts: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Similarity of the pairs (texts[left[i]], texts[right[i]])."""
         raise NotImplementedError
 
     def find_drops(self, signatures: pa.Table) -> pa.Table:
-        return self.find_duplicates(signatures)
+        return self.candidate_pairs(signatures)
 
 
 class Selector(GlobalOperator):

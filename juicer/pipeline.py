@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from juicer import dedup
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import OperatorError
 from juicer.metrics import StepMetrics
@@ -171,53 +172,84 @@ def add_stats(table: pa.Table, step_id: str, stats: dict[str, pa.Array]) -> pa.T
 
 
 def signatures_of(step: Step, table: pa.Table, text_field: str) -> pa.Table:
-    """Map phase of a global step: its signatures plus the row id of each document."""
+    """Map phase of a global step: its signatures, each with the row id of its document
+    (operators emitting several rows per document add `__row_id__` themselves)."""
     operator = step.operator
     operator.ensure_setup()
     signatures = operator.signatures(Batch(table), text_field)
+    if ROW_ID in signatures.column_names:
+        return signatures
     return signatures.append_column(ROW_ID, table.column(ROW_ID))
 
 
+def reduce_partition(step: Step, signatures: pa.Table) -> pa.Table:
+    """Reduce phase over one partition's signatures: a deduplicator's candidate pairs, or a
+    selector's decisions."""
+    operator = step.operator
+    operator.ensure_setup()
+    if isinstance(operator, Deduplicator):
+        if signatures.num_rows == 0:
+            return dedup.empty_pairs()
+        return dedup.normalize_pairs(operator.candidate_pairs(signatures))
+    if signatures.num_rows == 0:
+        drops = pa.table({ROW_ID: pa.array([], pa.int64()),
+                          **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
+    else:
+        drops = operator.find_drops(signatures).sort_by(ROW_ID)
+    return dedup.selector_decisions(drops)
+
+
 @dataclass
-class Drops:
-    """A global step's decisions: sorted row ids to drop and the stats that go with them."""
+class Decisions:
+    """A global step's decisions for some documents, sorted by row id: whether to drop each
+    and its stats."""
 
     row_ids: np.ndarray
+    drop: np.ndarray
     stats: dict[str, np.ndarray]
 
     @classmethod
-    def from_table(cls, table: pa.Table) -> "Drops":
+    def from_table(cls, table: pa.Table) -> "Decisions":
         table = table.sort_by(ROW_ID)
-        return cls(table.column(ROW_ID).to_numpy(),
+        return cls(table.column(ROW_ID).to_numpy(), table.column(dedup.DROP).to_numpy(
+            zero_copy_only=False).astype(bool),
                    {name: table.column(name).to_numpy(zero_copy_only=False)
-                    for name in table.column_names if name != ROW_ID})
+                    for name in table.column_names if name not in (ROW_ID, dedup.DROP)})
 
 
-def apply_drops(step: Step, table: pa.Table, drops: Drops, metrics: dict[str, StepMetrics],
-                text_field: str) -> SegmentResult:
-    """Apply a global step's decisions to one batch."""
+def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
+                    metrics: dict[str, StepMetrics], text_field: str) -> SegmentResult:
+    """Apply a global step's decisions to one batch. A deduplicator's stats go on every
+    member of a cluster, kept or dropped (null for documents in no cluster)."""
     step_metrics = metrics.setdefault(step.id, StepMetrics())
     started = time.perf_counter()
+    operator = step.operator
     row_ids = table.column(ROW_ID).to_numpy()
-    if len(drops.row_ids):
-        position = np.minimum(np.searchsorted(drops.row_ids, row_ids), len(drops.row_ids) - 1)
-        is_dropped = drops.row_ids[position] == row_ids
+    if len(decisions.row_ids):
+        position = np.minimum(np.searchsorted(decisions.row_ids, row_ids),
+                              len(decisions.row_ids) - 1)
+        matched = decisions.row_ids[position] == row_ids
     else:
         position = np.zeros(len(row_ids), dtype=np.int64)
-        is_dropped = np.zeros(len(row_ids), dtype=bool)
+        matched = np.zeros(len(row_ids), dtype=bool)
+    is_dropped = matched & decisions.drop[position] if len(decisions.row_ids) else matched
+    kinds = operator.drop_stats
+    if isinstance(operator, Deduplicator) and kinds:
+        table = add_stats(table, step.id, {
+            name: pa.array(_values(decisions.stats.get(name), position, len(row_ids)), kind,
+                           mask=~matched) for name, kind in kinds.items()})
     batch = Batch(table)
-    field_name = step.operator.text_field(text_field)
+    field_name = operator.text_field(text_field)
     step_metrics.docs_in += len(batch)
     step_metrics.chars_in += int(batch.char_length(field_name).sum())
     dropped = []
     if is_dropped.any():
         gone = table.filter(pa.array(is_dropped))
-        kinds = step.operator.drop_stats
-        if kinds:
+        if kinds and not isinstance(operator, Deduplicator):
             gone = add_stats(gone, step.id, {
-                name: pa.array(drops.stats[name][position[is_dropped]], kind)
+                name: pa.array(decisions.stats[name][position[is_dropped]], kind)
                 for name, kind in kinds.items()})
-        rule = step.operator.drop_rule
+        rule = operator.drop_rule
         dropped.append(gone.append_column(
             DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
         step_metrics.drops[rule] += int(is_dropped.sum())
@@ -228,30 +260,18 @@ def apply_drops(step: Step, table: pa.Table, drops: Drops, metrics: dict[str, St
     return SegmentResult(batch.table, dropped)
 
 
-def find_drops(step: Step, signatures: pa.Table) -> pa.Table:
-    """Reduce phase over one partition's signatures: rows to drop, sorted by row id."""
+def _values(values, position: np.ndarray, count: int) -> np.ndarray:
+    if values is None or len(values) == 0:
+        return np.zeros(count, dtype=np.int64)
+    return values[position]
+
+
+def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
+                       texts_of: dedup.TextsOf) -> tuple[pa.Table, dict]:
+    """Verified pairs of all partitions -> clusters -> decisions, and the report's summary."""
     operator = step.operator
-    operator.ensure_setup()
-    if signatures.num_rows == 0:
-        return pa.table({ROW_ID: pa.array([], pa.int64()),
-                         **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
-    return operator.find_drops(signatures).sort_by(ROW_ID)
-
-
-def reduce_summary(step: Step, drops: pa.Table) -> dict:
-    """What the report says about one partition's decisions (clusters for deduplicators)."""
-    summary = {"dropped": drops.num_rows}
-    if isinstance(step.operator, Deduplicator):
-        originals = drops.column("duplicate_of").to_numpy()
-        summary["clusters"] = int(len(np.unique(originals)))
-        summary["cluster_sizes"] = cluster_counts(originals)
-    return summary
-
-
-def cluster_counts(originals: np.ndarray) -> dict[str, int]:
-    """Cluster sizes (kept document + its duplicates) -> how many clusters have that size."""
-    if len(originals) == 0:
-        return {}
-    _, sizes = np.unique(originals, return_counts=True)
-    values, counts = np.unique(sizes + 1, return_counts=True)
-    return {str(int(v)): int(c) for v, c in zip(values, counts)}
+    members = dedup.clusters(dedup.normalize_pairs(pairs))
+    summary = dedup.cluster_summary(members, texts_of)
+    if operator.verify_threshold is not None:
+        summary["verification"] = verification
+    return dedup.decisions(members, operator.params.annotate), summary

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Optional
 
 from juicer._version import __version__
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, Filter, Mapper
 
 
-def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seconds, started,
+def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
                  workers, shards, fingerprint) -> dict:
     merged: dict[str, StepMetrics] = {}
     for stage_results in shard_results:
@@ -23,9 +24,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
     quarantined = sum(r["quarantine"]["rows"] for stage in shard_results for r in stage)
     kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline and recipe.pipeline[-1].id in merged else \
         sum(r["input_chars"] for r in first)
-    global_results = {stage.global_step.id: results
-                      for stage, results in zip([s for s in stages if s.global_step], reduce_results)}
-    steps = [step_report(step, merged.get(step.id, StepMetrics()), global_results.get(step.id))
+    steps = [step_report(step, merged.get(step.id, StepMetrics()), global_summaries.get(step.id))
              for step in recipe.pipeline]
     return {
         "juicer_version": __version__,
@@ -49,7 +48,7 @@ def build_report(recipe, shard_results, reduce_results, stages, outputs, *, seco
     }
 
 
-def step_report(step, metrics: StepMetrics, reduce_results) -> dict:
+def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> dict:
     operator = step.operator
     report = {
         "id": step.id, "op": step.op, "kind": operator.kind,
@@ -65,15 +64,8 @@ def step_report(step, metrics: StepMetrics, reduce_results) -> dict:
         report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op, "threshold": r.threshold}
                            for r in operator.rules()]
         report["stats"] = {name: summary.to_json() for name, summary in metrics.stats.items()}
-    if isinstance(operator, Deduplicator) and reduce_results is not None:
-        sizes = Counter()
-        for result in reduce_results:
-            sizes.update(result["cluster_sizes"])
-        report["dedup"] = {
-            "duplicates": sum(r["dropped"] for r in reduce_results),
-            "clusters": sum(r["clusters"] for r in reduce_results),
-            "cluster_sizes": dict(sorted(sizes.items(), key=lambda kv: int(kv[0]))),
-        }
+    if isinstance(operator, Deduplicator) and global_summary is not None:
+        report["dedup"] = global_summary
     return report
 
 

@@ -25,8 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import registry
-from juicer.batch import ROW_ID, STATS, Batch
+from juicer import dedup, registry
+from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
@@ -34,8 +34,9 @@ from juicer.io.readers import quarantine_record, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
                                schema_of_files, write_json, write_table, write_text)
 from juicer.metrics import StepMetrics
-from juicer.pipeline import (Drops, apply_drops, find_drops, plan_stages, reduce_summary,
-                             run_steps, signatures_of)
+from juicer.operator import Deduplicator
+from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
+                             resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report
 
@@ -72,6 +73,48 @@ class ReduceTask:
     def marker(self) -> str:
         return os.path.join(self.work_dir, f"stage{self.stage}", "reduce",
                             f"p{self.partition:03d}.done.json")
+
+
+@dataclass(frozen=True)
+class VerifyTask:
+    """Check a deduplicator's candidate pairs whose later document is in one shard."""
+
+    pipeline: str
+    text_field: str
+    stage: int
+    shard: int
+    pair_files: tuple[str, ...]
+    sources: tuple  # TextSource of every shard: where texts of any row id can be read
+    work_dir: str
+
+    @property
+    def marker(self) -> str:
+        return os.path.join(self.work_dir, f"stage{self.stage}", "verified",
+                            f"s{self.shard:05d}.done.json")
+
+
+@dataclass(frozen=True)
+class ResolveTask:
+    """Join a deduplicator's (verified) pairs into clusters and decide per document."""
+
+    pipeline: str
+    text_field: str
+    stage: int
+    pair_files: tuple[str, ...]
+    verification: tuple  # the verify tasks' reports
+    sources: tuple
+    work_dir: str
+
+    @property
+    def marker(self) -> str:
+        return os.path.join(self.work_dir, f"stage{self.stage}", "decisions", "all.done.json")
+
+
+@dataclass(frozen=True)
+class TextSource:
+    low: int  # lowest and highest row id of the shard's documents
+    high: int
+    files: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -118,7 +161,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
                              recipe.executor.address)
     runs = _TaskRunner(executor, progress)
     shard_results: list[list[dict]] = []
-    reduce_results: list[list[dict]] = []
+    summaries: dict[str, dict] = {}
     try:
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
@@ -129,17 +172,15 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
                                           [f"{label} shard {s.index} ({s.describe()})"
                                            for s in shards], label))
             if stage.global_step is not None:
-                reduce_tasks = [ReduceTask(pipeline_json, stage_index, p, tuple(
-                    f for r in shard_results[-1] for f in r["signatures"].get(str(p), [])), work)
-                    for p in range(partitions)]
-                reduce_results.append(runs.run(
-                    run_reduce_task, reduce_tasks,
-                    [f"{label} {stage.global_step.id} partition {t.partition}"
-                     for t in reduce_tasks], f"{label} {stage.global_step.id}"))
+                summary = _run_global_step(runs, stage.global_step, stage_index, partitions,
+                                           shard_results[-1], pipeline_json, recipe, work,
+                                           f"{label} {stage.global_step.id}")
+                if summary is not None:
+                    summaries[stage.global_step.id] = summary
         outputs = _write_outputs(runs, recipe, shard_results)
     finally:
         executor.close()
-    report = build_report(recipe, shard_results, reduce_results, stages, outputs,
+    report = build_report(recipe, shard_results, summaries, outputs,
                           seconds=time.time() - started, started=started,
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
@@ -148,6 +189,36 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return RunResult(out, report)
+
+
+def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: int,
+                     shard_results: list[dict], pipeline_json: str, recipe: Recipe, work: str,
+                     label: str) -> Optional[dict]:
+    """Reduce a global step's signatures partition by partition; for a deduplicator, then
+    verify the candidate pairs shard by shard and join them into clusters. Returns the
+    deduplicator's summary for the report."""
+    reduce_tasks = [ReduceTask(pipeline_json, stage, p, tuple(
+        f for r in shard_results for f in r["signatures"].get(str(p), [])), work)
+        for p in range(partitions)]
+    reduced = runs.run(run_reduce_task, reduce_tasks,
+                       [f"{label} partition {t.partition}" for t in reduce_tasks], label)
+    if not isinstance(step.operator, Deduplicator):
+        return None
+    pair_files = tuple(r["path"] for r in reduced if r["rows"])
+    sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
+        os.path.join(r["directory"], f) for f in r["kept"]["files"]))
+        for r in shard_results if r["row_range"] is not None)
+    reports: list[dict] = []
+    if step.operator.verify_threshold is not None and pair_files:
+        verify_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
+                                   pair_files, sources, work) for index in range(len(sources))]
+        reports = runs.run(run_verify_task, verify_tasks,
+                           [f"{label} verify shard {t.shard}" for t in verify_tasks],
+                           f"{label} verify")
+        pair_files = tuple(r["path"] for r in reports if r["rows"])
+    resolve = ResolveTask(pipeline_json, recipe.input.text_field, stage, pair_files,
+                          tuple(json.dumps(r["verification"]) for r in reports), sources, work)
+    return runs.run(run_resolve_task, [resolve], [f"{label} clusters"], f"{label} clusters")[0]
 
 
 def input_fingerprint(files: list[str]) -> str:
@@ -259,10 +330,11 @@ def run_shard_task(task: ShardTask) -> dict:
     signature_sinks: dict[int, ArrowSink] = {}
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = 0
-    drops = None
+    row_range = None  # lowest and highest row id kept
+    decisions = None
     if stage.previous_global is not None:
         source_files = _previous_files(task)
-        drops = _load_drops(task, source_files)
+        decisions = _load_decisions(task, source_files)
         batches = _batches_from_files(source_files, task.batch_size)
     else:
         batches = _batches_from_source(task, quarantine)
@@ -271,13 +343,19 @@ def run_shard_task(task: ShardTask) -> dict:
             input_docs += table.num_rows
             input_chars += int(Batch(table).char_length(task.text_field).sum())
         if stage.previous_global is not None:
-            result = apply_drops(stage.previous_global, table, drops, metrics, task.text_field)
+            result = apply_decisions(stage.previous_global, table, decisions, metrics,
+                                     task.text_field)
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
         result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error)
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
+        if result.kept.num_rows:
+            ids = result.kept.column(ROW_ID)
+            low, high = pa.compute.min(ids).as_py(), pa.compute.max(ids).as_py()
+            row_range = [low, high] if row_range is None else \
+                [min(row_range[0], low), max(row_range[1], high)]
         for gone in result.dropped:
             dropped.write(gone)
         if stage.global_step is not None and result.kept.num_rows:
@@ -294,6 +372,7 @@ def run_shard_task(task: ShardTask) -> dict:
         "input_docs": input_docs + unreadable,
         "input_chars": input_chars,
         "kept": kept.close(),
+        "row_range": row_range,
         "dropped": dropped.close(),
         "quarantine": {"files": quarantine_files, "rows": len(quarantine),
                        "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
@@ -349,7 +428,7 @@ def _batches_from_files(files: list[str], size: int):
         yield from _slices(table, size)
 
 
-def _load_drops(task: ShardTask, source_files: list[str]) -> Drops:
+def _load_decisions(task: ShardTask, source_files: list[str]) -> Decisions:
     """The previous global step's decisions for the row ids of this shard."""
     table = read_arrow_files(source_files)
     pieces = []
@@ -357,13 +436,13 @@ def _load_drops(task: ShardTask, source_files: list[str]) -> Drops:
         row_ids = table.column(ROW_ID)
         low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
         for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
-                                                  "reduce", "p*.arrow"))):
-            drops = pa.ipc.open_file(pa.memory_map(path)).read_all()
-            lo, hi = np.searchsorted(drops.column(ROW_ID).to_numpy(), [low, high + 1])
-            pieces.append(drops.slice(lo, hi - lo))
+                                                  "decisions", "*.arrow"))):
+            decided = pa.ipc.open_file(pa.memory_map(path)).read_all()
+            lo, hi = np.searchsorted(decided.column(ROW_ID).to_numpy(), [low, high + 1])
+            pieces.append(decided.slice(lo, hi - lo))
     if not pieces:
-        return Drops(np.zeros(0, np.int64), {})
-    return Drops.from_table(pa.concat_tables(pieces))
+        return Decisions(np.zeros(0, np.int64), np.zeros(0, bool), {})
+    return Decisions.from_table(pa.concat_tables(pieces))
 
 
 def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
@@ -382,21 +461,80 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
 
 
 def run_reduce_task(task: ReduceTask) -> dict:
-    """One partition of a global step: decide which documents to drop."""
-    stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
+    """One partition of a global step: a deduplicator's candidate pairs, or a selector's
+    decisions."""
+    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     signatures = read_arrow_files(list(task.files))
     if signatures is None:
         signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
-    drops = find_drops(stage.global_step, signatures)
-    path = os.path.join(task.work_dir, f"stage{task.stage}", "reduce", f"p{task.partition:03d}.arrow")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with pa.ipc.new_file(temporary, drops.schema) as writer:
-        writer.write_table(drops)
-    os.replace(temporary, path)
-    result = {"partition": task.partition, **reduce_summary(stage.global_step, drops)}
+    reduced = reduce_partition(step, signatures)
+    folder = "pairs" if isinstance(step.operator, Deduplicator) else "decisions"
+    path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:03d}.arrow")
+    _write_arrow(reduced, path)
+    result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
     write_json(result, task.marker)
     return result
+
+
+def run_verify_task(task: VerifyTask) -> dict:
+    """Check the candidate pairs whose later document lies in one shard."""
+    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+    source = task.sources[task.shard]
+    pairs = read_arrow_files(list(task.pair_files))
+    rows = pairs.column(ROW_ID).to_numpy()
+    # a pair found in several bands may come from several partitions
+    mine = dedup.normalize_pairs(pairs.filter(pa.array((rows >= source.low) & (rows <= source.high))))
+    field_name = step.operator.text_field(task.text_field)
+    accepted, verification = dedup.verify_pairs(
+        step.operator, mine, lambda ids: read_texts(task.sources, field_name, ids))
+    path = _stage_file(task.work_dir, task.stage, "verified", f"s{task.shard:05d}.arrow")
+    _write_arrow(accepted, path)
+    result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
+              "verification": verification}
+    write_json(result, task.marker)
+    return result
+
+
+def run_resolve_task(task: ResolveTask) -> dict:
+    """All (verified) pairs -> clusters -> one decisions file; returns the report summary."""
+    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+    pairs = read_arrow_files(list(task.pair_files)) if task.pair_files else None
+    verification = dedup.merge_verification([json.loads(r) for r in task.verification])
+    field_name = step.operator.text_field(task.text_field)
+    decided, summary = resolve_duplicates(
+        step, pairs if pairs is not None else dedup.empty_pairs(), verification,
+        lambda ids: read_texts(task.sources, field_name, ids))
+    _write_arrow(decided, _stage_file(task.work_dir, task.stage, "decisions", "all.arrow"))
+    write_json(summary, task.marker)
+    return summary
+
+
+def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str]:
+    """The texts of some row ids, read from the shards' files that hold them."""
+    texts: list = [None] * len(row_ids)
+    row_ids = np.asarray(row_ids, dtype=np.int64)
+    for source in sources:
+        wanted = np.flatnonzero((row_ids >= source.low) & (row_ids <= source.high))
+        if not len(wanted):
+            continue
+        table = read_arrow_files(list(source.files), columns=[ROW_ID, field_name])
+        ids = table.column(ROW_ID).to_numpy()
+        found = table.column(field_name).take(pa.array(np.searchsorted(ids, row_ids[wanted])))
+        for index, text in zip(wanted, found.to_pylist()):
+            texts[index] = text
+    return texts
+
+
+def _stage_file(work: str, stage: int, folder: str, name: str) -> str:
+    return os.path.join(work, f"stage{stage}", folder, name)
+
+
+def _write_arrow(table: pa.Table, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with pa.ipc.new_file(temporary, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(temporary, path)
 
 
 # ------------------------------------------------------------------ writing the outputs
@@ -427,8 +565,13 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
     drop_columns = {"data": (ROW_ID,) if spec.keep_stats else (ROW_ID, STATS),
                     "dropped": (ROW_ID,), "quarantine": (ROW_ID,)}
     tasks = []
+    # A shard infers each column's type from its own rows (all-null -> null type); kept and
+    # dropped documents together see every row, so their union decides, whatever the sharding.
+    documents = schema_of_files(files_of["data"] + files_of["dropped"])
     for kind in OUTPUT_KINDS:
-        schema = _stats_in_pipeline_order(schema_of_files(files_of[kind]), recipe)
+        schema = schema_of_files(files_of[kind])
+        if kind != "quarantine":
+            schema = _stats_in_pipeline_order(_with_types_of(schema, documents), recipe)
         shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # parts of an interrupted write
         os.makedirs(os.path.join(out, kind), exist_ok=True)
         if schema is None:
@@ -447,6 +590,15 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
     for task, rows in zip(tasks, written):
         files[task.kind].append(os.path.relpath(task.path, out))
     return files
+
+
+def _with_types_of(schema: Optional[pa.Schema], documents: Optional[pa.Schema]):
+    if schema is None or documents is None:
+        return schema
+    for index, field in enumerate(schema):
+        if field.name not in (STATS, DROP_REASON) and field.name in documents.names:
+            schema = schema.set(index, documents.field(field.name))
+    return schema
 
 
 def _stats_in_pipeline_order(schema: Optional[pa.Schema], recipe: Recipe):

@@ -18,6 +18,7 @@ PIPELINE = [
     {"op": "fix_unicode_mapper"},  # slow enough (pure Python) to be caught mid-run
     {"op": "text_length_filter", "params": {"min_len": 200}},
     {"op": "document_deduplicator"},
+    {"op": "document_minhash_deduplicator", "params": {"num_permutations": 64}},
     {"op": "words_num_filter", "params": {"min_num": 30}},
     {"op": "random_selector", "params": {"select_ratio": 0.8}},
 ]
@@ -61,7 +62,8 @@ def kill_when(process: subprocess.Popen, pattern: str, count: int) -> None:
     process.wait()
 
 
-@pytest.mark.parametrize("stage, done", [(0, 4), (1, 2)])
+# stage 1 ends with MinHash's reduce, verify and cluster tasks; stage 2 reuses them
+@pytest.mark.parametrize("stage, done", [(0, 4), (1, 2), (2, 1)])
 def test_resume_after_sigkill_reuses_work_and_matches(tmp_path, corpus, reference, stage, done):
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
     out = tmp_path / "out"

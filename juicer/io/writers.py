@@ -127,9 +127,11 @@ def read_json(path: str):
         return json.load(handle)
 
 
-def read_arrow_files(paths: list[str]) -> Optional[pa.Table]:
+def read_arrow_files(paths: list[str], columns: Optional[list[str]] = None) -> Optional[pa.Table]:
     """Memory-mapped read of IPC files written by ArrowSink (zero-copy)."""
     tables = [pa.ipc.open_file(pa.memory_map(path)).read_all() for path in paths]
+    if columns is not None:
+        tables = [table.select(columns) for table in tables]
     if not tables:
         return None
     return pa.concat_tables(tables, promote_options="permissive")

@@ -10,7 +10,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from juicer.batch import ROW_ID, Batch
-from juicer.operator import Deduplicator, OpParams
+from juicer.operator import DedupParams, Deduplicator
 
 _NON_CHARACTER = re.compile(rf"\s+|\d+|[{re.escape(string.punctuation)}]")
 
@@ -23,7 +23,7 @@ class DocumentDeduplicator(Deduplicator):
 
     name = "document_deduplicator"
 
-    class Params(OpParams):
+    class Params(DedupParams):
         lowercase: bool = Field(False, description="Compare texts lowercased.")
         ignore_non_character: bool = Field(
             False, description="Ignore whitespace, digits and ASCII punctuation when comparing.")
@@ -44,8 +44,8 @@ class DocumentDeduplicator(Deduplicator):
             pa.binary(16), len(batch), [None, pa.py_buffer(bytes(digests))])
         return pa.table({"key_hash": pa.array(key_hash, pa.uint64()), "digest": digest})
 
-    def find_duplicates(self, signatures: pa.Table) -> pa.Table:
+    def candidate_pairs(self, signatures: pa.Table) -> pa.Table:
         frame = pl.from_arrow(signatures.select(["digest", ROW_ID]))
         marked = frame.with_columns(pl.col(ROW_ID).min().over("digest").alias("duplicate_of"))
-        drops = marked.filter(pl.col(ROW_ID) != pl.col("duplicate_of")).sort(ROW_ID)
-        return drops.select([ROW_ID, "duplicate_of"]).to_arrow()
+        pairs = marked.filter(pl.col(ROW_ID) != pl.col("duplicate_of"))
+        return pairs.select([ROW_ID, "duplicate_of"]).to_arrow()

@@ -6,14 +6,32 @@ import juicer
 def test_keeps_the_first_of_each_duplicate_group():
     rows = [{"id": i, "text": t} for i, t in enumerate(
         ["alpha", "beta", "alpha", " alpha\n", "Alpha", "beta", "gamma"])]
-    result = juicer.apply(rows, "document_deduplicator", detailed=True)
+    result = juicer.apply(rows, "document_deduplicator", detailed=True, keep_stats=True)
     assert [r["id"] for r in result.kept] == [0, 1, 4, 6]
-    assert [(r["id"], r["__stats__"]["document_deduplicator"]["duplicate_of"],
-             r["__drop_reason__"]) for r in result.dropped] == [
-        (2, 0, "document_deduplicator:duplicate"), (3, 0, "document_deduplicator:duplicate"),
-        (5, 1, "document_deduplicator:duplicate")]
-    assert result.steps[0]["dedup"] == {"duplicates": 3, "clusters": 2,
-                                        "cluster_sizes": {"2": 1, "3": 1}}
+    stats = "document_deduplicator"
+    assert [(r["id"], r["__stats__"][stats]["dup_cluster"], r["__stats__"][stats][
+        "dup_cluster_size"], r["__drop_reason__"]) for r in result.dropped] == [
+        (2, 0, 3, "document_deduplicator:duplicate"), (3, 0, 3, "document_deduplicator:duplicate"),
+        (5, 1, 2, "document_deduplicator:duplicate")]
+    # kept documents carry their cluster too (null when in none)
+    assert [(r["id"], r["__stats__"][stats]["dup_cluster"]) for r in result.kept] == [
+        (0, 0), (1, 1), (4, None), (6, None)]
+    summary = result.steps[0]["dedup"]
+    assert (summary["duplicates"], summary["clusters"], summary["cluster_sizes"]) == \
+        (3, 2, {"2": 1, "3": 1})
+    assert summary["largest_clusters"] == [
+        {"size": 3, "kept_row": 0, "samples": ["alpha", "alpha"]},
+        {"size": 2, "kept_row": 1, "samples": ["beta", "beta"]}]
+
+
+def test_annotate_keeps_everything_and_marks_clusters():
+    rows = [{"text": t} for t in ["a", "b", "a", "a"]]
+    result = juicer.apply(rows, juicer.operator("document_deduplicator", annotate=True),
+                          detailed=True, keep_stats=True)
+    assert len(result.kept) == 4 and len(result.dropped) == 0
+    assert [r["__stats__"]["document_deduplicator"] for r in result.kept] == [
+        {"dup_cluster": 0, "dup_cluster_size": 3}, {"dup_cluster": None, "dup_cluster_size": None},
+        {"dup_cluster": 0, "dup_cluster_size": 3}, {"dup_cluster": 0, "dup_cluster_size": 3}]
 
 
 def test_lowercase_and_ignore_non_character():

@@ -1,0 +1,140 @@
+"""From a deduplicator's candidate pairs to verified clusters and per-document decisions.
+
+Shared by the runner (pairs from many partitions, texts read back from shard files) and the
+in-memory API. Clusters are the connected components of the accepted pairs; each keeps its
+lowest row id, so the result never depends on partitioning or worker count."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from juicer.batch import ROW_ID
+from juicer.operator import Deduplicator
+
+DROP = "__drop__"
+OTHER = "duplicate_of"
+SAMPLE_CHARS = 300
+TextsOf = Callable[[np.ndarray], list[str]]  # row ids -> their texts, in that order
+
+
+def empty_pairs() -> pa.Table:
+    return pa.table({ROW_ID: pa.array([], pa.int64()), OTHER: pa.array([], pa.int64())})
+
+
+def normalize_pairs(pairs: pa.Table) -> pa.Table:
+    """Distinct (row, other) pairs with other < row, sorted."""
+    if pairs.num_rows == 0:
+        return empty_pairs()
+    row = pairs.column(ROW_ID).to_numpy().astype(np.int64)
+    other = pairs.column(OTHER).to_numpy().astype(np.int64)
+    row, other = np.maximum(row, other), np.minimum(row, other)
+    keep = row != other
+    unique = np.unique(np.stack([row[keep], other[keep]], axis=1), axis=0)
+    return pa.table({ROW_ID: pa.array(unique[:, 0], pa.int64()),
+                     OTHER: pa.array(unique[:, 1], pa.int64())})
+
+
+def verify_pairs(operator: Deduplicator, pairs: pa.Table, texts_of: TextsOf,
+                 samples: int = 10) -> tuple[pa.Table, dict]:
+    """Keep the pairs whose similarity reaches the operator's threshold."""
+    threshold = operator.verify_threshold
+    if threshold is None or pairs.num_rows == 0:
+        return pairs, {"checked": 0, "rejected": 0, "rejected_samples": []}
+    operator.ensure_setup()
+    rows = pairs.column(ROW_ID).to_numpy()
+    others = pairs.column(OTHER).to_numpy()
+    ids, inverse = np.unique(np.concatenate([rows, others]), return_inverse=True)
+    texts = texts_of(ids)
+    similarity = np.asarray(operator.similarity(texts, inverse[:len(rows)], inverse[len(rows):]))
+    accepted = similarity >= threshold
+    rejected = np.flatnonzero(~accepted)
+    report = {"checked": int(len(rows)), "rejected": int(len(rejected)), "rejected_samples": [
+        {"row": int(rows[i]), "duplicate_of": int(others[i]),
+         "similarity": round(float(similarity[i]), 4),
+         "text": texts[inverse[i]][:SAMPLE_CHARS],
+         "other_text": texts[inverse[len(rows) + i]][:SAMPLE_CHARS]}
+        for i in rejected[:samples]]}
+    return pairs.filter(pa.array(accepted)), report
+
+
+def merge_verification(reports: list[dict], samples: int = 10) -> dict:
+    rejected = sorted((s for r in reports for s in r["rejected_samples"]),
+                      key=lambda s: (s["row"], s["duplicate_of"]))
+    return {"checked": sum(r["checked"] for r in reports),
+            "rejected": sum(r["rejected"] for r in reports),
+            "rejected_samples": rejected[:samples]}
+
+
+def connected_components(rows: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every node of the graph and the lowest node of its component (min-label propagation
+    with pointer jumping; all vectorized)."""
+    nodes, inverse = np.unique(np.concatenate([rows, others]), return_inverse=True)
+    u, v = inverse[:len(rows)], inverse[len(rows):]
+    label = np.arange(len(nodes))
+    while True:
+        lowest = np.minimum(label[u], label[v])
+        updated = label.copy()
+        np.minimum.at(updated, u, lowest)
+        np.minimum.at(updated, v, lowest)
+        while True:  # pointer jumping: follow labels to their own labels
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, label):
+            return nodes, nodes[label]
+        label = updated
+
+
+def clusters(pairs: pa.Table) -> pa.Table:
+    """Every document in a cluster: its row id, the cluster's kept row id, cluster size."""
+    if pairs.num_rows == 0:
+        return pa.table({ROW_ID: pa.array([], pa.int64()), "dup_cluster": pa.array([], pa.int64()),
+                         "dup_cluster_size": pa.array([], pa.int64())})
+    nodes, root = connected_components(pairs.column(ROW_ID).to_numpy(),
+                                       pairs.column(OTHER).to_numpy())
+    _, inverse, sizes = np.unique(root, return_inverse=True, return_counts=True)
+    return pa.table({ROW_ID: pa.array(nodes, pa.int64()), "dup_cluster": pa.array(root, pa.int64()),
+                     "dup_cluster_size": pa.array(sizes[inverse], pa.int64())})
+
+
+def decisions(members: pa.Table, annotate: bool) -> pa.Table:
+    """Per cluster member: drop it (all but the kept document, unless annotating) and its stats."""
+    drop = np.zeros(members.num_rows, dtype=bool) if annotate else \
+        members.column(ROW_ID).to_numpy() != members.column("dup_cluster").to_numpy()
+    return members.append_column(DROP, pa.array(drop))
+
+
+def selector_decisions(drops: pa.Table) -> pa.Table:
+    return drops.append_column(DROP, pa.array(np.ones(drops.num_rows, dtype=bool)))
+
+
+def cluster_summary(members: pa.Table, texts_of: TextsOf, largest: int = 10) -> dict:
+    """What the report says about a deduplicator: removed documents, cluster count and size
+    histogram, and the largest clusters with two sample texts each."""
+    if members.num_rows == 0:
+        return {"duplicates": 0, "clusters": 0, "cluster_sizes": {}, "largest_clusters": []}
+    row = members.column(ROW_ID).to_numpy()
+    root = members.column("dup_cluster").to_numpy()
+    size = members.column("dup_cluster_size").to_numpy()
+    kept = row == root
+    sizes, counts = np.unique(size[kept], return_counts=True)
+    # largest first, then lowest kept row id: deterministic
+    order = np.lexsort((root[kept], -size[kept]))[:largest]
+    chosen = root[kept][order]
+    # members are sorted by row id: a cluster's first duplicate is its first non-kept member
+    roots, first = np.unique(root[~kept], return_index=True)
+    second = dict(zip(roots.tolist(), row[~kept][first].tolist()))
+    sample_ids = np.array([i for c in chosen.tolist() for i in (c, second[c])], dtype=np.int64)
+    texts = texts_of(sample_ids) if len(sample_ids) else []
+    return {
+        "duplicates": int((~kept).sum()),
+        "clusters": int(kept.sum()),
+        "cluster_sizes": {str(int(s)): int(c) for s, c in zip(sizes, counts)},
+        "largest_clusters": [
+            {"size": int(size[kept][order][i]), "kept_row": int(chosen[i]),
+             "samples": [texts[2 * i][:SAMPLE_CHARS], texts[2 * i + 1][:SAMPLE_CHARS]]}
+            for i in range(len(chosen))],
+    }

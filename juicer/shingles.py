@@ -1,0 +1,263 @@
+"""Shingles of normalized texts as byte spans of one buffer, hashed without a per-token
+Python loop.
+
+A shingle is `window` consecutive tokens joined as Data-Juicer joins them (" " between words
+or punctuation-separated pieces, nothing between characters). Tokenizations: `space`
+(Data-Juicer's: split on " " only), `punctuation` (split on Unicode punctuation),
+`character`, and `cjk` (space-separated words, and each Han or kana character a word). After normalization every
+shingle is a contiguous byte range of one buffer holding all texts of a batch, so tokens,
+shingles and their hashes are computed with numpy over that buffer. Documents with fewer
+tokens than the window are one shingle (the whole text), not zero: they are neither dropped
+nor lumped together. Documents with no text left after normalization have no shingles.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+import numpy as np
+import pyarrow as pa
+
+TOKENIZATIONS = ("space", "punctuation", "character", "cjk")
+# Han and kana: scripts written without spaces, where each character is a word of its own.
+CJK_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                           "\U00020000-\U0003134f]")
+HASH_FUNCS = ("rolling64", "sha1")
+
+_SPACE = 0x20
+_U64 = np.uint64
+_MASK64 = (1 << 64) - 1
+_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
+_BASE_INVERSE = pow(_BASE, -1, 1 << 64)
+_CHUNK_BYTES = 1 << 21  # texts are hashed in chunks of about this many bytes
+
+
+@dataclass
+class Shingles:
+    """The hashes of all shingles of a list of texts, grouped by document."""
+
+    hashes: np.ndarray  # uint64, one per shingle, documents in order
+    doc: np.ndarray  # int64 document index of each shingle (non-decreasing)
+    count: int  # number of documents
+
+    def has_shingles(self) -> np.ndarray:
+        return np.bincount(self.doc, minlength=self.count) > 0
+
+    def sets(self) -> list[np.ndarray]:
+        """Per document, the sorted distinct shingle hashes."""
+        bounds = np.searchsorted(self.doc, np.arange(self.count + 1))
+        return [np.unique(self.hashes[bounds[i]:bounds[i + 1]]) for i in range(self.count)]
+
+
+# ------------------------------------------------------------------ reference semantics
+
+
+def rolling64(data: bytes) -> int:
+    """The default shingle hash, byte for byte what `shingle_hashes` computes vectorized:
+    a polynomial hash of the bytes modulo 2**64, finished with MurmurHash3's fmix64."""
+    value = 0
+    for byte in data:
+        value = (value * _BASE + byte + 1) & _MASK64
+    return fmix64(value ^ len(data))
+
+
+def fmix64(value: int) -> int:
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & _MASK64
+    value ^= value >> 33
+    value = (value * 0xC4CEB53FE63FC8D5) & _MASK64
+    return value ^ (value >> 33)
+
+
+def sha1_hash32(data: bytes) -> int:
+    """datasketch's and Data-Juicer's default: the first 4 bytes of SHA-1, little-endian."""
+    return struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0]
+
+
+def reference_shingles(text: str, tokenization: str, window: int) -> set[bytes]:
+    """The shingle set of one normalized text, written plainly (for tests and docs)."""
+    if tokenization == "character":
+        tokens, joiner = list(text), ""
+    elif tokenization == "cjk":
+        tokens, joiner = [t for t in _space_cjk(text).split(" ") if t], " "
+    elif tokenization == "space":
+        tokens, joiner = [t for t in text.split(" ") if t], " "
+    else:
+        tokens, joiner = punctuation_pattern().split(text), " "
+    if not text or not tokens:
+        return set()
+    if len(tokens) < window:
+        return {joiner.join(tokens).encode("utf-8")}
+    return {joiner.join(tokens[i:i + window]).encode("utf-8")
+            for i in range(len(tokens) - window + 1)}
+
+
+@lru_cache(maxsize=None)
+def punctuation_pattern() -> re.Pattern:
+    """One Unicode punctuation character (category P*), like `regex`'s \\p{P}."""
+    chars = "".join(chr(c) for c in range(sys.maxunicode + 1)
+                    if unicodedata.category(chr(c)).startswith("P"))
+    return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in chars) + "]")
+
+
+def normalize(texts: list[str], lowercase: bool, ignore: Optional[re.Pattern]) -> list[str]:
+    if lowercase:
+        texts = [t.lower() for t in texts]
+    if ignore is not None:
+        texts = [ignore.sub("", t) for t in texts]
+    return texts
+
+
+# ------------------------------------------------------------------ vectorized
+
+
+def shingle_hashes(texts: list[str], tokenization: str, window: int,
+                   hash_func: str = "rolling64") -> Shingles:
+    """Hashes of every shingle of every (already normalized) text."""
+    hashes, docs = [], []
+    for start, end in _chunks(texts):
+        buffer, offsets, separators = _canonical_buffer(texts[start:end], tokenization)
+        tok_start, tok_end, tok_count = _token_spans(buffer, offsets, separators)
+        sh_start, sh_end, sh_doc = _shingle_spans(tok_start, tok_end, tok_count, window)
+        if hash_func == "sha1":
+            data = buffer.tobytes()
+            values = np.fromiter((sha1_hash32(data[s:e]) for s, e in zip(sh_start, sh_end)),
+                                 dtype=_U64, count=len(sh_start))
+        else:
+            values = _rolling64_spans(buffer, sh_start, sh_end)
+        hashes.append(values)
+        docs.append(sh_doc + start)
+    if not hashes:
+        return Shingles(np.zeros(0, _U64), np.zeros(0, np.int64), len(texts))
+    return Shingles(np.concatenate(hashes), np.concatenate(docs), len(texts))
+
+
+def _chunks(texts: list[str]):
+    """Ranges of documents holding about _CHUNK_BYTES characters, to bound memory."""
+    start, size = 0, 0
+    for index, text in enumerate(texts):
+        size += len(text)
+        if size >= _CHUNK_BYTES:
+            yield start, index + 1
+            start, size = index + 1, 0
+    if start < len(texts):
+        yield start, len(texts)
+
+
+def _canonical_buffer(texts: list[str], tokenization: str):
+    """All texts as one UTF-8 buffer in which tokens are separated by one space (word modes),
+    the offsets of each text in it, and the byte positions of the separators."""
+    if tokenization in ("space", "cjk"):
+        if tokenization == "cjk":
+            texts = [_space_cjk(t) for t in texts]
+        buffer, offsets = _utf8([" ".join(filter(None, t.split(" "))) for t in texts])
+        return buffer, offsets, np.flatnonzero(buffer == _SPACE)
+    if tokenization == "punctuation":
+        # Punctuation becomes a marker byte absent from the texts, so the separators are
+        # known, then the space that Data-Juicer's join puts there.
+        marker = _free_control_char(texts)
+        pattern = punctuation_pattern()
+        buffer, offsets = _utf8([pattern.sub(marker, t) for t in texts])
+        separators = np.flatnonzero(buffer == ord(marker))
+        buffer = buffer.copy()
+        buffer[separators] = _SPACE
+        return buffer, offsets, separators
+    if tokenization == "character":
+        buffer, offsets = _utf8(texts)
+        return buffer, offsets, None
+    raise ValueError(f"unknown tokenization {tokenization!r}; one of {TOKENIZATIONS}")
+
+
+def _space_cjk(text: str) -> str:
+    return CJK_CHARACTER.sub(r" \g<0> ", text)
+
+
+def _free_control_char(texts: list[str]) -> str:
+    for code in range(1, 32):
+        if not any(chr(code) in t for t in texts):
+            return chr(code)
+    raise ValueError("the texts contain every ASCII control character; cannot tokenize "
+                     "on punctuation")
+
+
+def _utf8(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    array = pa.array(texts, pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[:len(texts) + 1].copy()
+    data = array.buffers()[2]
+    buffer = np.frombuffer(data, dtype=np.uint8)[:offsets[-1]] if data is not None and \
+        offsets[-1] else np.zeros(0, np.uint8)
+    return buffer, offsets
+
+
+def _token_spans(buffer: np.ndarray, offsets: np.ndarray, separators: Optional[np.ndarray]):
+    """Byte start and end of every token, and the number of tokens of each text. Without
+    separators every character is a token."""
+    doc_start, doc_end = offsets[:-1], offsets[1:]
+    if separators is None:
+        starts = np.flatnonzero((buffer & 0xC0) != 0x80).astype(np.int64)
+        ends = np.append(starts[1:], len(buffer)).astype(np.int64)
+        counts = np.searchsorted(starts, doc_end) - np.searchsorted(starts, doc_start)
+        return starts, ends, counts
+    separators = separators.astype(np.int64)
+    nonempty = doc_end > doc_start
+    counts = np.searchsorted(separators, doc_end) - np.searchsorted(separators, doc_start)
+    counts = np.where(nonempty, counts + 1, 0)
+    # Tokens are ordered and do not overlap: merging the sorted starts (and ends) pairs them.
+    starts = _merge(separators + 1, doc_start[nonempty])
+    ends = _merge(separators, doc_end[nonempty])
+    return starts, ends, counts
+
+
+def _merge(sorted_values: np.ndarray, more: np.ndarray) -> np.ndarray:
+    return np.insert(sorted_values, np.searchsorted(sorted_values, more), more)
+
+
+def _shingle_spans(tok_start, tok_end, tok_count, window: int):
+    """Each run of `window` tokens within a text; a text with fewer tokens is one shingle."""
+    docs = np.repeat(np.arange(len(tok_count), dtype=np.int64), tok_count)
+    first = np.concatenate([[0], np.cumsum(tok_count)[:-1]]).astype(np.int64)
+    index = np.arange(len(docs), dtype=np.int64)
+    last_of_doc = (first + tok_count - 1)[docs]
+    full = index + window - 1 <= last_of_doc
+    short = (tok_count > 0) & (tok_count < window)
+    starts = np.concatenate([tok_start[index[full]], tok_start[first[short]]])
+    ends = np.concatenate([tok_end[index[full] + window - 1],
+                           tok_end[(first + tok_count - 1)[short]]])
+    doc = np.concatenate([docs[full], np.flatnonzero(short)])
+    order = np.argsort(doc, kind="stable")
+    return starts[order], ends[order], doc[order]
+
+
+@lru_cache(maxsize=4)
+def _powers(base: int, length: int) -> np.ndarray:
+    powers = np.full(length, base, dtype=_U64)
+    powers[0] = 1
+    return np.cumprod(powers, dtype=_U64)
+
+
+def _rolling64_spans(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """rolling64 of buffer[s:e] for every span, from prefix sums of byte * BASE**-position:
+    sum(b_i * BASE**(e-1-i)) = BASE**(e-1) * (prefix[e] - prefix[s]), all modulo 2**64."""
+    size = 1 << max(10, int(len(buffer)).bit_length())
+    with np.errstate(over="ignore"):
+        weights = (np.asarray(buffer).astype(_U64) + _U64(1)) * _powers(_BASE_INVERSE, size)[:len(buffer)]
+        prefix = np.zeros(len(buffer) + 1, dtype=_U64)
+        np.cumsum(weights, out=prefix[1:])
+        value = (prefix[ends] - prefix[starts]) * _powers(_BASE, size)[ends - 1]
+        return fmix64_array(value ^ (ends - starts).astype(_U64))
+
+
+def fmix64_array(value: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        value = value ^ (value >> _U64(33))
+        value *= _U64(0xFF51AFD7ED558CCD)
+        value ^= value >> _U64(33)
+        value *= _U64(0xC4CEB53FE63FC8D5)
+        value ^= value >> _U64(33)
+    return value

@@ -1,0 +1,166 @@
+"""MinHash LSH dedup: datasketch bit-identity, shingling semantics, accuracy against brute
+force, verification, short and CJK documents."""
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+import juicer
+from juicer.minhash import optimal_param, signatures
+from juicer.shingles import (TOKENIZATIONS, reference_shingles, rolling64, sha1_hash32,
+                             shingle_hashes)
+from tests.conftest import EDGE_TEXTS
+
+OP = "document_minhash_deduplicator"
+HASHES = {"rolling64": rolling64, "sha1": sha1_hash32}
+
+
+@pytest.fixture(scope="module")
+def texts(sample_texts):
+    return [t.lower() for t in sample_texts[:150]] + EDGE_TEXTS + ["a b", "x", "中文文本测试，再来一句。"]
+
+
+@pytest.mark.parametrize("tokenization", TOKENIZATIONS)
+@pytest.mark.parametrize("window", [1, 3, 5])
+def test_vectorized_shingles_are_the_reference_shingles(texts, tokenization, window):
+    for name, function in HASHES.items():
+        shingles = shingle_hashes(texts, tokenization, window, name)
+        for index, text in enumerate(texts):
+            assert set(shingles.hashes[shingles.doc == index].tolist()) == \
+                {function(s) for s in reference_shingles(text, tokenization, window)}
+
+
+@pytest.mark.parametrize("hash_func", sorted(HASHES))
+@pytest.mark.parametrize("num_perm,seed", [(128, 42), (256, 1), (7, 12345)])
+def test_signatures_are_bit_identical_to_datasketch(texts, hash_func, num_perm, seed):
+    shingles = shingle_hashes(texts, "space", 5, hash_func)
+    ours = signatures(shingles, num_perm, seed)
+    for index, text in enumerate(texts):
+        tokens = reference_shingles(text, "space", 5)
+        if not tokens:
+            continue
+        theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=HASHES[hash_func],
+                         scheme="legacy")
+        theirs.update_batch(list(tokens))
+        assert np.array_equal(theirs.hashvalues, ours[index].astype(np.uint64)), index
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95])
+@pytest.mark.parametrize("num_perm", [32, 128, 256])
+def test_band_parameters_are_datasketchs_optimum(threshold, num_perm):
+    assert optimal_param(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def edited(text: str, share: float, rng: random.Random) -> str:
+    words = text.split(" ")
+    for position in rng.sample(range(len(words)), max(1, int(len(words) * share))):
+        words[position] = rng.choice(["zebra", "quartz", "lorem", "ipsum"])
+    return " ".join(words)
+
+
+@pytest.fixture(scope="module")
+def planted(sample_rows):
+    """Real documents with edited copies planted at random places, and the true clusters:
+    connected components of all pairs whose Jaccard similarity is >= 0.7 (brute force)."""
+    rng = random.Random(7)
+    base = [r["text"] for r in sample_rows if len(r["text"].split(" ")) >= 80][:250]
+    rows = [{"id": f"doc{i}", "text": t} for i, t in enumerate(base)]
+    for k in range(40):
+        copy = {"id": f"copy{k}", "text": edited(base[(k * 37) % len(base)],
+                                                 rng.choice([0.005, 0.01, 0.02]), rng)}
+        rows.insert(rng.randrange(len(rows) + 1), copy)
+    sets = [reference_shingles(r["text"].lower(), "space", 5) for r in rows]
+    duplicates = set()  # every document that is not the first of its true cluster
+    parent = list(range(len(rows)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    for i, j in itertools.combinations(range(len(rows)), 2):
+        small, large = sorted((len(sets[i]), len(sets[j])))
+        if small < 0.7 * large:
+            continue
+        if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= 0.7:
+            a, b = find(i), find(j)
+            parent[max(a, b)] = min(a, b)
+    for i in range(len(rows)):
+        if find(i) != i:
+            duplicates.add(rows[i]["id"])
+    return rows, duplicates
+
+
+def test_finds_planted_near_duplicates_with_perfect_precision(planted):
+    rows, truth = planted
+    result = juicer.apply(rows, juicer.operator(OP, num_permutations=128, num_bands=16,
+                                                num_rows_per_band=8), detailed=True)
+    found = {r["id"] for r in result.dropped}
+    assert len(truth) >= 40
+    assert found <= truth  # verified: never a false positive
+    assert len(found & truth) / len(truth) >= 0.95
+    summary = result.steps[0]["dedup"]
+    assert summary["duplicates"] == len(found)
+    assert summary["verification"]["checked"] >= len(found)
+
+
+def test_without_verification_lsh_collisions_become_clusters():
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(60)]
+    rows = [{"text": " ".join(rng.choice(vocabulary) for _ in range(40))} for _ in range(30)]
+    loose = dict(num_permutations=32, num_bands=32, num_rows_per_band=1, window_size=1)
+    unverified = juicer.apply(rows, juicer.operator(OP, verify=False, **loose), detailed=True)
+    verified = juicer.apply(rows, juicer.operator(OP, **loose), detailed=True)
+    assert len(unverified.dropped) > 10  # one shared band value is enough for LSH
+    assert len(verified.dropped) < len(unverified.dropped)
+    check = verified.steps[0]["dedup"]["verification"]
+    assert check["rejected"] > 0
+    sample = check["rejected_samples"][0]
+    assert sample["similarity"] < 0.7 and sample["text"] and sample["other_text"]
+
+
+def test_short_documents_are_one_shingle_not_lumped_together():
+    rows = [{"text": t} for t in ["red apple", "green pear", "blue sky", "red apple", "x", ""]]
+    kept = juicer.apply(rows, OP)
+    # distinct short texts survive; the repeated one goes; empty text has no shingles
+    assert [r["text"] for r in kept] == ["red apple", "green pear", "blue sky", "x", ""]
+
+
+def test_cjk_near_duplicates(sample_rows):
+    original = ("今天天气很好，我们一起去公园散步。公园里有很多人在锻炼身体，有的人在跑步，有的人在打太极拳。"
+                "孩子们在草地上玩耍，老人们坐在长椅上聊天。这是一个美好的周末。") * 3
+    changed = original.replace("美好", "愉快", 1)
+    other = "机器学习是人工智能的一个分支，它使计算机能够从数据中学习而无需明确编程。" * 4
+    rows = [{"text": t} for t in (original, other, changed)]
+    for tokenization, window in (("character", 5), ("cjk", 5)):
+        kept = juicer.apply(rows, juicer.operator(OP, tokenization=tokenization,
+                                                  window_size=window))
+        assert [r["text"] for r in kept] == [original, other], tokenization
+    # Data-Juicer's space tokenization sees each unspaced Chinese text as a single token
+    assert len(juicer.apply(rows, juicer.operator(OP, tokenization="space"))) == 3
+
+
+def test_data_juicer_parameters_and_clear_errors():
+    op = juicer.operator(OP, jaccard_threshold=0.8, num_permutations=128)
+    op.ensure_setup()
+    assert (op.bands, op.rows) == _optimal_param(0.8, 128, 0.5, 0.5)
+    with pytest.raises(Exception, match="exceeds num_permutations"):
+        juicer.operator(OP, num_permutations=64, num_bands=16, num_rows_per_band=8)
+    with pytest.raises(Exception, match="set both num_bands and num_rows_per_band"):
+        juicer.operator(OP, num_bands=16)
+    with pytest.raises(Exception, match="not a valid regular expression"):
+        juicer.operator(OP, ignore_pattern="(")
+    with pytest.raises(Exception, match="tokenization"):
+        juicer.operator(OP, tokenization="sentencepiece")
+
+
+def test_ignore_pattern_and_lowercase():
+    rows = [{"text": "The quick brown fox jumps [1]"}, {"text": "the quick brown fox jumps [2]"}]
+    assert len(juicer.apply(rows, OP)) == 2
+    assert len(juicer.apply(rows, juicer.operator(OP, ignore_pattern=r"\[\d+\]"))) == 1
+    assert len(juicer.apply(rows, juicer.operator(OP, ignore_pattern=r"\[\d+\]",
+                                                  lowercase=False))) == 2

@@ -1,0 +1,90 @@
+"""Deduplication through the runner: clusters span shards, the result does not depend on
+sharding or workers, and it equals the in-memory API's."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import juicer
+from tests.conftest import read_output, write_recipe
+from tests.operators.deduplicators.test_document_minhash_deduplicator import edited
+
+MINHASH = {"op": "document_minhash_deduplicator",
+           "params": {"num_permutations": 128, "num_bands": 16, "num_rows_per_band": 8}}
+PIPELINE = [{"op": "document_deduplicator"}, MINHASH]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, sample_rows) -> tuple[Path, list[dict]]:
+    """The sample with near and exact copies of early documents planted far away, so that
+    clusters cross shard boundaries."""
+    rng = random.Random(11)
+    rows = [dict(row) for row in sample_rows[:1200]]
+    for k in range(30):
+        source = rows[k * 13]["text"]
+        text = source if k % 3 == 0 else edited(source, 0.01, rng)
+        rows.insert(rng.randrange(600, len(rows)), {"id": f"copy{k}", "text": text})
+    path = tmp_path_factory.mktemp("dedup") / "planted.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path, rows
+
+
+def run(directory: Path, path: Path, workers: int, pipeline=PIPELINE, **sections):
+    recipe = write_recipe(directory, pipeline, paths=[path], **sections)
+    return juicer.process(recipe, workers=workers, overwrite=True)
+
+
+def test_same_clusters_and_bytes_whatever_the_sharding(tmp_path, corpus):
+    path, rows = corpus
+    whole = run(tmp_path / "one", path, 1)
+    split = run(tmp_path / "many", path, 2, input_shard_size="256KB")
+    assert split.report["executor"]["shards"] > 5
+    for kind in ("data", "dropped"):
+        files = sorted(p.name for p in (Path(whole.output) / kind).iterdir())
+        assert files == sorted(p.name for p in (Path(split.output) / kind).iterdir())
+        for name in files:
+            assert (Path(whole.output) / kind / name).read_bytes() == \
+                (Path(split.output) / kind / name).read_bytes()
+    steps = {s["id"]: s for s in split.report["steps"]}
+    assert steps["document_minhash_deduplicator"]["dedup"] == \
+        {s["id"]: s for s in whole.report["steps"]}["document_minhash_deduplicator"]["dedup"]
+    # every planted copy is found, across shards, and matches the in-memory API
+    dropped = set(read_output(split.output, "dropped").column("id").to_pylist())
+    assert {f"copy{k}" for k in range(30)} <= dropped
+    in_memory = juicer.apply(rows, [juicer.operator("document_deduplicator"),
+                                    juicer.operator(MINHASH["op"], **MINHASH["params"])],
+                             detailed=True)
+    assert dropped == {r["id"] for r in in_memory.dropped}
+
+
+def test_report_has_clusters_samples_and_verification(tmp_path, corpus):
+    path, _ = corpus
+    report = run(tmp_path, path, 2, input_shard_size="512KB").report
+    summary = {s["id"]: s for s in report["steps"]}["document_minhash_deduplicator"]["dedup"]
+    assert summary["duplicates"] >= 20 and summary["clusters"] >= 1
+    assert sum(int(size) * count for size, count in summary["cluster_sizes"].items()) == \
+        summary["duplicates"] + summary["clusters"]
+    largest = summary["largest_clusters"][0]
+    assert largest["size"] >= 2 and all(largest["samples"])
+    assert summary["verification"]["checked"] >= summary["duplicates"]
+    assert report["accounting_ok"]
+
+
+def test_annotate_mode_keeps_all_and_writes_cluster_stats(tmp_path, corpus):
+    path, rows = corpus
+    annotate = [{**MINHASH, "params": {**MINHASH["params"], "annotate": True}}]
+    result = run(tmp_path, path, 2, pipeline=annotate, input_shard_size="512KB",
+                 output_keep_stats=True)
+    data = read_output(result.output)
+    assert data.num_rows == len(rows) and result.report["dropped_docs"] == 0
+    stats = [s["document_minhash_deduplicator"] for s in data.column("__stats__").to_pylist()]
+    by_id = dict(zip(data.column("id").to_pylist(), stats))
+    planted = by_id["copy1"]
+    assert planted["dup_cluster_size"] >= 2
+    members = [i for i, s in by_id.items() if s["dup_cluster"] == planted["dup_cluster"]]
+    assert len(members) == planted["dup_cluster_size"]
