@@ -26,7 +26,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Operator
+from juicer.operator import Deduplicator, Operator, SegmentDeduplicator
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
@@ -148,6 +148,10 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
                     step, pairs, verification, texts_of)
             else:
                 decisions[step.id] = reduced
+                if isinstance(step.operator, SegmentDeduplicator):
+                    summaries[step.id] = dedup.segment_summary(
+                        step.operator, [dedup.repeated_segments(reduced)],
+                        _texts_of(table, step.operator.text_field(text_field)))
     reports = [step_report(step, metrics.get(step.id, StepMetrics()), summaries.get(step.id))
                for step in pipeline]
     return table, _concat_dropped(dropped, table.schema), failed, reports

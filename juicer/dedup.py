@@ -138,3 +138,30 @@ def cluster_summary(members: pa.Table, texts_of: TextsOf, largest: int = 10) -> 
              "samples": [texts[2 * i][:SAMPLE_CHARS], texts[2 * i + 1][:SAMPLE_CHARS]]}
             for i in range(len(chosen))],
     }
+
+
+def repeated_segments(removals: pa.Table, top: int = 10) -> dict:
+    """One partition's repeated segments: how many, and the most repeated (with a row that
+    holds each, to show its text)."""
+    if removals.num_rows == 0:
+        return {"repeated": 0, "top": []}
+    hashes = removals.column("key_hash").to_numpy()
+    unique, first = np.unique(hashes, return_index=True)
+    documents = removals.column("documents").to_numpy()[first]
+    rows = removals.column(ROW_ID).to_numpy()[first]
+    order = np.lexsort((unique, -documents))[:top]
+    return {"repeated": int(len(unique)), "top": [
+        [int(documents[i]), int(unique[i]), int(rows[i])] for i in order]}
+
+
+def segment_summary(operator, partitions: list[dict], texts_of: TextsOf, top: int = 10) -> dict:
+    entries = sorted((tuple(e) for p in partitions for e in p["top"]),
+                     key=lambda e: (-e[0], e[1]))[:top]
+    texts = texts_of(np.array([e[2] for e in entries], dtype=np.int64)) if entries else []
+    most = []
+    for (documents, key, _), text in zip(entries, texts):
+        segments = operator.segments(pa.array([text], pa.string()))
+        match = np.flatnonzero(segments.hashes == np.uint64(key))
+        piece = segments.pieces[int(match[0])].as_py() if len(match) else ""
+        most.append({"documents": documents, "text": piece[:SAMPLE_CHARS]})
+    return {"repeated_segments": sum(p["repeated"] for p in partitions), "most_repeated": most}

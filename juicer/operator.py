@@ -292,6 +292,76 @@ class Deduplicator(GlobalOperator):
         return self.candidate_pairs(signatures)
 
 
+class SegmentParams(OpParams):
+    """Data-Juicer's `document_line_deduplicator` options."""
+
+    frequency_threshold: int = Field(
+        6, ge=1, description="A segment found in MORE than this many documents is repeated.")
+    keep_first: bool = Field(
+        True, description="Keep a repeated segment in the first document that has it (lowest "
+        "row id); false removes it from every document, as Data-Juicer does.")
+    lowercase: bool = Field(False, description="Compare segments lowercased.")
+    ignore_special_character: bool = Field(
+        False, description="Ignore whitespace, digits and ASCII punctuation when comparing.")
+    min_line_length: int = Field(
+        2, ge=0, description="Segments shorter than this (stripped) are never removed.")
+    skip_brackets: bool = Field(True, description="Never remove segments of only {}[]();.")
+    skip_markdown_headers: bool = Field(True, description="Never remove segments starting "
+                                        "with `#`.")
+    skip_latex_env: bool = Field(True, description="Never remove LaTeX \\begin{..}/\\end{..}.")
+    skip_html_tags: bool = Field(True, description="Never remove segments that are one HTML tag.")
+
+
+class SegmentDeduplicator(GlobalOperator):
+    """Removes segments (lines or paragraphs, split on `separator`) that repeat in more than
+    `frequency_threshold` documents: boilerplate such as navigation, cookie notices and
+    licence headers. Documents are rewritten, never dropped. Map: the distinct segment
+    hashes of each document; reduce, per partition: the (document, segment) pairs to remove."""
+
+    kind = "deduplicator"
+    drop_rule = "repeated_segment"
+    separator: ClassVar[str] = "\n"
+    Params: ClassVar[type[OpParams]] = SegmentParams
+
+    def segments(self, texts: pa.Array):
+        from juicer.segments import Segments, segment_hashes, split_segments
+
+        params = self.params
+        pieces, doc = split_segments(texts, self.separator)
+        exempt = [rule for flag, rule in (
+            (params.skip_brackets, r"^\s*[{}\[\]();]+\s*$"),
+            (params.skip_markdown_headers, r"^\s*#"),
+            (params.skip_latex_env, r"^\s*\\(begin|end)\{"),
+            (params.skip_html_tags, r"(?i)^\s*</?[a-z][a-z0-9]*[^>]*>?\s*$")) if flag]
+        hashes = segment_hashes(
+            pieces, lowercase=params.lowercase,
+            ignore_pattern=r"\s+|\d+|[!-/:-@\[-`{-~]" if params.ignore_special_character else None,
+            exempt_pattern="|".join(f"(?:{rule})" for rule in exempt) or None,
+            min_length=params.min_line_length)
+        return Segments(pieces, doc, hashes)
+
+    def signatures(self, batch: Batch, text_field: str) -> pa.Table:
+        segments = self.segments(batch.text(self.text_field(text_field)))
+        counted = segments.hashes != 0
+        pairs = np.unique(np.stack([batch.table.column(ROW_ID).to_numpy()[segments.doc[counted]],
+                                    segments.hashes[counted].view(np.int64)], axis=1), axis=0)
+        return pa.table({"key_hash": pa.array(pairs[:, 1].view(np.uint64), pa.uint64()),
+                         ROW_ID: pa.array(pairs[:, 0], pa.int64())})
+
+    def find_drops(self, signatures: pa.Table) -> pa.Table:
+        """(row id, segment hash) of every repeated segment to remove."""
+        import polars as pl
+
+        frame = pl.from_arrow(signatures.select([ROW_ID, "key_hash"]))
+        counted = frame.with_columns(
+            pl.len().over("key_hash").alias("documents"),
+            pl.col(ROW_ID).min().over("key_hash").alias("first"))
+        remove = counted.filter(pl.col("documents") > self.params.frequency_threshold)
+        if self.params.keep_first:
+            remove = remove.filter(pl.col(ROW_ID) != pl.col("first"))
+        return remove.select(ROW_ID, "key_hash", "documents").sort(ROW_ID, "key_hash").to_arrow()
+
+
 class Selector(GlobalOperator):
     """Keeps a subset chosen over the whole dataset (top-k, sampling). Override
     `selection_keys(batch)` (the columns the choice depends on) and `select(keys)` (a

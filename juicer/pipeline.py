@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 from juicer import dedup
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import OperatorError
+from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Filter, GlobalOperator, Mapper
+from juicer.operator import Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator
 from juicer.recipe import Step
 
 
@@ -196,6 +197,8 @@ def reduce_partition(step: Step, signatures: pa.Table) -> pa.Table:
                           **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
     else:
         drops = operator.find_drops(signatures).sort_by(ROW_ID)
+    if isinstance(operator, SegmentDeduplicator):  # rewrites documents, never drops them
+        return drops.append_column(dedup.DROP, pa.array(np.zeros(drops.num_rows, dtype=bool)))
     return dedup.selector_decisions(drops)
 
 
@@ -224,6 +227,8 @@ def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
     step_metrics = metrics.setdefault(step.id, StepMetrics())
     started = time.perf_counter()
     operator = step.operator
+    if isinstance(operator, SegmentDeduplicator):
+        return _remove_segments(step, table, decisions, step_metrics, text_field, started)
     row_ids = table.column(ROW_ID).to_numpy()
     if len(decisions.row_ids):
         position = np.minimum(np.searchsorted(decisions.row_ids, row_ids),
@@ -275,3 +280,46 @@ def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
     if operator.verify_threshold is not None:
         summary["verification"] = verification
     return dedup.decisions(members, operator.params.annotate), summary
+
+
+def _remove_segments(step: Step, table: pa.Table, decisions: Decisions, step_metrics: StepMetrics,
+                     text_field: str, started: float) -> SegmentResult:
+    """Rewrite the documents that hold repeated segments without them."""
+    import polars as pl
+
+    operator = step.operator
+    field_name = operator.text_field(text_field)
+    texts = Batch(table).text(field_name)
+    before = Batch(table).char_length(field_name)
+    row_ids = table.column(ROW_ID).to_numpy()
+    mine = (decisions.row_ids >= row_ids.min()) & (decisions.row_ids <= row_ids.max()) \
+        if len(row_ids) else np.zeros(len(decisions.row_ids), dtype=bool)
+    if mine.any():
+        segments = operator.segments(texts)
+        found = pl.DataFrame({"row": row_ids[segments.doc],
+                              "hash": segments.hashes.view(np.int64),
+                              "index": np.arange(len(segments.doc))}).join(
+            pl.DataFrame({"row": decisions.row_ids[mine],
+                          "hash": decisions.stats["key_hash"][mine].view(np.int64)}),
+            on=["row", "hash"], how="semi")
+        remove = np.zeros(len(segments.doc), dtype=bool)
+        remove[found["index"].to_numpy()] = True
+        changed = np.unique(segments.doc[remove])
+        if len(changed):
+            in_changed = np.isin(segments.doc, changed)
+            keep = ~remove[in_changed]
+            pieces = segments.pieces.filter(pa.array(in_changed))
+            local = np.searchsorted(changed, segments.doc[in_changed])
+            rewritten = rejoin(pieces, local, keep, len(changed), operator.separator)
+            mask = np.zeros(len(texts), dtype=bool)
+            mask[changed] = True
+            texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(rewritten, texts.type))
+            table = table.set_column(table.schema.get_field_index(field_name), field_name, texts)
+            step_metrics.changed += len(changed)
+            step_metrics.extra["removed_segments"] += int(remove.sum())
+    step_metrics.docs_in += table.num_rows
+    step_metrics.docs_out += table.num_rows
+    step_metrics.chars_in += int(before.sum())
+    step_metrics.chars_out += int(Batch(table).char_length(field_name).sum())
+    step_metrics.seconds += time.perf_counter() - started
+    return SegmentResult(table, [])

@@ -34,7 +34,7 @@ from juicer.io.readers import quarantine_record, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
                                schema_of_files, write_json, write_table, write_text)
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator
+from juicer.operator import Deduplicator, SegmentDeduplicator
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
@@ -202,12 +202,16 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
         for p in range(partitions)]
     reduced = runs.run(run_reduce_task, reduce_tasks,
                        [f"{label} partition {t.partition}" for t in reduce_tasks], label)
-    if not isinstance(step.operator, Deduplicator):
-        return None
-    pair_files = tuple(r["path"] for r in reduced if r["rows"])
     sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
         os.path.join(r["directory"], f) for f in r["kept"]["files"]))
         for r in shard_results if r["row_range"] is not None)
+    field_name = step.operator.text_field(recipe.input.text_field)
+    if isinstance(step.operator, SegmentDeduplicator):
+        return dedup.segment_summary(step.operator, [r["segments"] for r in reduced],
+                                     lambda ids: read_texts(sources, field_name, ids))
+    if not isinstance(step.operator, Deduplicator):
+        return None
+    pair_files = tuple(r["path"] for r in reduced if r["rows"])
     reports: list[dict] = []
     if step.operator.verify_threshold is not None and pair_files:
         verify_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
@@ -472,6 +476,8 @@ def run_reduce_task(task: ReduceTask) -> dict:
     path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:03d}.arrow")
     _write_arrow(reduced, path)
     result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
+    if isinstance(step.operator, SegmentDeduplicator):
+        result["segments"] = dedup.repeated_segments(reduced)
     write_json(result, task.marker)
     return result
 

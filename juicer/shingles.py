@@ -261,3 +261,19 @@ def fmix64_array(value: np.ndarray) -> np.ndarray:
         value *= _U64(0xC4CEB53FE63FC8D5)
         value ^= value >> _U64(33)
     return value
+
+
+def hash_strings(strings: pa.Array) -> np.ndarray:
+    """rolling64 of every string's UTF-8 bytes (nulls hash as empty strings)."""
+    strings = strings.cast(pa.large_string())
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if len(strings) == 0:
+        return np.zeros(0, _U64)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[
+        strings.offset:strings.offset + len(strings) + 1]
+    data = strings.buffers()[2]
+    buffer = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    base = int(offsets[0])
+    buffer = buffer[base:int(offsets[-1])]
+    return _rolling64_spans(buffer, offsets[:-1] - base, offsets[1:] - base)

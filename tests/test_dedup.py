@@ -39,17 +39,20 @@ def run(directory: Path, path: Path, workers: int, pipeline=PIPELINE, **sections
     return juicer.process(recipe, workers=workers, overwrite=True)
 
 
+def same_outputs(a: str, b: str) -> None:
+    for kind in ("data", "dropped"):
+        files = sorted(p.name for p in (Path(a) / kind).iterdir())
+        assert files == sorted(p.name for p in (Path(b) / kind).iterdir())
+        for name in files:
+            assert (Path(a) / kind / name).read_bytes() == (Path(b) / kind / name).read_bytes()
+
+
 def test_same_clusters_and_bytes_whatever_the_sharding(tmp_path, corpus):
     path, rows = corpus
     whole = run(tmp_path / "one", path, 1)
     split = run(tmp_path / "many", path, 2, input_shard_size="256KB")
     assert split.report["executor"]["shards"] > 5
-    for kind in ("data", "dropped"):
-        files = sorted(p.name for p in (Path(whole.output) / kind).iterdir())
-        assert files == sorted(p.name for p in (Path(split.output) / kind).iterdir())
-        for name in files:
-            assert (Path(whole.output) / kind / name).read_bytes() == \
-                (Path(split.output) / kind / name).read_bytes()
+    same_outputs(whole.output, split.output)
     steps = {s["id"]: s for s in split.report["steps"]}
     assert steps["document_minhash_deduplicator"]["dedup"] == \
         {s["id"]: s for s in whole.report["steps"]}["document_minhash_deduplicator"]["dedup"]
@@ -60,6 +63,22 @@ def test_same_clusters_and_bytes_whatever_the_sharding(tmp_path, corpus):
                                     juicer.operator(MINHASH["op"], **MINHASH["params"])],
                              detailed=True)
     assert dropped == {r["id"] for r in in_memory.dropped}
+
+
+def test_line_and_simhash_dedup_do_not_depend_on_sharding(tmp_path, corpus):
+    path, rows = corpus
+    pipeline = [{"op": "line_deduplicator"}, {"op": "document_simhash_deduplicator"}]
+    whole = run(tmp_path / "one", path, 1, pipeline=pipeline)
+    split = run(tmp_path / "many", path, 2, pipeline=pipeline, input_shard_size="256KB")
+    same_outputs(whole.output, split.output)
+    lines = {s["id"]: s for s in split.report["steps"]}["line_deduplicator"]
+    assert lines["changed_docs"] > 0 and lines["segments"]["most_repeated"]
+    assert lines == {s["id"]: s for s in whole.report["steps"]}["line_deduplicator"] | {
+        "seconds": lines["seconds"]}
+    in_memory = juicer.apply(rows, [juicer.operator("line_deduplicator"),
+                                    juicer.operator("document_simhash_deduplicator")])
+    assert read_output(split.output).column("text").to_pylist() == \
+        [r["text"] for r in in_memory]
 
 
 def test_report_has_clusters_samples_and_verification(tmp_path, corpus):

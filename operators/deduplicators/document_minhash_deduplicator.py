@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Literal, Optional
 
 import numpy as np
@@ -10,11 +9,10 @@ from pydantic import Field, model_validator
 
 from juicer.batch import ROW_ID, Batch
 from juicer.minhash import band_keys, optimal_param, signatures
-from juicer.operator import DedupParams, Deduplicator
-from juicer.shingles import normalize, shingle_hashes
+from juicer_operators.deduplicators.shingling import ShingleDeduplicator, ShingleParams
 
 
-class DocumentMinhashDeduplicator(Deduplicator):
+class DocumentMinhashDeduplicator(ShingleDeduplicator):
     """Drop near-duplicates: documents whose shingle sets have a Jaccard similarity of at
     least `jaccard_threshold`, found with MinHash LSH over the whole dataset.
 
@@ -28,15 +26,7 @@ class DocumentMinhashDeduplicator(Deduplicator):
 
     name = "document_minhash_deduplicator"
 
-    class Params(DedupParams):
-        tokenization: Literal["space", "punctuation", "character", "cjk"] = Field(
-            "space", description="Tokens of a shingle: words split on spaces (Data-Juicer's "
-            "`space`), pieces between punctuation, characters, or `cjk` (words, and each Han "
-            "or kana character a word).")
-        window_size: int = Field(5, ge=1, description="Tokens per shingle.")
-        lowercase: bool = Field(True, description="Lowercase texts first.")
-        ignore_pattern: Optional[str] = Field(
-            None, description="Regular expression of substrings removed before shingling.")
+    class Params(ShingleParams):
         num_permutations: int = Field(256, ge=1, le=8192, description="MinHash permutations.")
         jaccard_threshold: float = Field(
             0.7, ge=0, le=1, description="Minimum Jaccard similarity of near-duplicates.")
@@ -52,12 +42,7 @@ class DocumentMinhashDeduplicator(Deduplicator):
             True, description="Check the true Jaccard similarity of each candidate pair.")
 
         @model_validator(mode="after")
-        def _check(self):
-            if self.ignore_pattern is not None:
-                try:
-                    re.compile(self.ignore_pattern)
-                except re.error as exc:
-                    raise ValueError(f"ignore_pattern is not a valid regular expression: {exc}")
+        def _check_bands(self):
             if (self.num_bands is None) != (self.num_rows_per_band is None):
                 raise ValueError("set both num_bands and num_rows_per_band, or neither")
             if self.num_bands is not None and \
@@ -69,22 +54,17 @@ class DocumentMinhashDeduplicator(Deduplicator):
             return self
 
     def setup(self) -> None:
+        super().setup()
         params = self.params
-        self._ignore = re.compile(params.ignore_pattern) if params.ignore_pattern else None
         if params.num_bands is None:
             self.bands, self.rows = optimal_param(params.jaccard_threshold,
                                                   params.num_permutations)
         else:
             self.bands, self.rows = params.num_bands, params.num_rows_per_band
 
-    def shingles(self, texts: list[str], hash_func: Optional[str] = None):
-        params = self.params
-        return shingle_hashes(normalize(texts, params.lowercase, self._ignore),
-                              params.tokenization, params.window_size,
-                              hash_func or params.hash_func)
-
     def signatures(self, batch: Batch, text_field: str) -> pa.Table:
-        shingles = self.shingles(batch.text(self.text_field(text_field)).to_pylist())
+        shingles = self.shingles(batch.text(self.text_field(text_field)).to_pylist(),
+                                 self.params.hash_func)
         has = shingles.has_shingles()
         signature = signatures(shingles, self.params.num_permutations, self.params.seed)[has]
         keys = band_keys(signature, self.bands, self.rows)

@@ -1,0 +1,44 @@
+"""What the shingle-based deduplicators (MinHash, SimHash) share: Data-Juicer's text
+normalization and tokenization parameters."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, model_validator
+
+from juicer.operator import DedupParams, Deduplicator
+from juicer.shingles import Shingles, normalize, shingle_hashes
+
+
+class ShingleParams(DedupParams):
+    tokenization: Literal["space", "punctuation", "character", "cjk"] = Field(
+        "space", description="Tokens of a shingle: words split on spaces (Data-Juicer's "
+        "`space`), pieces between punctuation, characters, or `cjk` (words, and each Han "
+        "or kana character a word).")
+    window_size: int = Field(5, ge=1, description="Tokens per shingle.")
+    lowercase: bool = Field(True, description="Lowercase texts first.")
+    ignore_pattern: Optional[str] = Field(
+        None, description="Regular expression of substrings removed before shingling.")
+
+    @model_validator(mode="after")
+    def _valid_pattern(self):
+        if self.ignore_pattern is not None:
+            try:
+                re.compile(self.ignore_pattern)
+            except re.error as exc:
+                raise ValueError(f"ignore_pattern is not a valid regular expression: {exc}")
+        return self
+
+
+class ShingleDeduplicator(Deduplicator):
+    """A deduplicator comparing documents by their shingles."""
+
+    def setup(self) -> None:
+        pattern = self.params.ignore_pattern
+        self._ignore = re.compile(pattern) if pattern else None
+
+    def shingles(self, texts: list[str], hash_func: str = "rolling64") -> Shingles:
+        params = self.params
+        return shingle_hashes(normalize(texts, params.lowercase, self._ignore),
+                              params.tokenization, params.window_size, hash_func)
