@@ -17,8 +17,9 @@ from tests.conftest import EDGE_TEXTS
 # Renaming an operator breaks users' recipes: change this list only on purpose.
 GOLDEN_NAMES = [
     "alphanumeric_filter", "average_line_length_filter", "document_deduplicator",
-    "document_minhash_deduplicator",
-    "fix_unicode_mapper", "maximum_line_length_filter", "random_selector",
+    "document_line_deduplicator", "document_minhash_deduplicator",
+    "document_simhash_deduplicator", "fix_unicode_mapper", "line_deduplicator",
+    "maximum_line_length_filter", "paragraph_deduplicator", "random_selector",
     "special_characters_filter", "text_length_filter", "topk_specified_field_selector",
     "whitespace_normalization_mapper", "words_num_filter",
 ]

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
-
-from juicer.operator import SegmentDeduplicator, SegmentParams
+from juicer.operator import SegmentDeduplicator
 
 
 class LineDeduplicator(SegmentDeduplicator):
@@ -14,14 +12,3 @@ class LineDeduplicator(SegmentDeduplicator):
 
     name = "line_deduplicator"
     separator = "\n"
-
-
-class DocumentLineDeduplicator(LineDeduplicator):
-    """Data-Juicer's `document_line_deduplicator`: like `line_deduplicator`, but a repeated
-    line is removed from every document (`keep_first: false` by default)."""
-
-    name = "document_line_deduplicator"
-
-    class Params(SegmentParams):
-        keep_first: bool = Field(
-            False, description="Keep a repeated line in the first document that has it.")
