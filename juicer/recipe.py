@@ -140,6 +140,7 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     problems: list[Problem] = []
     for override in overrides:
         _apply_override(data, override, problems)
+    _resolve_step_paths(data, base)
     recipe = _validate(data, lines, name, problems)
     if problems:
         raise RecipeError(problems, name)
@@ -167,6 +168,17 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
         steps.append(Step(op=operator.name, id=step_id, operator=operator,
                           params=operator.params.model_dump(mode="json")))
     return steps
+
+
+def _resolve_step_paths(data: dict, base: Path) -> None:
+    """Operator parameters named `*_path` (benchmarks, models) are relative to the recipe,
+    like its input and output paths."""
+    pipeline = data.get("pipeline")
+    for step in pipeline if isinstance(pipeline, list) else []:
+        params = step.get("params") if isinstance(step, dict) else None
+        for key, value in (params or {}).items() if isinstance(params, dict) else []:
+            if key.endswith("_path") and isinstance(value, str) and value:
+                params[key] = _resolve(value, base)
 
 
 def _resolve(path: str, base: Path) -> str:

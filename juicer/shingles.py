@@ -118,13 +118,15 @@ def normalize(texts: list[str], lowercase: bool, ignore: Optional[re.Pattern]) -
 
 
 def shingle_hashes(texts: list[str], tokenization: str, window: int,
-                   hash_func: str = "rolling64") -> Shingles:
-    """Hashes of every shingle of every (already normalized) text."""
+                   hash_func: str = "rolling64", whole_if_short: bool = True) -> Shingles:
+    """Hashes of every shingle of every (already normalized) text. With `whole_if_short`
+    false, texts with fewer tokens than the window have no shingles."""
     hashes, docs = [], []
     for start, end in _chunks(texts):
         buffer, offsets, separators = _canonical_buffer(texts[start:end], tokenization)
         tok_start, tok_end, tok_count = _token_spans(buffer, offsets, separators)
-        sh_start, sh_end, sh_doc = _shingle_spans(tok_start, tok_end, tok_count, window)
+        sh_start, sh_end, sh_doc = _shingle_spans(tok_start, tok_end, tok_count, window,
+                                                  whole_if_short)
         if hash_func == "sha1":
             data = buffer.tobytes()
             values = np.fromiter((sha1_hash32(data[s:e]) for s, e in zip(sh_start, sh_end)),
@@ -218,14 +220,14 @@ def _merge(sorted_values: np.ndarray, more: np.ndarray) -> np.ndarray:
     return np.insert(sorted_values, np.searchsorted(sorted_values, more), more)
 
 
-def _shingle_spans(tok_start, tok_end, tok_count, window: int):
+def _shingle_spans(tok_start, tok_end, tok_count, window: int, whole_if_short: bool = True):
     """Each run of `window` tokens within a text; a text with fewer tokens is one shingle."""
     docs = np.repeat(np.arange(len(tok_count), dtype=np.int64), tok_count)
     first = np.concatenate([[0], np.cumsum(tok_count)[:-1]]).astype(np.int64)
     index = np.arange(len(docs), dtype=np.int64)
     last_of_doc = (first + tok_count - 1)[docs]
     full = index + window - 1 <= last_of_doc
-    short = (tok_count > 0) & (tok_count < window)
+    short = (tok_count > 0) & (tok_count < window) & whole_if_short
     starts = np.concatenate([tok_start[index[full]], tok_start[first[short]]])
     ends = np.concatenate([tok_end[index[full] + window - 1],
                            tok_end[(first + tok_count - 1)[short]]])

@@ -12,14 +12,15 @@ import pytest
 import juicer
 from juicer import registry
 from juicer.operator import Deduplicator, Filter, Mapper, Selector
-from tests.conftest import EDGE_TEXTS
+from tests.conftest import DATA, EDGE_TEXTS
 
 # Renaming an operator breaks users' recipes: change this list only on purpose.
 GOLDEN_NAMES = [
     "alphanumeric_filter", "average_line_length_filter", "document_deduplicator",
     "document_line_deduplicator", "document_minhash_deduplicator",
     "document_simhash_deduplicator", "fix_unicode_mapper", "line_deduplicator",
-    "maximum_line_length_filter", "paragraph_deduplicator", "random_selector",
+    "maximum_line_length_filter", "ngram_decontamination_filter", "paragraph_deduplicator",
+    "random_selector",
     "special_characters_filter", "text_length_filter", "topk_specified_field_selector",
     "whitespace_normalization_mapper", "words_num_filter",
 ]
@@ -36,6 +37,14 @@ def installed_operators() -> list[str]:
     return [n for n in registry.names() if not registry.get(n).__module__.startswith("tests.")]
 
 
+# operators whose parameters have no default, with values the contract can run with
+REQUIRED_PARAMS = {
+    "ngram_decontamination_filter": {
+        "benchmark_path": str(DATA / "benchmark_questions.jsonl"),
+        "benchmark_fields": ["question"]},
+}
+
+
 @pytest.mark.parametrize("name", installed_operators())
 def test_operator_contract(name):
     cls = registry.get(name)
@@ -44,10 +53,11 @@ def test_operator_contract(name):
                                                            "selector")
     assert all(p["description"] for p in described["params"]), "every param is described"
     assert cls.__module__.rsplit(".", 1)[-1] == name, "one operator per file, named after it"
-    op = cls()
+    params = REQUIRED_PARAMS.get(name, {})
+    op = cls(**params)
     rows = [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)]
     first = juicer.apply(rows, op, detailed=True)
-    again = juicer.apply(list(reversed(rows))[::-1], cls(), detailed=True)
+    again = juicer.apply(list(reversed(rows))[::-1], cls(**params), detailed=True)
     assert first.kept == again.kept and first.dropped == again.dropped  # deterministic
     assert first.counts["kept"] + first.counts["dropped"] == len(rows)
     assert juicer.apply([], op) == []
