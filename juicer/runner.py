@@ -31,8 +31,9 @@ from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
 from juicer.io.readers import quarantine_record, quarantine_table, read_shard
-from juicer.io.writers import (ArrowSink, conform, read_arrow_files, read_json,
-                               schema_of_files, write_json, write_table, write_text)
+from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
+                               read_arrow_rows, read_json, schema_of_files, write_json,
+                               write_text)
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, SegmentDeduplicator
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
@@ -637,15 +638,22 @@ def _cut_parts(counts: list[int], shard_ids: list[int], rows_per_part: int):
 
 
 def write_part_task(task: PartTask) -> int:
-    pieces = []
-    for shard, start, end in task.ranges:
-        table = read_arrow_files(task.files[shard])
-        table = conform(table, task.schema)
-        if task.kind != "data":
-            # several stages add drops for the same shard: restore input order
-            table = table.sort_by(ROW_ID)
-        pieces.append(table.slice(start, end - start))
-    table = pa.concat_tables(pieces).drop_columns(
-        [c for c in task.drop_columns if c in task.schema.names])
-    write_table(table, task.path, task.fmt, task.compression)
-    return table.num_rows
+    """Write one output part, streaming its rows so memory stays bounded by a row group."""
+    schema = task.schema
+    drop = [c for c in task.drop_columns if c in schema.names]
+    written = schema
+    for name in drop:
+        written = written.remove(written.get_field_index(name))
+    rows = 0
+    with TableWriter(task.path, task.fmt, task.compression, written) as writer:
+        for shard, start, end in task.ranges:
+            if task.kind == "data":
+                pieces = read_arrow_rows(task.files[shard], start, end)
+            else:  # several stages add drops for the same shard: restore input order
+                table = conform(read_arrow_files(task.files[shard]), schema).sort_by(ROW_ID)
+                pieces = [table.slice(start, end - start)]
+            for piece in pieces:
+                piece = conform(piece, schema).drop_columns(drop)
+                writer.write(piece)
+                rows += piece.num_rows
+    return rows

@@ -35,7 +35,7 @@ _U64 = np.uint64
 _MASK64 = (1 << 64) - 1
 _BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
-_CHUNK_BYTES = 1 << 21  # texts are hashed in chunks of about this many bytes
+_CHUNK_BYTES = 1 << 19  # texts are hashed in chunks of about this many bytes (memory)
 
 
 @dataclass
@@ -52,7 +52,29 @@ class Shingles:
     def sets(self) -> list[np.ndarray]:
         """Per document, the sorted distinct shingle hashes."""
         bounds = np.searchsorted(self.doc, np.arange(self.count + 1))
-        return [np.unique(self.hashes[bounds[i]:bounds[i + 1]]) for i in range(self.count)]
+        sets = []
+        for i in range(self.count):
+            values = np.sort(self.hashes[bounds[i]:bounds[i + 1]])
+            distinct = np.ones(len(values), dtype=bool)
+            np.not_equal(values[1:], values[:-1], out=distinct[1:])
+            sets.append(values[distinct])
+        return sets
+
+
+def jaccard(sets: list[np.ndarray], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Jaccard similarity of the pairs (sets[left[i]], sets[right[i]]) of sorted sets."""
+    result = np.empty(len(left), dtype=np.float64)
+    for index, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+        a, b = sets[i], sets[j]
+        if len(a) > len(b):
+            a, b = b, a
+        if not len(a):
+            result[index] = 1.0 if not len(b) else 0.0
+            continue
+        position = np.minimum(np.searchsorted(b, a), len(b) - 1)
+        common = int(np.count_nonzero(b[position] == a))
+        result[index] = common / (len(a) + len(b) - common)
+    return result
 
 
 # ------------------------------------------------------------------ reference semantics
@@ -158,7 +180,7 @@ def _canonical_buffer(texts: list[str], tokenization: str):
     if tokenization in ("space", "cjk"):
         if tokenization == "cjk":
             texts = [_space_cjk(t) for t in texts]
-        buffer, offsets = _utf8([" ".join(filter(None, t.split(" "))) for t in texts])
+        buffer, offsets = _single_spaced(*_utf8(texts))
         return buffer, offsets, np.flatnonzero(buffer == _SPACE)
     if tokenization == "punctuation":
         # Punctuation becomes a marker byte absent from the texts, so the separators are
@@ -174,6 +196,24 @@ def _canonical_buffer(texts: list[str], tokenization: str):
         buffer, offsets = _utf8(texts)
         return buffer, offsets, None
     raise ValueError(f"unknown tokenization {tokenization!r}; one of {TOKENIZATIONS}")
+
+
+def _single_spaced(buffer: np.ndarray, offsets: np.ndarray):
+    """Each text as " ".join(its non-empty pieces between spaces): runs of spaces become one,
+    leading and trailing ones go. Works on the space positions of all texts at once."""
+    spaces = np.flatnonzero(buffer == _SPACE)
+    if not len(spaces):
+        return buffer, offsets
+    doc = np.searchsorted(offsets, spaces, side="right") - 1
+    new_run = np.r_[True, (np.diff(spaces) != 1) | (doc[1:] != doc[:-1])]
+    run = np.cumsum(new_run) - 1
+    run_last = spaces[np.r_[np.flatnonzero(new_run)[1:] - 1, len(spaces) - 1]]
+    # the first space of a run between two words stays
+    stays = new_run & (spaces != offsets[doc]) & (run_last[run] + 1 != offsets[doc + 1])
+    keep = np.ones(len(buffer), dtype=bool)
+    keep[spaces[~stays]] = False
+    removed = np.bincount(doc[~stays], minlength=len(offsets) - 1)
+    return buffer[keep], offsets - np.concatenate([[0], np.cumsum(removed)])
 
 
 def _space_cjk(text: str) -> str:
@@ -236,17 +276,24 @@ def _shingle_spans(tok_start, tok_end, tok_count, window: int, whole_if_short: b
     return starts[order], ends[order], doc[order]
 
 
-@lru_cache(maxsize=4)
+_POWERS: dict[int, np.ndarray] = {}
+
+
 def _powers(base: int, length: int) -> np.ndarray:
-    powers = np.full(length, base, dtype=_U64)
-    powers[0] = 1
-    return np.cumprod(powers, dtype=_U64)
+    """base**0 .. base**(length-1) modulo 2**64, grown as needed and kept per process."""
+    cached = _POWERS.get(base)
+    if cached is None or len(cached) < length:
+        powers = np.full(length, base, dtype=_U64)
+        powers[0] = 1
+        with np.errstate(over="ignore"):
+            cached = _POWERS[base] = np.cumprod(powers, dtype=_U64)
+    return cached
 
 
 def _rolling64_spans(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """rolling64 of buffer[s:e] for every span, from prefix sums of byte * BASE**-position:
     sum(b_i * BASE**(e-1-i)) = BASE**(e-1) * (prefix[e] - prefix[s]), all modulo 2**64."""
-    size = 1 << max(10, int(len(buffer)).bit_length())
+    size = max(1024, len(buffer) + 1)
     with np.errstate(over="ignore"):
         weights = (np.asarray(buffer).astype(_U64) + _U64(1)) * _powers(_BASE_INVERSE, size)[:len(buffer)]
         prefix = np.zeros(len(buffer) + 1, dtype=_U64)

@@ -55,7 +55,7 @@ def test_quickstart_resolves_every_default():
     recipe = juicer.load_recipe(REPO / "recipes" / "quickstart.yaml")
     resolved = recipe.resolved()
     assert resolved["input"]["text_field"] == "text"
-    assert resolved["input"]["shard_size"] == 64 * 10**6
+    assert resolved["input"]["shard_size"] == 32 * 10**6
     assert resolved["output"]["format"] == "parquet"
     assert [s["id"] for s in resolved["pipeline"]][-1] == "document_deduplicator"
     length = resolved["pipeline"][2]
@@ -143,4 +143,4 @@ def test_cli_recipe_fill_prints_the_resolved_recipe():
     run = subprocess.run([sys.executable, "-m", "juicer.cli", "recipe", "fill",
                           str(REPO / "recipes" / "quickstart.yaml")], capture_output=True,
                          text=True, check=True)
-    assert "shard_size: 64000000" in run.stdout and "reversed_range: false" in run.stdout
+    assert "shard_size: 32000000" in run.stdout and "reversed_range: false" in run.stdout

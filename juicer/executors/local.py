@@ -10,6 +10,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, Optional, Sequence
 
+import pyarrow as pa
+
 from juicer.executors.base import TaskFailed
 
 
@@ -19,6 +21,9 @@ def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
         return True, fn(task)
     except BaseException as exc:  # noqa: BLE001 - reported with the task's label
         return False, (type(exc).__name__, str(exc), traceback.format_exc())
+    finally:
+        # Arrow's allocator keeps freed memory for reuse; between tasks, give it back
+        pa.default_memory_pool().release_unused()
 
 
 @contextlib.contextmanager

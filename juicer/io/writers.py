@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
 
-ROW_GROUP_ROWS = 64 * 1024
+ROW_GROUP_ROWS = 16 * 1024
 
 
 @contextmanager
@@ -45,13 +45,75 @@ def write_text(text: str, path: str) -> None:
 def write_table(table: pa.Table, path: str, fmt: str, compression: str = "zstd") -> None:
     """Write one output file. Same table in, same bytes out: row groups have a fixed size and
     the JSON writer is independent of how the table is chunked."""
-    with atomic_path(path) as temporary:
-        if fmt == "parquet":
-            pq.write_table(table.combine_chunks(), temporary,
-                           compression=None if compression == "none" else compression,
-                           row_group_size=ROW_GROUP_ROWS)
+    with TableWriter(path, fmt, compression, table.schema) as writer:
+        writer.write(table)
+
+
+class TableWriter:
+    """Write a file piece by piece with bounded memory. Parquet row groups are cut every
+    ROW_GROUP_ROWS rows whatever the pieces, so the bytes depend only on the rows."""
+
+    def __init__(self, path: str, fmt: str, compression: str, schema: pa.Schema):
+        self.path, self.fmt, self.schema = path, fmt, schema
+        self.compression = None if compression == "none" else compression
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+
+    def __enter__(self) -> "TableWriter":
+        self._atomic = atomic_path(self.path)
+        temporary = self._atomic.__enter__()
+        if self.fmt == "parquet":
+            self._parquet = pq.ParquetWriter(temporary, self.schema, compression=self.compression)
         else:
-            pl.from_arrow(table, rechunk=True).write_ndjson(temporary)
+            self._handle = open(temporary, "wb")
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        if self.fmt != "parquet":
+            if table.num_rows:
+                pl.from_arrow(table, rechunk=True).write_ndjson(self._handle)
+            return
+        self.pending.append(table)
+        self.pending_rows += table.num_rows
+        while self.pending_rows >= ROW_GROUP_ROWS:
+            self._flush(ROW_GROUP_ROWS)
+
+    def _flush(self, rows: int) -> None:
+        combined = pa.concat_tables(self.pending)
+        group, rest = combined.slice(0, rows), combined.slice(rows)
+        self._parquet.write_table(group.combine_chunks(), row_group_size=ROW_GROUP_ROWS)
+        self.pending, self.pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None:
+                if self.fmt == "parquet":
+                    if self.pending_rows:
+                        self._flush(self.pending_rows)
+                    self._parquet.close()
+                else:
+                    self._handle.close()
+            else:
+                (self._parquet if self.fmt == "parquet" else self._handle).close()
+        finally:
+            self._atomic.__exit__(kind, value, traceback)
+
+
+def read_arrow_rows(paths: list[str], start: int, end: int):
+    """Rows [start, end) of IPC files read in order, batch by batch, without mapping the
+    files into memory."""
+    position = 0
+    for path in paths:
+        with pa.OSFile(path) as handle:
+            reader = pa.ipc.open_file(handle)
+            for index in range(reader.num_record_batches):
+                if position >= end:
+                    return
+                batch = reader.get_batch(index)
+                low, high = max(start, position), min(end, position + batch.num_rows)
+                if low < high:
+                    yield pa.Table.from_batches([batch.slice(low - position, high - low)])
+                position += batch.num_rows
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

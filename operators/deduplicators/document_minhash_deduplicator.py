@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from juicer.batch import ROW_ID, Batch
 from juicer.minhash import band_keys, optimal_param, signatures
+from juicer.shingles import jaccard
 from juicer_operators.deduplicators.shingling import ShingleDeduplicator, ShingleParams
 
 
@@ -16,8 +17,9 @@ class DocumentMinhashDeduplicator(ShingleDeduplicator):
     """Drop near-duplicates: documents whose shingle sets have a Jaccard similarity of at
     least `jaccard_threshold`, found with MinHash LSH over the whole dataset.
 
-    Data-Juicer's parameters and signatures: with `hash_func: sha1` the signatures are
-    bit-identical to `datasketch.MinHash` (legacy scheme) and to Data-Juicer's. Unlike
+    Data-Juicer's parameters. Signatures are bit-identical to `datasketch.MinHash` with the
+    same seed, permutation scheme and shingle hash; with `hash_func: sha1` and
+    `permutation_scheme: legacy` they are Data-Juicer's. Unlike
     Data-Juicer, a document shorter than the window is one shingle (not an empty set that
     lumps all short documents together), and with `verify` every candidate pair's true
     Jaccard similarity is checked before the pair joins a cluster, so LSH collisions never
@@ -36,7 +38,11 @@ class DocumentMinhashDeduplicator(ShingleDeduplicator):
         num_rows_per_band: Optional[int] = Field(None, ge=1, description="Rows per LSH band.")
         hash_func: Literal["rolling64", "sha1"] = Field(
             "rolling64", description="Shingle hash: `rolling64` (vectorized 64-bit) or `sha1` "
-            "(datasketch's sha1_hash32, for signatures identical to Data-Juicer's).")
+            "(datasketch's sha1_hash32; with `permutation_scheme: legacy`, signatures "
+            "identical to Data-Juicer's).")
+        permutation_scheme: Literal["affine32", "legacy"] = Field(
+            "affine32", description="datasketch's permutation scheme: `affine32` (its default "
+            "since 2.0; bijective and about 7x faster) or `legacy` (Data-Juicer's).")
         seed: int = Field(42, description="Seed of the permutations (Data-Juicer uses 42).")
         verify: bool = Field(
             True, description="Check the true Jaccard similarity of each candidate pair.")
@@ -66,7 +72,8 @@ class DocumentMinhashDeduplicator(ShingleDeduplicator):
         shingles = self.shingles(batch.text(self.text_field(text_field)).to_pylist(),
                                  self.params.hash_func)
         has = shingles.has_shingles()
-        signature = signatures(shingles, self.params.num_permutations, self.params.seed)[has]
+        signature = signatures(shingles, self.params.num_permutations, self.params.seed,
+                               self.params.permutation_scheme)[has]
         keys = band_keys(signature, self.bands, self.rows)
         row_ids = batch.table.column(ROW_ID).to_numpy()[has]
         return pa.table({"key_hash": pa.array(keys.ravel(), pa.uint64()),
@@ -84,10 +91,4 @@ class DocumentMinhashDeduplicator(ShingleDeduplicator):
 
     def similarity(self, texts: list[str], left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """True Jaccard similarity of the shingle sets (as 64-bit hashes) of each pair."""
-        sets = self.shingles(texts, "rolling64").sets()
-        result = np.empty(len(left), dtype=np.float64)
-        for index, (a, b) in enumerate(zip(left, right)):
-            common = len(np.intersect1d(sets[a], sets[b], assume_unique=True))
-            union = len(sets[a]) + len(sets[b]) - common
-            result[index] = common / union if union else 1.0
-        return result
+        return jaccard(self.shingles(texts, "rolling64").sets(), left, right)

@@ -35,19 +35,23 @@ def test_vectorized_shingles_are_the_reference_shingles(texts, tokenization, win
                 {function(s) for s in reference_shingles(text, tokenization, window)}
 
 
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
 @pytest.mark.parametrize("hash_func", sorted(HASHES))
 @pytest.mark.parametrize("num_perm,seed", [(128, 42), (256, 1), (7, 12345)])
-def test_signatures_are_bit_identical_to_datasketch(texts, hash_func, num_perm, seed):
+def test_signatures_are_bit_identical_to_datasketch(texts, scheme, hash_func, num_perm, seed):
     shingles = shingle_hashes(texts, "space", 5, hash_func)
-    ours = signatures(shingles, num_perm, seed)
+    ours = signatures(shingles, num_perm, seed, scheme)
+    function = HASHES[hash_func]
+    if scheme == "affine32":  # the scheme takes 32-bit hashes: the low half of rolling64
+        function = (lambda data: rolling64(data) & 0xFFFFFFFF) if hash_func == "rolling64" \
+            else function
     for index, text in enumerate(texts):
         tokens = reference_shingles(text, "space", 5)
         if not tokens:
             continue
-        theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=HASHES[hash_func],
-                         scheme="legacy")
+        theirs = MinHash(num_perm=num_perm, seed=seed, hashfunc=function, scheme=scheme)
         theirs.update_batch(list(tokens))
-        assert np.array_equal(theirs.hashvalues, ours[index].astype(np.uint64)), index
+        assert np.array_equal(theirs.hashvalues, ours[index].astype(theirs.hashvalues.dtype))
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95])
