@@ -100,6 +100,52 @@ def clusters(pairs: pa.Table) -> pa.Table:
                      "dup_cluster_size": pa.array(sizes[inverse], pa.int64())})
 
 
+def verified_clusters(operator: Deduplicator, pairs: pa.Table, texts_of: TextsOf,
+                      rounds: int = 4) -> tuple[pa.Table, int]:
+    """Clusters in which every member reaches the threshold with the kept document itself,
+    not only through a chain of pairs. Members that do not are clustered again among
+    themselves (up to `rounds` times), then left alone. Returns the members and how many
+    were moved out of their chain's cluster."""
+    members = clusters(pairs)
+    threshold = operator.verify_threshold
+    if threshold is None or members.num_rows == 0:
+        return members, 0
+    import polars as pl
+
+    operator.ensure_setup()
+    known = pl.from_arrow(pairs.select([ROW_ID, OTHER]))
+    moved = 0
+    frame = pl.from_arrow(members)
+    for round_ in range(rounds + 1):
+        unchecked = frame.filter(pl.col(ROW_ID) != pl.col("dup_cluster")).join(
+            known, left_on=[ROW_ID, "dup_cluster"], right_on=[ROW_ID, OTHER], how="anti")
+        if unchecked.height == 0:
+            break
+        rows = unchecked[ROW_ID].to_numpy()
+        roots = unchecked["dup_cluster"].to_numpy()
+        ids, inverse = np.unique(np.concatenate([rows, roots]), return_inverse=True)
+        similarity = np.asarray(operator.similarity(texts_of(ids), inverse[:len(rows)],
+                                                    inverse[len(rows):]))
+        failing = rows[similarity < threshold]
+        if not len(failing):
+            break
+        moved += len(failing)
+        stay = frame.filter(~pl.col(ROW_ID).is_in(failing))
+        if round_ == rounds:  # give up: they stay on their own
+            frame = stay
+            break
+        among = known.filter(pl.col(ROW_ID).is_in(failing) & pl.col(OTHER).is_in(failing))
+        regrouped = pl.from_arrow(clusters(among.to_arrow()))
+        frame = pl.concat([stay, regrouped])
+        # sizes of the clusters that lost members
+        frame = frame.with_columns(
+            pl.len().over("dup_cluster").cast(pl.Int64).alias("dup_cluster_size"))
+        frame = frame.filter(pl.col("dup_cluster_size") > 1)
+    frame = frame.with_columns(pl.len().over("dup_cluster").cast(pl.Int64).alias(
+        "dup_cluster_size")).filter(pl.col("dup_cluster_size") > 1).sort(ROW_ID)
+    return frame.to_arrow().cast(members.schema), moved
+
+
 def decisions(members: pa.Table, annotate: bool) -> pa.Table:
     """Per cluster member: drop it (all but the kept document, unless annotating) and its stats."""
     drop = np.zeros(members.num_rows, dtype=bool) if annotate else \

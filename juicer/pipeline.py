@@ -275,10 +275,10 @@ def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
                        texts_of: dedup.TextsOf) -> tuple[pa.Table, dict]:
     """Verified pairs of all partitions -> clusters -> decisions, and the report's summary."""
     operator = step.operator
-    members = dedup.clusters(dedup.normalize_pairs(pairs))
+    members, moved = dedup.verified_clusters(operator, dedup.normalize_pairs(pairs), texts_of)
     summary = dedup.cluster_summary(members, texts_of)
     if operator.verify_threshold is not None:
-        summary["verification"] = verification
+        summary["verification"] = {**verification, "moved_from_chains": moved}
     return dedup.decisions(members, operator.params.annotate), summary
 
 

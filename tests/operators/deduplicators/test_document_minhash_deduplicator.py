@@ -168,3 +168,17 @@ def test_ignore_pattern_and_lowercase():
     assert len(juicer.apply(rows, juicer.operator(OP, ignore_pattern=r"\[\d+\]"))) == 1
     assert len(juicer.apply(rows, juicer.operator(OP, ignore_pattern=r"\[\d+\]",
                                                   lowercase=False))) == 2
+
+
+def test_clusters_are_verified_against_the_kept_document_not_only_chains():
+    words = [f"w{i}" for i in range(140)]
+    a, b, c = (" ".join(words[k:k + 100]) for k in (0, 10, 20))
+    # J(a,b) = J(b,c) = 90/110 = 0.82, but J(a,c) = 80/120 = 0.67: b joins a, c must not
+    loose = dict(num_permutations=64, num_bands=64, num_rows_per_band=1, window_size=1)
+    result = juicer.apply([{"text": t} for t in (a, b, c)], juicer.operator(OP, **loose),
+                          detailed=True)
+    assert [r["text"] for r in result.kept] == [a, c]
+    assert result.steps[0]["dedup"]["verification"]["moved_from_chains"] == 1
+    unverified = juicer.apply([{"text": t} for t in (a, b, c)],
+                              juicer.operator(OP, verify=False, **loose))
+    assert [r["text"] for r in unverified] == [a]
