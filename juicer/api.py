@@ -26,7 +26,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Operator, SegmentDeduplicator
+from juicer.operator import Deduplicator, Operator, SegmentDeduplicator, SpanDeduplicator
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
@@ -146,6 +146,11 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
                 pairs, verification = dedup.verify_pairs(step.operator, reduced, texts_of)
                 decisions[step.id], summaries[step.id] = resolve_duplicates(
                     step, pairs, verification, texts_of)
+            elif isinstance(step.operator, SpanDeduplicator):
+                texts_of = _texts_of(table, step.operator.text_field(text_field))
+                spans = step.operator.find_spans(reduced, texts_of)
+                decisions[step.id] = dedup.span_decisions(spans)
+                summaries[step.id] = dedup.span_report(spans, texts_of)
             else:
                 decisions[step.id] = reduced
                 if isinstance(step.operator, SegmentDeduplicator):

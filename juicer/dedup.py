@@ -211,3 +211,25 @@ def segment_summary(operator, partitions: list[dict], texts_of: TextsOf, top: in
         piece = segments.pieces[int(match[0])].as_py() if len(match) else ""
         most.append({"documents": documents, "text": piece[:SAMPLE_CHARS]})
     return {"repeated_segments": sum(p["repeated"] for p in partitions), "most_repeated": most}
+
+
+def span_decisions(spans: pa.Table) -> pa.Table:
+    return spans.append_column(DROP, pa.array(np.zeros(spans.num_rows, dtype=bool)))
+
+
+def span_report(spans: pa.Table, texts_of: TextsOf, samples: int = 5) -> dict:
+    """One shard's removed spans: how many, their bytes, and the first few as text."""
+    starts = spans.column("span_start").to_numpy()
+    ends = spans.column("span_end").to_numpy()
+    rows = spans.column(ROW_ID).to_numpy()
+    texts = texts_of(rows[:samples]) if len(rows) else []
+    return {"spans": int(len(rows)), "removed_bytes": int((ends - starts).sum()),
+            "samples": [{"row": int(r), "text": t.encode("utf-8")[s:e].decode(
+                "utf-8")[:SAMPLE_CHARS]} for r, s, e, t in zip(rows, starts, ends, texts)]}
+
+
+def merge_span_reports(reports: list[dict], samples: int = 5) -> dict:
+    merged = sorted((s for r in reports for s in r["samples"]), key=lambda s: s["row"])
+    return {"spans": sum(r["spans"] for r in reports),
+            "removed_bytes": sum(r["removed_bytes"] for r in reports),
+            "samples": merged[:samples]}

@@ -362,6 +362,52 @@ class SegmentDeduplicator(GlobalOperator):
         return remove.select(ROW_ID, "key_hash", "documents").sort(ROW_ID, "key_hash").to_arrow()
 
 
+class SpanDeduplicator(GlobalOperator):
+    """Removes exact repeats of at least `length_threshold` bytes from later documents (and
+    later places of the same document), keeping the first occurrence. Map: content-defined
+    anchors of each document; reduce, per partition: each later occurrence of an anchor with
+    its first occurrence; then, per shard, the matches are extended byte by byte into the
+    spans to remove (see juicer.substrings)."""
+
+    kind = "deduplicator"
+    drop_rule = "repeated_span"
+
+    def signatures(self, batch: Batch, text_field: str) -> pa.Table:
+        from juicer.substrings import anchors
+
+        docs, offsets, hashes = anchors(batch.text(self.text_field(text_field)).to_pylist(),
+                                        self.params.length_threshold)
+        return pa.table({"key_hash": pa.array(hashes, pa.uint64()),
+                         ROW_ID: pa.array(batch.table.column(ROW_ID).to_numpy()[docs], pa.int64()),
+                         "offset": pa.array(offsets, pa.int64())})
+
+    def find_drops(self, signatures: pa.Table) -> pa.Table:
+        """Every later occurrence of an anchor, with the first occurrence of its hash."""
+        import polars as pl
+
+        frame = pl.from_arrow(signatures.select(["key_hash", ROW_ID, "offset"])).sort(
+            ["key_hash", ROW_ID, "offset"]).with_columns(
+            pl.col(ROW_ID).first().over("key_hash").alias("first_row"),
+            pl.col("offset").first().over("key_hash").alias("first_offset"))
+        later = frame.filter((pl.col(ROW_ID) != pl.col("first_row"))
+                             | (pl.col("offset") != pl.col("first_offset")))
+        return later.select(ROW_ID, "offset", "first_row", "first_offset").sort(
+            ROW_ID, "offset").to_arrow()
+
+    def find_spans(self, occurrences: pa.Table, texts_of) -> pa.Table:
+        """The byte spans to remove from the later documents of these occurrences."""
+        from juicer.substrings import repeated_spans, spans_table
+
+        rows = occurrences.column(ROW_ID).to_numpy()
+        firsts = occurrences.column("first_row").to_numpy()
+        ids, inverse = np.unique(np.concatenate([rows, firsts]), return_inverse=True)
+        spans = repeated_spans(texts_of(ids), inverse[:len(rows)],
+                               occurrences.column("offset").to_numpy(), inverse[len(rows):],
+                               occurrences.column("first_offset").to_numpy(),
+                               self.params.length_threshold)
+        return spans_table(ids, spans)
+
+
 class Selector(GlobalOperator):
     """Keeps a subset chosen over the whole dataset (top-k, sampling). Override
     `selection_keys(batch)` (the columns the choice depends on) and `select(keys)` (a

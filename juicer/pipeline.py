@@ -16,7 +16,8 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import OperatorError
 from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator
+from juicer.operator import (Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator,
+                             SpanDeduplicator)
 from juicer.recipe import Step
 
 
@@ -192,6 +193,11 @@ def reduce_partition(step: Step, signatures: pa.Table) -> pa.Table:
         if signatures.num_rows == 0:
             return dedup.empty_pairs()
         return dedup.normalize_pairs(operator.candidate_pairs(signatures))
+    if isinstance(operator, SpanDeduplicator):  # occurrences, turned into spans per shard
+        if signatures.num_rows == 0:
+            return pa.table({name: pa.array([], pa.int64())
+                             for name in (ROW_ID, "offset", "first_row", "first_offset")})
+        return operator.find_drops(signatures)
     if signatures.num_rows == 0:
         drops = pa.table({ROW_ID: pa.array([], pa.int64()),
                           **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
@@ -213,7 +219,8 @@ class Decisions:
 
     @classmethod
     def from_table(cls, table: pa.Table) -> "Decisions":
-        table = table.sort_by(ROW_ID)
+        table = table.sort_by([(name, "ascending") for name in (ROW_ID, "span_start")
+                               if name in table.column_names])
         return cls(table.column(ROW_ID).to_numpy(), table.column(dedup.DROP).to_numpy(
             zero_copy_only=False).astype(bool),
                    {name: table.column(name).to_numpy(zero_copy_only=False)
@@ -229,6 +236,8 @@ def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
     operator = step.operator
     if isinstance(operator, SegmentDeduplicator):
         return _remove_segments(step, table, decisions, step_metrics, text_field, started)
+    if isinstance(operator, SpanDeduplicator):
+        return _remove_spans(step, table, decisions, step_metrics, text_field, started)
     row_ids = table.column(ROW_ID).to_numpy()
     if len(decisions.row_ids):
         position = np.minimum(np.searchsorted(decisions.row_ids, row_ids),
@@ -311,12 +320,47 @@ def _remove_segments(step: Step, table: pa.Table, decisions: Decisions, step_met
             pieces = segments.pieces.filter(pa.array(in_changed))
             local = np.searchsorted(changed, segments.doc[in_changed])
             rewritten = rejoin(pieces, local, keep, len(changed), operator.separator)
-            mask = np.zeros(len(texts), dtype=bool)
-            mask[changed] = True
-            texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(rewritten, texts.type))
-            table = table.set_column(table.schema.get_field_index(field_name), field_name, texts)
+            table = _with_texts(table, field_name, texts, changed, rewritten)
             step_metrics.changed += len(changed)
             step_metrics.extra["removed_segments"] += int(remove.sum())
+    return _rewrite_done(step_metrics, table, field_name, before, started)
+
+
+def _remove_spans(step: Step, table: pa.Table, decisions: Decisions, step_metrics: StepMetrics,
+                  text_field: str, started: float) -> SegmentResult:
+    """Rewrite the documents holding repeated spans without them."""
+    from juicer.substrings import END, START, remove_spans
+
+    field_name = step.operator.text_field(text_field)
+    texts = Batch(table).text(field_name)
+    before = Batch(table).char_length(field_name)
+    row_ids = table.column(ROW_ID).to_numpy()
+    changed = np.flatnonzero(np.isin(row_ids, decisions.row_ids))
+    if len(changed):
+        low = np.searchsorted(decisions.row_ids, row_ids[changed], side="left")
+        high = np.searchsorted(decisions.row_ids, row_ids[changed], side="right")
+        starts, ends = decisions.stats[START], decisions.stats[END]
+        rewritten = [remove_spans(texts[int(i)].as_py(), list(zip(starts[lo:hi].tolist(),
+                                                                   ends[lo:hi].tolist())))
+                     for i, lo, hi in zip(changed, low, high)]
+        table = _with_texts(table, field_name, texts, changed, rewritten)
+        step_metrics.changed += len(changed)
+        step_metrics.extra["removed_spans"] += int((high - low).sum())
+    return _rewrite_done(step_metrics, table, field_name, before, started)
+
+
+def _with_texts(table: pa.Table, field_name: str, texts: pa.Array, changed: np.ndarray,
+                rewritten: list[str]) -> pa.Table:
+    """`table` with the texts at positions `changed` replaced."""
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[changed] = True
+    texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(rewritten, texts.type))
+    return table.set_column(table.schema.get_field_index(field_name), field_name, texts)
+
+
+def _rewrite_done(step_metrics: StepMetrics, table: pa.Table, field_name: str,
+                  before: np.ndarray, started: float) -> SegmentResult:
+    """Metrics of a step that rewrites documents and never drops them."""
     step_metrics.docs_in += table.num_rows
     step_metrics.docs_out += table.num_rows
     step_metrics.chars_in += int(before.sum())

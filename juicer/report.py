@@ -7,7 +7,8 @@ from typing import Optional
 
 from juicer._version import __version__
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Filter, Mapper, SegmentDeduplicator
+from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
+                             SpanDeduplicator)
 
 
 def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
@@ -66,6 +67,9 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         report["stats"] = {name: summary.to_json() for name, summary in metrics.stats.items()}
     if isinstance(operator, Deduplicator) and global_summary is not None:
         report["dedup"] = global_summary
+    if isinstance(operator, SpanDeduplicator):
+        report["changed_docs"] = metrics.changed
+        report["spans"] = global_summary or {}
     if isinstance(operator, SegmentDeduplicator):
         report["changed_docs"] = metrics.changed
         report["segments"] = {"removed_segments": metrics.extra.get("removed_segments", 0),

@@ -35,7 +35,8 @@ from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files
                                read_arrow_rows, read_json, schema_of_files, write_json,
                                write_text)
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, SegmentDeduplicator
+from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
+from juicer.substrings import spans_table
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
@@ -210,6 +211,14 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
     if isinstance(step.operator, SegmentDeduplicator):
         return dedup.segment_summary(step.operator, [r["segments"] for r in reduced],
                                      lambda ids: read_texts(sources, field_name, ids))
+    if isinstance(step.operator, SpanDeduplicator):
+        span_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
+                                 tuple(r["path"] for r in reduced if r["rows"]), sources, work)
+                      for index in range(len(sources))]
+        reports = runs.run(run_span_task, span_tasks,
+                           [f"{label} spans shard {t.shard}" for t in span_tasks],
+                           f"{label} spans")
+        return dedup.merge_span_reports(reports)
     if not isinstance(step.operator, Deduplicator):
         return None
     pair_files = tuple(r["path"] for r in reduced if r["rows"])
@@ -473,7 +482,8 @@ def run_reduce_task(task: ReduceTask) -> dict:
     if signatures is None:
         signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
     reduced = reduce_partition(step, signatures)
-    folder = "pairs" if isinstance(step.operator, Deduplicator) else "decisions"
+    folder = "pairs" if isinstance(step.operator, (Deduplicator, SpanDeduplicator)) else \
+        "decisions"
     path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:03d}.arrow")
     _write_arrow(reduced, path)
     result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
@@ -498,6 +508,28 @@ def run_verify_task(task: VerifyTask) -> dict:
     _write_arrow(accepted, path)
     result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
               "verification": verification}
+    write_json(result, task.marker)
+    return result
+
+
+def run_span_task(task: VerifyTask) -> dict:
+    """Turn the anchor matches whose later document is in one shard into spans to remove."""
+    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+    source = task.sources[task.shard]
+    path = _stage_file(task.work_dir, task.stage, "decisions", f"s{task.shard:05d}.arrow")
+    occurrences = read_arrow_files(list(task.pair_files)) if task.pair_files else None
+    field_name = step.operator.text_field(task.text_field)
+    texts_of = lambda ids: read_texts(task.sources, field_name, ids)  # noqa: E731
+    if occurrences is not None:
+        rows = occurrences.column(ROW_ID).to_numpy()
+        occurrences = occurrences.filter(pa.array((rows >= source.low) & (rows <= source.high)))
+    if occurrences is None or occurrences.num_rows == 0:
+        spans = spans_table(np.zeros(0, np.int64), [])
+    else:
+        step.operator.ensure_setup()
+        spans = step.operator.find_spans(occurrences, texts_of)
+    _write_arrow(dedup.span_decisions(spans), path)
+    result = {"shard": task.shard, **dedup.span_report(spans, texts_of)}
     write_json(result, task.marker)
     return result
 

@@ -67,9 +67,10 @@ def test_same_clusters_and_bytes_whatever_the_sharding(tmp_path, corpus):
     assert dropped == {r["id"] for r in in_memory.dropped}
 
 
-def test_line_and_simhash_dedup_do_not_depend_on_sharding(tmp_path, corpus):
+def test_line_substring_and_simhash_dedup_do_not_depend_on_sharding(tmp_path, corpus):
     path, rows = corpus
-    pipeline = [{"op": "line_deduplicator"}, {"op": "document_simhash_deduplicator"}]
+    pipeline = [{"op": "line_deduplicator"}, {"op": "substring_deduplicator"},
+                {"op": "document_simhash_deduplicator"}]
     whole = run(tmp_path / "one", path, 1, pipeline=pipeline)
     split = run(tmp_path / "many", path, 2, pipeline=pipeline, input_shard_size="256KB")
     same_outputs(whole.output, split.output)
@@ -77,7 +78,12 @@ def test_line_and_simhash_dedup_do_not_depend_on_sharding(tmp_path, corpus):
     assert lines["changed_docs"] > 0 and lines["segments"]["most_repeated"]
     assert lines == {s["id"]: s for s in whole.report["steps"]}["line_deduplicator"] | {
         "seconds": lines["seconds"]}
+    spans = {s["id"]: s for s in split.report["steps"]}["substring_deduplicator"]
+    assert spans["changed_docs"] > 0 and spans["spans"]["removed_bytes"] > 0
+    assert spans["spans"] == {s["id"]: s for s in whole.report["steps"]}[
+        "substring_deduplicator"]["spans"]
     in_memory = juicer.apply(rows, [juicer.operator("line_deduplicator"),
+                                    juicer.operator("substring_deduplicator"),
                                     juicer.operator("document_simhash_deduplicator")])
     assert read_output(split.output).column("text").to_pylist() == \
         [r["text"] for r in in_memory]

@@ -21,7 +21,8 @@ GOLDEN_NAMES = [
     "document_simhash_deduplicator", "fix_unicode_mapper", "line_deduplicator",
     "maximum_line_length_filter", "ngram_decontamination_filter", "paragraph_deduplicator",
     "random_selector",
-    "special_characters_filter", "text_length_filter", "topk_specified_field_selector",
+    "special_characters_filter", "substring_deduplicator", "text_length_filter",
+    "topk_specified_field_selector",
     "whitespace_normalization_mapper", "words_num_filter",
 ]
 
