@@ -45,18 +45,29 @@ def verify_pairs(operator: Deduplicator, pairs: pa.Table, texts_of: TextsOf,
     operator.ensure_setup()
     rows = pairs.column(ROW_ID).to_numpy()
     others = pairs.column(OTHER).to_numpy()
-    ids, inverse = np.unique(np.concatenate([rows, others]), return_inverse=True)
-    texts = texts_of(ids)
-    similarity = np.asarray(operator.similarity(texts, inverse[:len(rows)], inverse[len(rows):]))
+    similarity = similarities(operator, rows, others, texts_of)
     accepted = similarity >= threshold
-    rejected = np.flatnonzero(~accepted)
-    report = {"checked": int(len(rows)), "rejected": int(len(rejected)), "rejected_samples": [
+    rejected = np.flatnonzero(~accepted)[:samples]
+    texts = texts_of(np.concatenate([rows[rejected], others[rejected]]))
+    report = {"checked": int(len(rows)), "rejected": int((~accepted).sum()), "rejected_samples": [
         {"row": int(rows[i]), "duplicate_of": int(others[i]),
          "similarity": round(float(similarity[i]), 4),
-         "text": texts[inverse[i]][:SAMPLE_CHARS],
-         "other_text": texts[inverse[len(rows) + i]][:SAMPLE_CHARS]}
-        for i in rejected[:samples]]}
+         "text": texts[k][:SAMPLE_CHARS], "other_text": texts[len(rejected) + k][:SAMPLE_CHARS]}
+        for k, i in enumerate(rejected)]}
     return pairs.filter(pa.array(accepted)), report
+
+
+def similarities(operator: Deduplicator, rows: np.ndarray, others: np.ndarray,
+                 texts_of: TextsOf, chunk: int = 2000) -> np.ndarray:
+    """The operator's similarity of each pair (rows[i], others[i]), a chunk of pairs at a
+    time so memory stays bounded however many pairs there are."""
+    result = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), chunk):
+        a, b = rows[start:start + chunk], others[start:start + chunk]
+        ids, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+        result[start:start + len(a)] = operator.similarity(texts_of(ids), inverse[:len(a)],
+                                                           inverse[len(a):])
+    return result
 
 
 def merge_verification(reports: list[dict], samples: int = 10) -> dict:
@@ -122,10 +133,7 @@ def verified_clusters(operator: Deduplicator, pairs: pa.Table, texts_of: TextsOf
         if unchecked.height == 0:
             break
         rows = unchecked[ROW_ID].to_numpy()
-        roots = unchecked["dup_cluster"].to_numpy()
-        ids, inverse = np.unique(np.concatenate([rows, roots]), return_inverse=True)
-        similarity = np.asarray(operator.similarity(texts_of(ids), inverse[:len(rows)],
-                                                    inverse[len(rows):]))
+        similarity = similarities(operator, rows, unchecked["dup_cluster"].to_numpy(), texts_of)
         failing = rows[similarity < threshold]
         if not len(failing):
             break

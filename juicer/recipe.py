@@ -44,7 +44,7 @@ class InputSpec(_Section):
     text_field: str = Field("text", description="Field holding each document's text.")
     shard_size: int = Field(32 * 10**6, gt=0, description="Bytes of input per work unit "
                             "(big files are split, small ones grouped).")
-    batch_size: int = Field(8192, gt=0, description="Documents per Arrow batch inside a work unit.")
+    batch_size: int = Field(2048, gt=0, description="Documents per Arrow batch inside a work unit.")
     strict: bool = Field(False, description="Stop at the first unreadable record instead of "
                          "quarantining it.")
 

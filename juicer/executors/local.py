@@ -48,7 +48,7 @@ class LocalExecutor:
         self._pool: Optional[ProcessPoolExecutor] = None
 
     def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
-        if self.workers == 1 or len(tasks) <= 1:
+        if self.workers == 1:
             for index, task in enumerate(tasks):
                 ok, value = _call(fn, task)
                 yield index, self._unwrap(ok, value, labels[index])

@@ -176,15 +176,23 @@ def _count_newlines(path: str, upto: int) -> int:
     return count
 
 
+_BLANK = frozenset(b" \t\r\n")
+
+
 def _line_starts(block: bytes) -> np.ndarray:
     """Offsets in `block` of the lines that hold something other than whitespace."""
     raw = np.frombuffer(block, dtype=np.uint8)
     breaks = np.flatnonzero(raw == 10)
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [len(raw)]])
-    solid = ~np.isin(raw, np.frombuffer(b" \t\r\n", dtype=np.uint8))
-    cumulative = np.concatenate([[0], np.cumsum(solid)])
-    has_content = cumulative[ends] > cumulative[starts]
+    # almost every line starts with '{': only lines starting blank are looked at whole
+    first = np.full(len(starts), 32, dtype=np.uint8)
+    inside = starts < len(raw)
+    first[inside] = raw[starts[inside]]
+    has_content = ~np.isin(first, np.frombuffer(b" \t\r\n", dtype=np.uint8))
+    for index in np.flatnonzero(~has_content):
+        has_content[index] = any(byte not in _BLANK
+                                 for byte in block[starts[index]:ends[index]])
     return starts[has_content]
 
 
