@@ -23,6 +23,26 @@ def empty_pairs() -> pa.Table:
     return pa.table({ROW_ID: pa.array([], pa.int64()), OTHER: pa.array([], pa.int64())})
 
 
+def pairs_with_group_first(keys: list[np.ndarray], rows: np.ndarray) -> pa.Table:
+    """(row, lowest row of its group) for every row that is not the lowest of its group;
+    groups are the rows with equal values in all `keys` columns."""
+    if len(rows) == 0:
+        return empty_pairs()
+    order = np.lexsort([rows, *keys[::-1]])
+    same = np.ones(len(rows), dtype=bool)
+    same[0] = False
+    for key in keys:
+        ordered = key[order]
+        same[1:] &= ordered[1:] == ordered[:-1]
+    group = np.cumsum(~same) - 1
+    firsts = rows[order][np.flatnonzero(~same)]
+    first_of = firsts[group]
+    ordered_rows = rows[order]
+    later = ordered_rows != first_of
+    return pa.table({ROW_ID: pa.array(ordered_rows[later], pa.int64()),
+                     OTHER: pa.array(first_of[later], pa.int64())})
+
+
 def normalize_pairs(pairs: pa.Table) -> pa.Table:
     """Distinct (row, other) pairs with other < row, sorted."""
     if pairs.num_rows == 0:

@@ -437,8 +437,9 @@ def _previous_files(task: ShardTask) -> list[str]:
 
 
 def _batches_from_files(files: list[str], size: int):
-    for path in files:
-        table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+    """The previous stage's kept rows, a record batch at a time (not memory-mapped: mapped
+    pages would stay resident for the whole task)."""
+    for table in read_arrow_rows(files, 0, 2**62):
         yield from _slices(table, size)
 
 

@@ -22,7 +22,7 @@ from juicer.errors import InputError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io.planner import POSITION_BITS, Piece, Shard
 
-BLOCK_BYTES = 8 * 2**20
+BLOCK_BYTES = 2 * 2**20
 RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
 RESERVED = (ROW_ID, STATS, DROP_REASON)
 QUARANTINE_SCHEMA = pa.schema([

@@ -7,13 +7,12 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
 
-ROW_GROUP_ROWS = 16 * 1024
+ROW_GROUP_ROWS = 8 * 1024
 
 
 @contextmanager
@@ -71,6 +70,8 @@ class TableWriter:
     def write(self, table: pa.Table) -> None:
         if self.fmt != "parquet":
             if table.num_rows:
+                import polars as pl
+
                 pl.from_arrow(table, rechunk=True).write_ndjson(self._handle)
             return
         self.pending.append(table)
@@ -83,6 +84,8 @@ class TableWriter:
         group, rest = combined.slice(0, rows), combined.slice(rows)
         self._parquet.write_table(group.combine_chunks(), row_group_size=ROW_GROUP_ROWS)
         self.pending, self.pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+        del combined, group
+        pa.default_memory_pool().release_unused()  # keep the process small between groups
 
     def __exit__(self, kind, value, traceback) -> None:
         try:

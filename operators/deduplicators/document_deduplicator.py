@@ -5,11 +5,11 @@ import re
 import string
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 from pydantic import Field
 
 from juicer.batch import ROW_ID, Batch
+from juicer.dedup import pairs_with_group_first
 from juicer.operator import DedupParams, Deduplicator
 
 _NON_CHARACTER = re.compile(rf"\s+|\d+|[{re.escape(string.punctuation)}]")
@@ -45,7 +45,8 @@ class DocumentDeduplicator(Deduplicator):
         return pa.table({"key_hash": pa.array(key_hash, pa.uint64()), "digest": digest})
 
     def candidate_pairs(self, signatures: pa.Table) -> pa.Table:
-        frame = pl.from_arrow(signatures.select(["digest", ROW_ID]))
-        marked = frame.with_columns(pl.col(ROW_ID).min().over("digest").alias("duplicate_of"))
-        pairs = marked.filter(pl.col(ROW_ID) != pl.col("duplicate_of"))
-        return pairs.select([ROW_ID, "duplicate_of"]).to_arrow()
+        column = signatures.column("digest").combine_chunks()
+        words = np.frombuffer(column.buffers()[1], dtype="<u8")  # two 64-bit words per digest
+        digests = words[2 * column.offset:2 * (column.offset + len(column))].reshape(-1, 2)
+        return pairs_with_group_first([digests[:, 0].copy(), digests[:, 1].copy()],
+                                      signatures.column(ROW_ID).to_numpy())

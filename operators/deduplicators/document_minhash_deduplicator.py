@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Literal, Optional
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 from pydantic import Field, model_validator
 
 from juicer.batch import ROW_ID, Batch
+from juicer.dedup import pairs_with_group_first
 from juicer.minhash import band_keys, optimal_param, signatures
 from juicer.shingles import jaccard
 from juicer_operators.deduplicators.shingling import ShingleDeduplicator, ShingleParams
@@ -80,10 +80,8 @@ class DocumentMinhashDeduplicator(ShingleDeduplicator):
                          ROW_ID: pa.array(np.repeat(row_ids, self.bands), pa.int64())})
 
     def candidate_pairs(self, signatures: pa.Table) -> pa.Table:
-        frame = pl.from_arrow(signatures.select(["key_hash", ROW_ID]))
-        marked = frame.with_columns(pl.col(ROW_ID).min().over("key_hash").alias("duplicate_of"))
-        pairs = marked.filter(pl.col(ROW_ID) != pl.col("duplicate_of"))
-        return pairs.select([ROW_ID, "duplicate_of"]).unique().to_arrow()
+        return pairs_with_group_first([signatures.column("key_hash").to_numpy()],
+                                      signatures.column(ROW_ID).to_numpy())
 
     @property
     def verify_threshold(self) -> Optional[float]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 from pydantic import Field, model_validator
 
@@ -63,6 +62,8 @@ class DocumentSimhashDeduplicator(ShingleDeduplicator):
                          "simhash": pa.array(np.repeat(hashes, combos), pa.uint64())})
 
     def candidate_pairs(self, signatures: pa.Table) -> pa.Table:
+        import polars as pl
+
         frame = pl.from_arrow(signatures.select(["key_hash", "simhash", ROW_ID]))
         # equal hashes: each joins the first document that has it
         first = frame.with_columns(pl.col(ROW_ID).min().over("simhash").alias("first"))
