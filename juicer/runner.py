@@ -30,6 +30,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
+from juicer.io.integrity import seal
 from juicer.io.readers import quarantine_record, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, schema_of_files, write_json,
@@ -338,7 +339,8 @@ def run_shard_task(task: ShardTask) -> dict:
     stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
     directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
     shutil.rmtree(directory, ignore_errors=True)  # what an interrupted attempt left
-    kept, dropped = ArrowSink(directory, "kept"), ArrowSink(directory, "dropped")
+    kept = ArrowSink(directory, "kept", task.marker)
+    dropped = ArrowSink(directory, "dropped", task.marker)
     quarantine: list[dict] = []  # unreadable records
     failures: list[dict] = []  # documents an operator failed on
     signature_sinks: dict[int, ArrowSink] = {}
@@ -378,7 +380,7 @@ def run_shard_task(task: ShardTask) -> dict:
     quarantine.extend(failures)
     quarantine_files = []
     if quarantine:
-        sink = ArrowSink(directory, "quarantine")
+        sink = ArrowSink(directory, "quarantine", task.marker)
         sink.write(quarantine_table(sorted(quarantine, key=lambda q: q[ROW_ID])))
         quarantine_files = sink.close()["files"]
     result = {
@@ -445,14 +447,14 @@ def _batches_from_files(files: list[str], size: int):
 
 def _load_decisions(task: ShardTask, source_files: list[str]) -> Decisions:
     """The previous global step's decisions for the row ids of this shard."""
-    table = read_arrow_files(source_files)
+    table = read_arrow_files(source_files, columns=[ROW_ID], verify=False)  # checked when read
     pieces = []
     if table is not None and table.num_rows:
         row_ids = table.column(ROW_ID)
         low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
         for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
                                                   "decisions", "*.arrow"))):
-            decided = pa.ipc.open_file(pa.memory_map(path)).read_all()
+            decided = read_arrow_files([path])
             lo, hi = np.searchsorted(decided.column(ROW_ID).to_numpy(), [low, high + 1])
             pieces.append(decided.slice(lo, hi - lo))
     if not pieces:
@@ -471,7 +473,7 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
             continue
         sink = sinks.get(p)
         if sink is None:
-            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:03d}")
+            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:03d}", task.marker)
         sink.write(signatures.take(pa.array(order[bounds[p]:bounds[p + 1]])))
 
 
@@ -486,7 +488,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     folder = "pairs" if isinstance(step.operator, (Deduplicator, SpanDeduplicator)) else \
         "decisions"
     path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:03d}.arrow")
-    _write_arrow(reduced, path)
+    _write_arrow(reduced, path, task.marker)
     result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
     if isinstance(step.operator, SegmentDeduplicator):
         result["segments"] = dedup.repeated_segments(reduced)
@@ -506,7 +508,7 @@ def run_verify_task(task: VerifyTask) -> dict:
     accepted, verification = dedup.verify_pairs(
         step.operator, mine, lambda ids: read_texts(task.sources, field_name, ids))
     path = _stage_file(task.work_dir, task.stage, "verified", f"s{task.shard:05d}.arrow")
-    _write_arrow(accepted, path)
+    _write_arrow(accepted, path, task.marker)
     result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
               "verification": verification}
     write_json(result, task.marker)
@@ -529,7 +531,7 @@ def run_span_task(task: VerifyTask) -> dict:
     else:
         step.operator.ensure_setup()
         spans = step.operator.find_spans(occurrences, texts_of)
-    _write_arrow(dedup.span_decisions(spans), path)
+    _write_arrow(dedup.span_decisions(spans), path, task.marker)
     result = {"shard": task.shard, **dedup.span_report(spans, texts_of)}
     write_json(result, task.marker)
     return result
@@ -544,7 +546,8 @@ def run_resolve_task(task: ResolveTask) -> dict:
     decided, summary = resolve_duplicates(
         step, pairs if pairs is not None else dedup.empty_pairs(), verification,
         lambda ids: read_texts(task.sources, field_name, ids))
-    _write_arrow(decided, _stage_file(task.work_dir, task.stage, "decisions", "all.arrow"))
+    _write_arrow(decided, _stage_file(task.work_dir, task.stage, "decisions", "all.arrow"),
+                 task.marker)
     write_json(summary, task.marker)
     return summary
 
@@ -557,7 +560,7 @@ def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str
         wanted = np.flatnonzero((row_ids >= source.low) & (row_ids <= source.high))
         if not len(wanted):
             continue
-        table = read_arrow_files(list(source.files), columns=[ROW_ID, field_name])
+        table = read_arrow_files(list(source.files), columns=[ROW_ID, field_name], verify=False)
         ids = table.column(ROW_ID).to_numpy()
         found = table.column(field_name).take(pa.array(np.searchsorted(ids, row_ids[wanted])))
         for index, text in zip(wanted, found.to_pylist()):
@@ -569,12 +572,13 @@ def _stage_file(work: str, stage: int, folder: str, name: str) -> str:
     return os.path.join(work, f"stage{stage}", folder, name)
 
 
-def _write_arrow(table: pa.Table, path: str) -> None:
+def _write_arrow(table: pa.Table, path: str, producer: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temporary = f"{path}.tmp-{os.getpid()}"
     with pa.ipc.new_file(temporary, table.schema) as writer:
         writer.write_table(table)
     os.replace(temporary, path)
+    seal(path, producer)
 
 
 # ------------------------------------------------------------------ writing the outputs

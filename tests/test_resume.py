@@ -101,3 +101,27 @@ def test_finished_run_is_not_resumed(tmp_path, corpus):
     juicer.process(recipe)
     with pytest.raises(juicer.JuicerError, match="already holds a finished run"):
         juicer.process(recipe)
+
+
+def test_a_damaged_intermediate_is_named_and_redone(tmp_path, corpus, reference):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / "stage0" / "*.done.json"), 4)
+    finished = sorted(glob.glob(str(out / "_work" / "stage0" / "shard*.done.json")))[0]
+    damaged = sorted(glob.glob(finished.replace(".done.json", "") + "/kept-*.arrow"))[0]
+    with open(damaged, "r+b") as handle:  # flip one byte in the middle
+        handle.seek(os.path.getsize(damaged) // 2)
+        byte = handle.read(1)
+        handle.seek(-1, 1)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    failed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe)],
+                            capture_output=True, text=True)
+    assert failed.returncode != 0
+    assert f"intermediate file {damaged} is damaged: its checksum does not match" in \
+        failed.stderr
+    assert "will be redone" in failed.stderr and "Traceback" not in failed.stderr
+    assert not os.path.exists(finished)  # its task will run again
+    again = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe)],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert outputs(out) == reference

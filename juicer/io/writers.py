@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
+from juicer.io.integrity import check, seal
 
 ROW_GROUP_ROWS = 8 * 1024
 
@@ -103,10 +104,11 @@ class TableWriter:
 
 
 def read_arrow_rows(paths: list[str], start: int, end: int):
-    """Rows [start, end) of IPC files read in order, batch by batch, without mapping the
-    files into memory."""
+    """Rows [start, end) of sealed IPC files read in order, batch by batch, without mapping
+    the files into memory."""
     position = 0
     for path in paths:
+        check(path)
         with pa.OSFile(path) as handle:
             reader = pa.ipc.open_file(handle)
             for index in range(reader.num_record_batches):
@@ -147,8 +149,10 @@ class ArrowSink:
     """Append tables to Arrow IPC files under `directory`, starting a new file whenever the
     schema changes (mixed input schemas), so memory stays bounded by one batch."""
 
-    def __init__(self, directory: str, kind: str):
-        self.directory, self.kind = directory, kind
+    def __init__(self, directory: str, kind: str, producer: Optional[str] = None):
+        """`producer`: the done marker of the task writing the files; each file is sealed
+        with a checksum naming it (juicer.io.integrity)."""
+        self.directory, self.kind, self.producer = directory, kind, producer
         self.files: list[str] = []
         self.schemas: list[pa.Schema] = []
         self.rows = 0
@@ -175,6 +179,7 @@ class ArrowSink:
         if self._writer is not None:
             self._writer.close()
             os.replace(self._temporary, self.files[-1])
+            seal(self.files[-1], self.producer)
             self._writer = None
 
     def close(self) -> dict:
@@ -192,8 +197,13 @@ def read_json(path: str):
         return json.load(handle)
 
 
-def read_arrow_files(paths: list[str], columns: Optional[list[str]] = None) -> Optional[pa.Table]:
-    """Memory-mapped read of IPC files written by ArrowSink (zero-copy)."""
+def read_arrow_files(paths: list[str], columns: Optional[list[str]] = None,
+                     verify: bool = True) -> Optional[pa.Table]:
+    """Memory-mapped read of IPC files written by ArrowSink (zero-copy), each checked
+    against its seal unless `verify` is false (random access to a few rows)."""
+    if verify:
+        for path in paths:
+            check(path)
     tables = [pa.ipc.open_file(pa.memory_map(path)).read_all() for path in paths]
     if columns is not None:
         tables = [table.select(columns) for table in tables]

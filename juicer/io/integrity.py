@@ -1,0 +1,71 @@
+"""Checksums of intermediate files. The task that writes a file seals it (CRC-32 and size
+in a sidecar, before the task's done marker), and every task that reads it checks the seal.
+A damaged file is named, the marker of the task that wrote it is removed, and the next run
+of the same command redoes that task instead of feeding wrong data forward."""
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from typing import Optional
+
+from juicer.errors import JuicerError
+
+SUFFIX = ".crc.json"
+_CHUNK = 16 * 2**20
+
+
+class DamagedIntermediate(JuicerError):
+    pass
+
+
+def crc32_of(path: str) -> int:
+    value = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            value = zlib.crc32(chunk, value)
+    return value
+
+
+def seal(path: str, producer: Optional[str]) -> None:
+    """Record `path`'s checksum and size, and the done marker of the task that wrote it."""
+    record = {"crc32": crc32_of(path), "bytes": os.path.getsize(path), "producer": producer}
+    temporary = f"{path}{SUFFIX}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    os.replace(temporary, path + SUFFIX)
+
+
+def check(path: str) -> None:
+    """Raise DamagedIntermediate when `path` is missing, unsealed, or differs from its seal."""
+    try:
+        with open(path + SUFFIX, encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        _damaged(path, "its checksum record is missing or unreadable", None)
+        return
+    if not os.path.exists(path):
+        _damaged(path, "the file is missing", record.get("producer"))
+    size = os.path.getsize(path)
+    if size != record["bytes"]:
+        _damaged(path, f"{size} bytes instead of {record['bytes']}", record.get("producer"))
+    if crc32_of(path) != record["crc32"]:
+        _damaged(path, "its checksum does not match", record.get("producer"))
+
+
+def _damaged(path: str, why: str, producer: Optional[str]) -> None:
+    if producer and os.path.exists(producer):
+        os.remove(producer)  # the task that wrote it runs again on the next attempt
+        redo = f"the task that wrote it ({_task_name(producer)}) will be redone"
+    else:
+        redo = "rerun with --overwrite to start over"
+    raise DamagedIntermediate(
+        f"intermediate file {path} is damaged: {why}; {redo}\n"
+        "    hint: run the same command again to resume; check the disk if this repeats")
+
+
+def _task_name(marker: str) -> str:
+    parts = marker.replace("\\", "/").split("/")
+    if "_work" in parts:
+        parts = parts[parts.index("_work") + 1:]
+    return "/".join(parts).replace(".done.json", "")
