@@ -30,7 +30,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
-from juicer.io.integrity import seal
+from juicer.io.integrity import ChecksummingFile, seal
 from juicer.io.readers import quarantine_record, quarantine_table, read_shard
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, schema_of_files, write_json,
@@ -575,10 +575,12 @@ def _stage_file(work: str, stage: int, folder: str, name: str) -> str:
 def _write_arrow(table: pa.Table, path: str, producer: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temporary = f"{path}.tmp-{os.getpid()}"
-    with pa.ipc.new_file(temporary, table.schema) as writer:
+    written = ChecksummingFile(temporary)
+    with pa.ipc.new_file(pa.PythonFile(written, mode="w"), table.schema) as writer:
         writer.write_table(table)
+    written.close()
     os.replace(temporary, path)
-    seal(path, producer)
+    seal(path, producer, written)
 
 
 # ------------------------------------------------------------------ writing the outputs

@@ -27,9 +27,42 @@ def crc32_of(path: str) -> int:
     return value
 
 
-def seal(path: str, producer: Optional[str]) -> None:
-    """Record `path`'s checksum and size, and the done marker of the task that wrote it."""
-    record = {"crc32": crc32_of(path), "bytes": os.path.getsize(path), "producer": producer}
+class ChecksummingFile:
+    """A binary file that computes the CRC-32 of what is written to it (no second read)."""
+
+    def __init__(self, path: str):
+        self._handle = open(path, "wb")
+        self.crc32 = 0
+        self.size = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        self.crc32 = zlib.crc32(data, self.crc32)
+        self.size += len(memoryview(data).cast("B"))
+        return self._handle.write(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._handle.close()
+            self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+
+def seal(path: str, producer: Optional[str], written: Optional[ChecksummingFile] = None) -> None:
+    """Record `path`'s checksum and size (from `written` when it was written through a
+    ChecksummingFile), and the done marker of the task that wrote it."""
+    if written is not None:
+        record = {"crc32": written.crc32, "bytes": written.size, "producer": producer}
+    else:
+        record = {"crc32": crc32_of(path), "bytes": os.path.getsize(path), "producer": producer}
     temporary = f"{path}{SUFFIX}.tmp-{os.getpid()}"
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(record, handle)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
-from juicer.io.integrity import check, seal
+from juicer.io.integrity import ChecksummingFile, check, seal
 
 ROW_GROUP_ROWS = 8 * 1024
 
@@ -169,7 +169,8 @@ class ArrowSink:
             path = os.path.join(self.directory, f"{self.kind}-{len(self.files):03d}.arrow")
             self._temporary = f"{path}.tmp-{os.getpid()}"
             self._schema = table.schema
-            self._writer = pa.ipc.new_file(self._temporary, table.schema)
+            self._file = ChecksummingFile(self._temporary)
+            self._writer = pa.ipc.new_file(pa.PythonFile(self._file, mode="w"), table.schema)
             self.files.append(path)
             self.schemas.append(table.schema)
         self._writer.write_table(table)
@@ -178,8 +179,9 @@ class ArrowSink:
     def _finish_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
+            self._file.close()
             os.replace(self._temporary, self.files[-1])
-            seal(self.files[-1], self.producer)
+            seal(self.files[-1], self.producer, self._file)
             self._writer = None
 
     def close(self) -> dict:
