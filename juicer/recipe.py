@@ -47,13 +47,16 @@ class InputSpec(_Section):
     batch_size: int = Field(2048, gt=0, description="Documents per Arrow batch inside a work unit.")
     strict: bool = Field(False, description="Stop at the first unreadable record instead of "
                          "quarantining it.")
+    max_document_bytes: int = Field(
+        10 * 10**6, gt=0, description="Documents whose text is longer (UTF-8 bytes) go to "
+        "quarantine instead of through the operators (e.g. 10MB).")
 
     @field_validator("paths", mode="before")
     @classmethod
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
 
-    @field_validator("shard_size", mode="before")
+    @field_validator("shard_size", "max_document_bytes", mode="before")
     @classmethod
     def _size(cls, value):
         return parse_size(value)

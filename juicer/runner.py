@@ -31,7 +31,8 @@ from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
 from juicer.io.integrity import ChecksummingFile, seal
-from juicer.io.readers import quarantine_record, quarantine_table, read_shard
+from juicer.io.readers import (RAW_LIMIT, count_newlines, quarantine_record,
+                               quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, schema_of_files, write_json,
                                write_text)
@@ -58,6 +59,7 @@ class ShardTask:
     partitions: int
     on_error: str = "quarantine"
     strict: bool = False
+    max_document_bytes: int = 10 * 10**6
 
     @property
     def marker(self) -> str:
@@ -169,7 +171,8 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
-                               recipe.input.strict) for shard in shards]
+                               recipe.input.strict, recipe.input.max_document_bytes)
+                     for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
@@ -425,7 +428,40 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
                              "input.strict such records go to quarantine/ and the run goes on")
         quarantine.extend(result.quarantine)
         if result.table is not None:
-            yield from _slices(result.table, task.batch_size)
+            table = _without_oversized(result.table, task, quarantine)
+            yield from _slices(table, task.batch_size)
+
+
+def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
+    """Set aside documents longer than input.max_document_bytes, with their location."""
+    limit = task.max_document_bytes
+    lengths = pa.compute.binary_length(table.column(task.text_field)).to_numpy(
+        zero_copy_only=False)
+    oversized = lengths > limit
+    if not oversized.any():
+        return table
+    pieces = {piece.file_index: piece for piece in task.shard.pieces}
+    for index in np.flatnonzero(oversized):
+        row_id = int(table.column(ROW_ID)[int(index)].as_py())
+        piece = pieces[row_id >> POSITION_BITS]
+        position = row_id & ((1 << POSITION_BITS) - 1)
+        line = row = None
+        if piece.format == "parquet":
+            row = position
+        elif piece.format == "jsonl":
+            line = count_newlines(piece.path, position) + 1
+        where = "" if line or row is not None else f" (document at byte {position} of the " \
+            "decompressed stream)"
+        text = table.column(task.text_field)[int(index)].as_py()
+        error = (f"document too large: {int(lengths[index]):,} bytes of text, more than "
+                 f"input.max_document_bytes ({limit:,}){where}")
+        if task.strict:
+            at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
+            raise InputError(f"{piece.path}, {at}: {error}\n    hint: raise "
+                             "input.max_document_bytes, or drop input.strict to quarantine it")
+        quarantine.append(quarantine_record(row_id, piece.path, line, row, error,
+                                            text[:RAW_LIMIT]))
+    return table.filter(pa.array(~oversized))
 
 
 def _slices(table: pa.Table, size: int):

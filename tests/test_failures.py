@@ -98,3 +98,27 @@ def test_on_error_is_validated(tmp_path):
     recipe.write_text(recipe.read_text() + "on_error: ignore\n")
     with pytest.raises(juicer.RecipeError, match="on_error must be 'quarantine' or 'raise'"):
         juicer.load_recipe(recipe)
+
+
+def test_a_document_over_the_size_limit_is_quarantined_with_its_line(tmp_path, sample_rows):
+    path = tmp_path / "big.jsonl"
+    huge = "word " * (11 * 10**6 // 5)  # 11 MB: over the 10 MB default
+    with open(path, "w", encoding="utf-8") as handle:
+        for index, row in enumerate(sample_rows[:200]):
+            handle.write(json.dumps(row) + "\n")
+            if index == 120:
+                handle.write(json.dumps({"id": "huge", "text": huge}) + "\n")
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter"}], paths=[path])
+    report = juicer.process(recipe, overwrite=True).report
+    assert report["input_docs"] == 201 and report["quarantined_docs"] == 1
+    assert report["accounting_ok"]
+    [entry] = read_output(tmp_path / "out", "quarantine").to_pylist()
+    assert entry["file"] == str(path) and entry["line"] == 122
+    assert entry["error"].startswith("document too large: 11,000,000 bytes of text, more than "
+                                     "input.max_document_bytes (10,000,000)")
+    assert len(entry["raw"]) < 3000
+    limited = juicer.process(recipe, overwrite=True,
+                             overrides=["input.max_document_bytes=1GB"]).report
+    assert limited["quarantined_docs"] == 0
+    with pytest.raises(JuicerError, match=r"big.jsonl, line 122: document too large"):
+        juicer.process(recipe, overwrite=True, overrides=["input.strict=true"])

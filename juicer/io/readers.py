@@ -139,7 +139,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
     def first_line_number() -> int:
         nonlocal lines_before
         if lines_before is None:
-            lines_before = _count_newlines(piece.path, first_offset)
+            lines_before = count_newlines(piece.path, first_offset)
         return lines_before + newlines_seen + 1
 
     for offset, block, stream_error in _blocks(piece):
@@ -164,7 +164,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
             newlines_seen += block.count(b"\n")
 
 
-def _count_newlines(path: str, upto: int) -> int:
+def count_newlines(path: str, upto: int) -> int:
     count = 0
     with open(path, "rb") as handle:
         while upto > 0:
