@@ -2,9 +2,10 @@
 normalization and tokenization parameters."""
 from __future__ import annotations
 
-import re
 from typing import Literal, Optional
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from juicer.operator import DedupParams, Deduplicator
@@ -19,14 +20,15 @@ class ShingleParams(DedupParams):
     window_size: int = Field(5, ge=1, description="Tokens per shingle.")
     lowercase: bool = Field(True, description="Lowercase texts first.")
     ignore_pattern: Optional[str] = Field(
-        None, description="Regular expression of substrings removed before shingling.")
+        None, description="Regular expression (RE2 syntax: linear time, no backreferences) "
+        "of substrings removed before shingling.")
 
     @model_validator(mode="after")
     def _valid_pattern(self):
         if self.ignore_pattern is not None:
             try:
-                re.compile(self.ignore_pattern)
-            except re.error as exc:
+                pc.replace_substring_regex(pa.array([""]), self.ignore_pattern, "")
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise ValueError(f"ignore_pattern is not a valid regular expression: {exc}")
         return self
 
@@ -34,11 +36,11 @@ class ShingleParams(DedupParams):
 class ShingleDeduplicator(Deduplicator):
     """A deduplicator comparing documents by their shingles."""
 
-    def setup(self) -> None:
-        pattern = self.params.ignore_pattern
-        self._ignore = re.compile(pattern) if pattern else None
-
     def shingles(self, texts: list[str], hash_func: str = "rolling64") -> Shingles:
         params = self.params
-        return shingle_hashes(normalize(texts, params.lowercase, self._ignore),
-                              params.tokenization, params.window_size, hash_func)
+        texts = normalize(texts, params.lowercase, None)
+        if params.ignore_pattern:
+            # RE2 through Arrow: linear time, so no pattern or text can hang a worker
+            texts = pc.replace_substring_regex(pa.array(texts, pa.large_string()),
+                                               params.ignore_pattern, "").to_pylist()
+        return shingle_hashes(texts, params.tokenization, params.window_size, hash_func)

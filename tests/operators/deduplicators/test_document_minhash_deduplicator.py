@@ -161,6 +161,8 @@ def test_data_juicer_parameters_and_clear_errors():
         juicer.operator(OP, num_bands=16)
     with pytest.raises(Exception, match="not a valid regular expression"):
         juicer.operator(OP, ignore_pattern="(")
+    with pytest.raises(Exception, match="not a valid regular expression"):
+        juicer.operator(OP, ignore_pattern=r"(a)\1")  # backreferences: not linear-time
     with pytest.raises(Exception, match="tokenization"):
         juicer.operator(OP, tokenization="sentencepiece")
 
@@ -185,3 +187,11 @@ def test_clusters_are_verified_against_the_kept_document_not_only_chains():
     unverified = juicer.apply([{"text": t} for t in (a, b, c)],
                               juicer.operator(OP, verify=False, **loose))
     assert [r["text"] for r in unverified] == [a]
+
+
+def test_ignore_pattern_runs_in_linear_time():
+    # catastrophic for a backtracking engine; RE2 (through Arrow) answers at once
+    rows = [{"text": "a" * 5000 + "b"}, {"text": "a" * 5000 + "c"}]
+    kept = juicer.apply(rows, juicer.operator(OP, ignore_pattern="(a+)+$",
+                                              tokenization="character"))
+    assert len(kept) == 2
