@@ -379,7 +379,7 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
             native["input"]["paths"] = value
             carry(("input",), (key,))
         elif key == "text_keys":
-            keys = [value] if isinstance(value, str) else list(value or ["text"])
+            keys = value if isinstance(value, list) and value else [value]
             native["input"]["text_field"] = keys[0]
             if len(keys) > 1:
                 notes.append(f"text_keys lists {keys}; Juicer processes the first, '{keys[0]}'")
@@ -393,12 +393,16 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
         elif key == "executor_type":
             native["executor"]["kind"] = "ray" if str(value).startswith("ray") else "local"
         elif key == "ray_address":
-            if data.get("executor_type", "default").startswith("ray"):
+            if str(data.get("executor_type", "default")).startswith("ray"):
                 native["executor"]["address"] = value
         elif key == "keep_stats_in_res_ds":
             native["output"]["keep_stats"] = bool(value)
         elif key == "process":
-            for index, entry in enumerate(value or []):
+            if not isinstance(value, list):
+                native["pipeline"] = value  # validation names the problem
+                carry(("pipeline",), (key,))
+                continue
+            for index, entry in enumerate(value):
                 carry(("pipeline", index), (key, index))
                 if isinstance(entry, str):
                     entry = {entry: None}
@@ -406,6 +410,9 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
                     native["pipeline"].append(entry)
                     continue
                 (op_name, params), = entry.items()
+                if not isinstance(params, (dict, type(None))):
+                    native["pipeline"].append({"op": op_name, "params": params})
+                    continue
                 params = dict(params or {})
                 for kwarg in sorted(set(params) & _DJ_RUNTIME_KWARGS):
                     params.pop(kwarg)
