@@ -76,8 +76,7 @@ class ReduceTask:
 
     @property
     def marker(self) -> str:
-        return os.path.join(self.work_dir, f"stage{self.stage}", "reduce",
-                            f"p{self.partition:03d}.done.json")
+        return _stage_file(self.work_dir, self.stage, "reduce", f"p{self.partition:03d}.done.json")
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,7 @@ class VerifyTask:
 
     @property
     def marker(self) -> str:
-        return os.path.join(self.work_dir, f"stage{self.stage}", "verified",
-                            f"s{self.shard:05d}.done.json")
+        return _stage_file(self.work_dir, self.stage, "verified", f"s{self.shard:05d}.done.json")
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class ResolveTask:
 
     @property
     def marker(self) -> str:
-        return os.path.join(self.work_dir, f"stage{self.stage}", "decisions", "all.done.json")
+        return _stage_file(self.work_dir, self.stage, "decisions", "all.done.json")
 
 
 @dataclass(frozen=True)
@@ -353,7 +351,7 @@ def run_shard_task(task: ShardTask) -> dict:
     decisions = None
     if stage.previous_global is not None:
         source_files = _previous_files(task)
-        decisions = _load_decisions(task, source_files)
+        decisions = _load_decisions(task)
         batches = _batches_from_files(source_files, task.batch_size)
     else:
         batches = _batches_from_source(task, quarantine)
@@ -481,13 +479,14 @@ def _batches_from_files(files: list[str], size: int):
         yield from _slices(table, size)
 
 
-def _load_decisions(task: ShardTask, source_files: list[str]) -> Decisions:
+def _load_decisions(task: ShardTask) -> Decisions:
     """The previous global step's decisions for the row ids of this shard."""
-    table = read_arrow_files(source_files, columns=[ROW_ID], verify=False)  # checked when read
+    # the previous stage's result for this shard knows the range of the row ids it kept
+    row_range = read_json(_shard_dir(task.work_dir, task.stage - 1, task.shard.index)
+                          + ".done.json")["row_range"]
     pieces = []
-    if table is not None and table.num_rows:
-        row_ids = table.column(ROW_ID)
-        low, high = pa.compute.min(row_ids).as_py(), pa.compute.max(row_ids).as_py()
+    if row_range is not None:
+        low, high = row_range
         for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
                                                   "decisions", "*.arrow"))):
             decided = read_arrow_files([path])

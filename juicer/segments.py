@@ -44,8 +44,7 @@ def segment_hashes(pieces: pa.Array, *, lowercase: bool, ignore_pattern: str | N
     exempt = np.asarray(pc.utf8_length(strip_python_whitespace(pieces))) < min_length
     if exempt_pattern:
         exempt |= np.asarray(pc.match_substring_regex(pieces, exempt_pattern))
-    hashes[exempt] = 0
-    hashes[hashes == 0] = 1  # keep 0 for "exempt"
+    hashes[hashes == 0] = 1  # 0 means "exempt"
     hashes[exempt] = 0
     return hashes
 

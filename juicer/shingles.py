@@ -128,14 +128,6 @@ def punctuation_pattern() -> re.Pattern:
     return re.compile("[" + "".join(f"\\U{ord(c):08x}" for c in chars) + "]")
 
 
-def normalize(texts: list[str], lowercase: bool, ignore: Optional[re.Pattern]) -> list[str]:
-    if lowercase:
-        texts = [t.lower() for t in texts]
-    if ignore is not None:
-        texts = [ignore.sub("", t) for t in texts]
-    return texts
-
-
 # ------------------------------------------------------------------ vectorized
 
 

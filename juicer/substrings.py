@@ -24,11 +24,11 @@ def anchor_parameters(length: int) -> tuple[int, int]:
 
 def anchors(texts: list[str], length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(document index, byte offset, hash) of every anchor of every text."""
-    pieces = [_anchors(texts[start:end], length) for start, end in _chunks(texts)]
+    chunks = list(_chunks(texts))
+    pieces = [_anchors(texts[start:end], length) for start, end in chunks]
     if not pieces:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    starts = [start for start, _ in _chunks(texts)]
-    return (np.concatenate([docs + first for (docs, _, _), first in zip(pieces, starts)]),
+    return (np.concatenate([docs + start for (docs, _, _), (start, _) in zip(pieces, chunks)]),
             np.concatenate([p[1] for p in pieces]), np.concatenate([p[2] for p in pieces]))
 
 

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from juicer.operator import DedupParams, Deduplicator
-from juicer.shingles import Shingles, normalize, shingle_hashes
+from juicer.shingles import Shingles, shingle_hashes
 
 
 class ShingleParams(DedupParams):
@@ -38,7 +38,8 @@ class ShingleDeduplicator(Deduplicator):
 
     def shingles(self, texts: list[str], hash_func: str = "rolling64") -> Shingles:
         params = self.params
-        texts = normalize(texts, params.lowercase, None)
+        if params.lowercase:
+            texts = [t.lower() for t in texts]  # Python's lower, as Data-Juicer
         if params.ignore_pattern:
             # RE2 through Arrow: linear time, so no pattern or text can hang a worker
             texts = pc.replace_substring_regex(pa.array(texts, pa.large_string()),

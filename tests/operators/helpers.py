@@ -23,3 +23,21 @@ def check_null_is_quarantined(op: juicer.Operator) -> None:
     assert [q["error"] for q in result.quarantined] == [
         "field 'text' is null", "field 'text' is int, not a string"]
     assert result.counts["kept"] + result.counts["dropped"] == 1
+
+
+def cluster_firsts(count: int, similar) -> list[bool]:
+    """Plain union-find reference: for items 0..count-1 and a predicate similar(i, j) over
+    all pairs, whether each item is the first (lowest index) of its connected component."""
+    import itertools
+
+    parent = list(range(count))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    for i, j in itertools.combinations(range(count), 2):
+        if similar(i, j):
+            a, b = find(i), find(j)
+            parent[max(a, b)] = min(a, b)
+    return [find(i) == i for i in range(count)]

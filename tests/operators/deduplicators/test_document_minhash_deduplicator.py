@@ -2,7 +2,6 @@
 force, verification, short and CJK documents."""
 from __future__ import annotations
 
-import itertools
 import random
 
 import numpy as np
@@ -15,6 +14,7 @@ from juicer.minhash import optimal_param, signatures
 from juicer.shingles import (TOKENIZATIONS, reference_shingles, rolling64, sha1_hash32,
                              shingle_hashes)
 from tests.conftest import EDGE_TEXTS
+from tests.operators.helpers import cluster_firsts
 
 OP = "document_minhash_deduplicator"
 HASHES = {"rolling64": rolling64, "sha1": sha1_hash32}
@@ -79,23 +79,13 @@ def planted(sample_rows):
                                                  rng.choice([0.005, 0.01, 0.02]), rng)}
         rows.insert(rng.randrange(len(rows) + 1), copy)
     sets = [reference_shingles(r["text"].lower(), "space", 5) for r in rows]
-    duplicates = set()  # every document that is not the first of its true cluster
-    parent = list(range(len(rows)))
 
-    def find(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-    for i, j in itertools.combinations(range(len(rows)), 2):
+    def similar(i: int, j: int) -> bool:
         small, large = sorted((len(sets[i]), len(sets[j])))
-        if small < 0.7 * large:
-            continue
-        if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= 0.7:
-            a, b = find(i), find(j)
-            parent[max(a, b)] = min(a, b)
-    for i in range(len(rows)):
-        if find(i) != i:
-            duplicates.add(rows[i]["id"])
+        return small >= 0.7 * large and len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= 0.7
+    # every document that is not the first of its true cluster
+    duplicates = {row["id"] for row, first in zip(rows, cluster_firsts(len(rows), similar))
+                  if not first}
     return rows, duplicates
 
 

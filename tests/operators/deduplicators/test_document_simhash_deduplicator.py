@@ -2,16 +2,16 @@
 finds every pair within the Hamming distance (checked against all pairs)."""
 from __future__ import annotations
 
-import itertools
 import random
 
 import numpy as np
 import pytest
 
 import juicer
-from juicer.shingles import reference_shingles, rolling64, shingle_hashes
+from juicer.shingles import rolling64, shingle_hashes
 from juicer_operators.deduplicators.document_simhash_deduplicator import hamming, simhashes
 from tests.operators.deduplicators.test_document_minhash_deduplicator import edited
+from tests.operators.helpers import cluster_firsts
 
 OP = "document_simhash_deduplicator"
 
@@ -51,17 +51,9 @@ def rows(sample_rows):
 def test_finds_exactly_the_pairs_within_the_distance(rows, blocks, distance):
     hashes = [int(h) for h in simhashes(shingle_hashes([r["text"].lower() for r in rows],
                                                        "space", 6))]
-    parent = list(range(len(rows)))
-
-    def find(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-    for i, j in itertools.combinations(range(len(rows)), 2):
-        if bin(hashes[i] ^ hashes[j]).count("1") <= distance:
-            a, b = find(i), find(j)
-            parent[max(a, b)] = min(a, b)
-    expected = [r["id"] for i, r in enumerate(rows) if find(i) == i]
+    firsts = cluster_firsts(len(rows),
+                            lambda i, j: bin(hashes[i] ^ hashes[j]).count("1") <= distance)
+    expected = [r["id"] for r, first in zip(rows, firsts) if first]
     kept = juicer.apply(rows, juicer.operator(OP, num_blocks=blocks, hamming_distance=distance))
     assert [r["id"] for r in kept] == expected
     assert len(expected) < len(rows)
