@@ -13,7 +13,7 @@ from typing import Any, Callable, ClassVar, Optional
 
 import numpy as np
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from juicer.batch import ROW_ID, Batch
 
@@ -56,6 +56,23 @@ class RangeParams(FilterParams):
     def _min_not_above_max(self):
         check_min_max(self, *self._range)
         return self
+
+
+class WordsParams(RangeParams):
+    """Data-Juicer's options of word-based filters."""
+
+    lang: str = Field("en", description="Language of the documents.")
+    tokenization: bool = Field(
+        False, description="Split with a sentencepiece model instead of whitespace (not "
+        "supported yet: model operators will bring tokenizers).")
+
+    @field_validator("tokenization")
+    @classmethod
+    def _no_tokenizer(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("tokenization=true needs a sentencepiece model, which model "
+                             "operators will bring; use tokenization: false (whitespace words)")
+        return value
 
 
 @dataclass(frozen=True)

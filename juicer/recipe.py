@@ -174,13 +174,13 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
 
 
 def _resolve_step_paths(data: dict, base: Path) -> None:
-    """Operator parameters named `*_path` (benchmarks, models) are relative to the recipe,
-    like its input and output paths."""
+    """Operator parameters named `*_path` or `*_dir` (benchmarks, models, word lists) are
+    relative to the recipe, like its input and output paths."""
     pipeline = data.get("pipeline")
     for step in pipeline if isinstance(pipeline, list) else []:
         params = step.get("params") if isinstance(step, dict) else None
         for key, value in (params or {}).items() if isinstance(params, dict) else []:
-            if key.endswith("_path") and isinstance(value, str) and value:
+            if key.endswith(("_path", "_dir")) and isinstance(value, str) and value:
                 params[key] = _resolve(value, base)
 
 

@@ -146,7 +146,7 @@ def shingle_hashes(texts: list[str], tokenization: str, window: int,
             values = np.fromiter((sha1_hash32(data[s:e]) for s, e in zip(sh_start, sh_end)),
                                  dtype=_U64, count=len(sh_start))
         else:
-            values = _rolling64_spans(buffer, sh_start, sh_end)
+            values = span_hashes(buffer, sh_start, sh_end)
         hashes.append(values)
         docs.append(sh_doc + start)
     if not hashes:
@@ -282,7 +282,7 @@ def _powers(base: int, length: int) -> np.ndarray:
     return cached
 
 
-def _rolling64_spans(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def span_hashes(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """rolling64 of buffer[s:e] for every span, from prefix sums of byte * BASE**-position:
     sum(b_i * BASE**(e-1-i)) = BASE**(e-1) * (prefix[e] - prefix[s]), all modulo 2**64."""
     size = max(1024, len(buffer) + 1)
@@ -317,4 +317,4 @@ def hash_strings(strings: pa.Array) -> np.ndarray:
     buffer = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     base = int(offsets[0])
     buffer = buffer[base:int(offsets[-1])]
-    return _rolling64_spans(buffer, offsets[:-1] - base, offsets[1:] - base)
+    return span_hashes(buffer, offsets[:-1] - base, offsets[1:] - base)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from juicer.shingles import _chunks, _rolling64_spans, _utf8
+from juicer.shingles import _chunks, span_hashes, _utf8
 
 START, END = "span_start", "span_end"
 
@@ -41,7 +41,7 @@ def _anchors(texts: list[str], length: int):
     first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
     local = np.arange(len(docs), dtype=np.int64) - first[docs]
     starts = offsets[:-1][docs] + local
-    hashes = _rolling64_spans(buffer, starts, starts + window)
+    hashes = span_hashes(buffer, starts, starts + window)
     chosen = hashes % np.uint64(spacing) == 0
     return docs[chosen], local[chosen], hashes[chosen]
 

@@ -16,14 +16,14 @@ from tests.conftest import DATA, EDGE_TEXTS
 
 # Renaming an operator breaks users' recipes: change this list only on purpose.
 GOLDEN_NAMES = [
-    "alphanumeric_filter", "average_line_length_filter", "document_deduplicator",
-    "document_line_deduplicator", "document_minhash_deduplicator",
-    "document_simhash_deduplicator", "fix_unicode_mapper", "line_deduplicator",
-    "maximum_line_length_filter", "ngram_decontamination_filter", "paragraph_deduplicator",
-    "random_selector",
-    "special_characters_filter", "substring_deduplicator", "text_length_filter",
-    "topk_specified_field_selector",
-    "whitespace_normalization_mapper", "words_num_filter",
+    "alphanumeric_filter", "average_line_length_filter", "character_repetition_filter",
+    "document_deduplicator", "document_line_deduplicator", "document_minhash_deduplicator",
+    "document_simhash_deduplicator", "fix_unicode_mapper", "flagged_words_filter",
+    "line_deduplicator", "maximum_line_length_filter", "ngram_decontamination_filter",
+    "paragraph_deduplicator", "random_selector", "special_characters_filter",
+    "stopwords_filter", "substring_deduplicator", "text_length_filter",
+    "topk_specified_field_selector", "whitespace_normalization_mapper",
+    "word_repetition_filter", "words_num_filter",
 ]
 
 

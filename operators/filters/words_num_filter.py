@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from juicer import kernels
 from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.operator import MAX_INT, Filter, WordsParams, range_rules
 
 _SEPARATORS = np.zeros(0x110000, dtype=bool)
 _SEPARATORS[[ord(" "), ord("\n"), ord("\t")]] = True
@@ -22,22 +22,10 @@ class WordsNumFilter(Filter):
     name = "words_num_filter"
     stats = {"num_words": pa.int64()}
 
-    class Params(RangeParams):
+    class Params(WordsParams):
         _range = ("min_num", "max_num")
-        lang: str = Field("en", description="Language of the documents (kept for Data-Juicer recipes).")
-        tokenization: bool = Field(
-            False, description="Count sentencepiece tokens instead of words (not supported yet).")
         min_num: int = Field(10, ge=0, description="Fewest words a kept document has.")
         max_num: int = Field(MAX_INT, ge=0, description="Most words a kept document has.")
-
-        @field_validator("tokenization")
-        @classmethod
-        def _no_tokenizer(cls, value: bool) -> bool:
-            if value:
-                raise ValueError(
-                    "tokenization=true needs a sentencepiece model, which model operators will "
-                    "bring; use tokenization: false (whitespace words)")
-            return value
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)

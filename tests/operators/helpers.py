@@ -9,6 +9,7 @@ from juicer.batch import Batch
 
 def stats_and_keep(op: juicer.Filter, texts: list[str]) -> tuple[dict[str, list], list[bool]]:
     batch = Batch(pa.table({"text": pa.array(texts, pa.string())}))
+    op.ensure_setup()
     stats = op.compute_stats(batch, "text")
     keep, _ = op.decide(stats)
     return {name: values.to_pylist() for name, values in stats.items()}, keep.tolist()
@@ -41,3 +42,15 @@ def cluster_firsts(count: int, similar) -> list[bool]:
             a, b = find(i), find(j)
             parent[max(a, b)] = min(a, b)
     return [find(i) == i for i in range(count)]
+
+
+def refined_words(text: str) -> list[str]:
+    """Data-Juicer's refined words, written plainly: split on space, newline and tab,
+    lowercase, strip special characters from both ends, drop empty pieces."""
+    import re
+
+    from juicer.kernels import special_characters
+
+    strip = "".join(special_characters())
+    pieces = (piece.lower().strip(strip) for piece in re.split("[ \n\t]", text))
+    return [piece for piece in pieces if piece]
