@@ -58,8 +58,8 @@ class RangeParams(FilterParams):
         return self
 
 
-class WordsParams(RangeParams):
-    """Data-Juicer's options of word-based filters."""
+class LanguageParams(OpParams):
+    """Data-Juicer's options of word-based operators."""
 
     lang: str = Field("en", description="Language of the documents.")
     tokenization: bool = Field(
@@ -73,6 +73,10 @@ class WordsParams(RangeParams):
             raise ValueError("tokenization=true needs a sentencepiece model, which model "
                              "operators will bring; use tokenization: false (whitespace words)")
         return value
+
+
+class WordsParams(RangeParams, LanguageParams):
+    """Data-Juicer's options of word-based filters."""
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,27 @@ class Operator:
     def setup(self) -> None:
         """Load models or tables; called once per worker before the first batch."""
 
+    @classmethod
+    def missing_packages(cls) -> dict[str, str]:
+        """The packages of `requires_packages` that are not installed, with their extras."""
+        import importlib.util
+
+        return {package: extra for package, extra in cls.requires_packages.items()
+                if importlib.util.find_spec(package) is None}
+
+    @classmethod
+    def install_hint(cls) -> str:
+        """What to run so that every package this operator needs is installed."""
+        extras = sorted(set(cls.missing_packages().values()))
+        return f"pip install 'juicer-llm[{','.join(extras)}]'" if extras else ""
+
     def ensure_setup(self) -> None:
         if not self._ready:
+            if self.missing_packages():
+                from juicer.errors import JuicerError
+
+                raise JuicerError(f"{self.name} needs {', '.join(self.missing_packages())}, "
+                                  f"which is not installed: {self.install_hint()}")
             self.setup()
             self._ready = True
 
@@ -186,6 +209,7 @@ class Operator:
             "params": params,
             "stats": list(getattr(cls, "stats", ())),
             "module": cls.__module__,
+            "extras": sorted(set(cls.requires_packages.values())),
         }
 
 

@@ -32,6 +32,8 @@ def render() -> str:
               for d in described]
     for d in described:
         lines += ["", f"## {d['name']}", "", f"*{d['kind']}*, `{d['module']}`", "", d["doc"], ""]
+        if d["extras"]:
+            lines += [f"Needs the extra: `pip install 'juicer-llm[{','.join(d['extras'])}]'`", ""]
         lines += ["| param | type | default | description |", "|---|---|---|---|"]
         for p in d["params"]:
             lines.append(f"| `{p['name']}` | `{p['type']}` | `{p['default']!r}` | "

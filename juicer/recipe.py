@@ -270,6 +270,12 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
             problems.extend(_pydantic_problems(exc, name, lines, path + ("params",),
                                                label + ".params", cls.Params))
             continue
+        if cls.missing_packages():
+            problems.append(Problem(
+                _where(name, lines, path + ("op",), label),
+                f"{op_name} needs the package(s) {', '.join(cls.missing_packages())}, which "
+                f"are not installed", cls.install_hint()))
+            continue
         step_id = str(raw.get("id") or _free_id(op_name, used_ids))
         if step_id in used_ids or ":" in step_id:
             problems.append(Problem(_where(name, lines, path + ("id",), label + ".id"),

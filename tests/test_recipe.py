@@ -144,3 +144,28 @@ def test_cli_recipe_fill_prints_the_resolved_recipe():
                           str(REPO / "recipes" / "quickstart.yaml")], capture_output=True,
                          text=True, check=True)
     assert "shard_size: 32000000" in run.stdout and "reversed_range: false" in run.stdout
+
+
+
+@juicer.register
+class NeedsMissingPackage(juicer.Mapper):
+    """Uses a package that is not installed."""
+
+    name = "needs_missing_package_mapper"
+    requires_packages = {"juicer_no_such_package": "html"}
+
+    def map_text(self, text):
+        return text
+
+
+def test_operator_needing_an_uninstalled_package_names_the_extra(tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("input: {paths: [x.jsonl]}\noutput: {path: out}\n"
+                      "pipeline:\n  - op: needs_missing_package_mapper\n")
+    with pytest.raises(RecipeError) as caught:
+        juicer.load_recipe(recipe)
+    message = str(caught.value)
+    assert "r.yaml:4" in message and "juicer_no_such_package" in message
+    assert "pip install 'juicer-llm[html]'" in message
+    with pytest.raises(juicer.JuicerError, match=r"pip install 'juicer-llm\[html\]'"):
+        NeedsMissingPackage()([{"text": "a"}])

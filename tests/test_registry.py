@@ -17,13 +17,20 @@ from tests.conftest import DATA, EDGE_TEXTS
 # Renaming an operator breaks users' recipes: change this list only on purpose.
 GOLDEN_NAMES = [
     "alphanumeric_filter", "average_line_length_filter", "character_repetition_filter",
-    "document_deduplicator", "document_line_deduplicator", "document_minhash_deduplicator",
-    "document_simhash_deduplicator", "fix_unicode_mapper", "flagged_words_filter",
-    "line_deduplicator", "maximum_line_length_filter", "ngram_decontamination_filter",
-    "paragraph_deduplicator", "random_selector", "special_characters_filter",
-    "stopwords_filter", "substring_deduplicator", "text_length_filter",
-    "topk_specified_field_selector", "whitespace_normalization_mapper",
-    "word_repetition_filter", "words_num_filter",
+    "chinese_convert_mapper", "clean_copyright_mapper", "clean_email_mapper",
+    "clean_html_mapper", "clean_ip_mapper", "clean_links_mapper", "document_deduplicator",
+    "document_line_deduplicator", "document_minhash_deduplicator",
+    "document_simhash_deduplicator", "expand_macro_mapper", "fix_unicode_mapper",
+    "flagged_words_filter", "html_to_text_mapper", "line_deduplicator",
+    "maximum_line_length_filter", "ngram_decontamination_filter", "paragraph_deduplicator",
+    "punctuation_normalization_mapper", "random_selector", "remove_bibliography_mapper",
+    "remove_comments_mapper", "remove_header_mapper", "remove_long_words_mapper",
+    "remove_non_chinese_character_mapper", "remove_repeat_sentences_mapper",
+    "remove_specific_chars_mapper", "remove_table_text_mapper",
+    "remove_words_with_incorrect_substrings_mapper", "replace_content_mapper",
+    "sentence_split_mapper", "special_characters_filter", "stopwords_filter",
+    "substring_deduplicator", "text_length_filter", "topk_specified_field_selector",
+    "whitespace_normalization_mapper", "word_repetition_filter", "words_num_filter",
 ]
 
 

@@ -54,3 +54,21 @@ def refined_words(text: str) -> list[str]:
     strip = "".join(special_characters())
     pieces = (piece.lower().strip(strip) for piece in re.split("[ \n\t]", text))
     return [piece for piece in pieces if piece]
+
+
+def latex_texts() -> list[str]:
+    """11 real arXiv LaTeX sources (tests/data/README.md)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "latex_arxiv.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
+
+
+def assert_matches_reference(op: juicer.Operator, reference, texts: list[str]) -> None:
+    """The mapper's output equals `reference(text)` for every text (first difference shown)."""
+    got = kept_texts(op, texts)
+    for index, (text, result) in enumerate(zip(texts, got)):
+        expected = reference(text)
+        assert result == expected, f"text {index}: {text[:200]!r}"
+    assert len(got) == len(texts)
