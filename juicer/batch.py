@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from juicer import kernels
+from juicer.errors import OperatorError
 
 ROW_ID = "__row_id__"
 STATS = "__stats__"
@@ -67,6 +68,21 @@ class Batch:
                 child._views[key] = value.filter(mask)
             # views of other shapes (code points) are recomputed on demand
         return child
+
+
+def nested_field(table: pa.Table, dotted: str) -> pa.Array:
+    """The values at a dotted path (`meta.score`) of a table; a clear error if absent."""
+    first, *rest = dotted.split(".")
+    if first not in table.column_names:
+        raise OperatorError(f"field '{first}' (of field_key '{dotted}') is not in the data; "
+                            f"columns: {', '.join(c for c in table.column_names if c != ROW_ID)}")
+    values = table.column(first).combine_chunks()
+    for depth, name in enumerate(rest):
+        if not pa.types.is_struct(values.type) or values.type.get_field_index(name) < 0:
+            raise OperatorError(f"'{'.'.join([first, *rest[:depth]])}' has no field '{name}' "
+                                f"(field_key '{dotted}')")
+        values = pc.struct_field(values, name)
+    return values
 
 
 def _text_array(table: pa.Table, field: str) -> pa.Array:

@@ -7,8 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import ROW_ID, Batch
-from juicer.errors import OperatorError
+from juicer.batch import Batch, nested_field
 from juicer.operator import OpParams, Selector
 from juicer_operators.selectors.random_selector import sample_size
 
@@ -53,17 +52,3 @@ class TopkSpecifiedFieldSelector(Selector):
         keep[order.to_numpy()[:wanted]] = True
         return keep
 
-
-def nested_field(table: pa.Table, dotted: str) -> pa.Array:
-    """The values at a dotted path (`meta.score`) of a table; a clear error if absent."""
-    first, *rest = dotted.split(".")
-    if first not in table.column_names:
-        raise OperatorError(f"field '{first}' (of field_key '{dotted}') is not in the data; "
-                            f"columns: {', '.join(c for c in table.column_names if c != ROW_ID)}")
-    values = table.column(first).combine_chunks()
-    for depth, name in enumerate(rest):
-        if not pa.types.is_struct(values.type) or values.type.get_field_index(name) < 0:
-            raise OperatorError(f"'{'.'.join([first, *rest[:depth]])}' has no field '{name}' "
-                                f"(field_key '{dotted}')")
-        values = pc.struct_field(values, name)
-    return values
