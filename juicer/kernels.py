@@ -32,20 +32,27 @@ def python_whitespace() -> str:
 
 
 @lru_cache(maxsize=None)
-def special_characters() -> frozenset[str]:
-    """Data-Juicer's special characters (punctuation, digits, whitespace, symbols, emoji)."""
-    text = resources.files("juicer").joinpath("assets/special_characters.txt").read_text("utf-8")
+def asset_chars(name: str) -> frozenset[str]:
+    """A character set shipped in juicer/assets: one hex code point per line, # comments."""
+    text = resources.files("juicer").joinpath("assets", name).read_text("utf-8")
     return frozenset(chr(int(line, 16)) for line in text.split() if not line.startswith("#")
                      and line.strip() and all(c in "0123456789ABCDEFabcdef" for c in line))
+
+
+def special_characters() -> frozenset[str]:
+    """Data-Juicer's special characters (punctuation, digits, whitespace, symbols, emoji)."""
+    return asset_chars("special_characters.txt")
 
 
 @lru_cache(maxsize=None)
 def class_table(predicate_name: str) -> np.ndarray:
     """A lookup table over all code points: True where the character is in the class.
-    `predicate_name` is a str method ("isalnum", "isspace", ...) or "special"."""
-    if predicate_name == "special":
+    `predicate_name` is a str method ("isalnum", "isspace", ...), "special", or the name of
+    a character-set asset ("datatrove_punctuation.txt")."""
+    if predicate_name == "special" or predicate_name.endswith(".txt"):
+        chars = special_characters() if predicate_name == "special" else asset_chars(predicate_name)
         table = np.zeros(sys.maxunicode + 1, dtype=bool)
-        table[[ord(c) for c in special_characters()]] = True
+        table[[ord(c) for c in chars]] = True
         return table
     method = getattr(str, predicate_name)
     return np.fromiter((method(chr(c)) for c in range(sys.maxunicode + 1)), dtype=bool,

@@ -246,6 +246,13 @@ class Filter(Operator):
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         raise NotImplementedError
 
+    def compute(self, batch: Batch, text_field: str) -> tuple[dict[str, pa.Array],
+                                                            Optional[pa.Array]]:
+        """The stats, and for the few filters that also clean what they keep (C4's line
+        rules), the new text of every row; None leaves the text as it is. Dropped documents
+        keep their original text."""
+        return self.compute_stats(batch, text_field), None
+
     def rules(self) -> list[Rule]:
         raise NotImplementedError
 

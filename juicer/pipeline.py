@@ -142,17 +142,23 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
         batch = Batch(operator.process(batch, text_field))
         changed = int(pc.sum(pc.not_equal(before, batch.text(field_name))).as_py() or 0)
     elif isinstance(operator, Filter):
-        stats = operator.compute_stats(batch, text_field)
+        stats, new_text = operator.compute(batch, text_field)
         keep, failed = operator.decide(stats)
         stats_seen = [(name, values.to_numpy(zero_copy_only=False), keep)
                       for name, values in stats.items()]
-        batch = batch.with_table(add_stats(batch.table, step.id, stats))
+        with_stats = add_stats(batch.table, step.id, stats)
+        batch = batch.with_table(with_stats)
+        if new_text is not None:
+            changed = int(pc.sum(pc.and_(pc.not_equal(batch.text(field_name), new_text),
+                                         pa.array(keep))).as_py() or 0)
+            index = with_stats.schema.get_field_index(field_name)
+            batch = Batch(with_stats.set_column(index, field_name, new_text))
         if not keep.all():
             rules = operator.rules()
             reasons = np.array([f"{step.id}:{rule.name}" for rule in rules], dtype=object)
             codes = failed[~keep]
             drops = {rules[c].name: int(n) for c, n in zip(*np.unique(codes, return_counts=True))}
-            gone = batch.table.filter(pa.array(~keep))
+            gone = with_stats.filter(pa.array(~keep))  # as they came, not cleaned
             gone = gone.append_column(DROP_REASON, pa.array(reasons[codes], pa.string()))
             batch = batch.filter(keep)
     else:

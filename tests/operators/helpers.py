@@ -72,3 +72,27 @@ def assert_matches_reference(op: juicer.Operator, reference, texts: list[str]) -
         expected = reference(text)
         assert result == expected, f"text {index}: {text[:200]!r}"
     assert len(got) == len(texts)
+
+
+def datatrove_decisions() -> dict[str, dict]:
+    """datatrove 0.10.1's decisions on the quickstart sample, by document id (recorded by
+    tools/build_parity_fixtures): per filter `True` (kept) or its drop reason."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "parity" / "datatrove_decisions.jsonl"
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    return {record["id"]: record for record in records}
+
+
+def assert_same_decisions(op: juicer.Operator, rows: list[dict], key: str, prefix: str) -> None:
+    """The operator keeps exactly the documents datatrove kept, and drops the others for the
+    same reason (`<prefix><datatrove's reason>`)."""
+    expected = datatrove_decisions()
+    result = juicer.apply(rows, op, detailed=True)
+    got = {row["id"]: True for row in result.kept}
+    got.update({row["id"]: row["__drop_reason__"].split(":", 1)[1] for row in result.dropped})
+    mismatches = [(row["id"], got[row["id"]], expected[row["id"]][key]) for row in rows
+                  if got[row["id"]] != (True if expected[row["id"]][key] is True
+                                        else prefix + expected[row["id"]][key])]
+    assert not mismatches, f"{len(mismatches)} of {len(rows)} differ, e.g. {mismatches[:5]}"

@@ -1,0 +1,67 @@
+"""Word tokens as datatrove's rule sets see them: spaCy's rule-based tokenizer for the
+language (`spacy.blank(lang)`, no model), tokens stripped, empty ones dropped.
+
+Whole documents are tokenized: spaCy's special cases (emoticons, quotes) can join or split
+tokens across whitespace, so tokenizing distinct chunks separately, which would be faster,
+gives different tokens on a few documents in a thousand. Everything after tokenization is
+vectorized over the batch's tokens.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+
+
+
+@dataclass
+class Tokens:
+    """Every token of every document, documents in order."""
+
+    text: pa.Array  # large_string, one per token
+    doc: np.ndarray  # int64 document index of each token (non-decreasing)
+    count: int  # number of documents
+
+    def per_document(self) -> np.ndarray:
+        return np.bincount(self.doc, minlength=self.count).astype(np.int64)
+
+    def offsets(self) -> np.ndarray:
+        return np.searchsorted(self.doc, np.arange(self.count + 1))
+
+
+@lru_cache(maxsize=8)
+def _spacy_tokenizer(lang: str):
+    import spacy
+
+    return spacy.blank(lang).tokenizer
+
+
+def word_tokens(text: pa.Array, lang: str = "en") -> Tokens:
+    """spaCy's tokens of each document, stripped, without empty ones."""
+    tokenizer = _spacy_tokenizer(lang)
+    tokens, counts = [], []
+    for doc in tokenizer.pipe(text.to_pylist(), batch_size=256):
+        found = [stripped for stripped in (token.text.strip() for token in doc) if stripped]
+        tokens += found
+        counts.append(len(found))
+    doc_index = np.repeat(np.arange(len(text), dtype=np.int64), counts)
+    return Tokens(pa.array(tokens, pa.large_string()), doc_index, len(text))
+
+
+def of_batch(batch, field: str, lang: str) -> Tokens:
+    """spaCy's tokens of a batch's text field, computed once for all operators."""
+    return batch.view(f"spacy_tokens_{lang}", field, lambda: word_tokens(batch.text(field), lang))
+
+
+def per_token_code_points(tokens: Tokens):
+    """(code points, offsets) of every token (see kernels.code_points)."""
+    from juicer import kernels
+
+    return kernels.code_points(tokens.text.cast(pa.string()))
+
+
+def per_document(tokens: Tokens, flags: np.ndarray) -> np.ndarray:
+    """How many tokens of each document have the flag."""
+    return np.bincount(tokens.doc[flags], minlength=tokens.count).astype(np.int64)
