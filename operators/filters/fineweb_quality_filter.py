@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field
+
+from juicer import kernels, tokenizers
+from juicer.batch import Batch
+from juicer.operator import Filter, OpParams, Rule
+from juicer_operators.filters.gopher_repetition_filter import _duplicates
+
+
+class FinewebQualityFilter(Filter):
+    """FineWeb's own quality rules (Penedo et al. 2024), deciding exactly as datatrove's
+    FineWebQualityFilter with the same parameters. Over the non-blank lines (split on
+    newlines), in order, a document is dropped when: it has none (`empty`); fewer than
+    `line_punct_thr` of them end with terminal punctuation (`line_punct_ratio`; a ratio of 0
+    passes with `line_punct_exclude_zero`); more than `short_line_thr` are at most
+    `short_line_length` characters (`short_line_ratio`); characters in lines repeating an
+    earlier line exceed `char_duplicates_ratio` of the text without newlines
+    (`char_dup_ratio`); newlines per word exceed `new_line_ratio` (`list_ratio`; words are
+    spaCy's tokens, extra `nlp`)."""
+
+    name = "fineweb_quality_filter"
+    requires_packages = {"spacy": "nlp"}
+    stats = {"fineweb_lines": pa.int64(), "line_punct_ratio": pa.float64(),
+             "short_line_ratio": pa.float64(), "char_dup_ratio": pa.float64(),
+             "list_ratio": pa.float64()}
+
+    class Params(OpParams):
+        line_punct_thr: float = Field(0.12, description="Smallest share of lines ending in "
+                                      "terminal punctuation.")
+        line_punct_exclude_zero: bool = Field(False, description="Keep documents where no "
+                                              "line ends in terminal punctuation.")
+        stop_chars: Optional[list[str]] = Field(None, description="Line endings that count as "
+                                                "terminal punctuation; empty uses datatrove's.")
+        short_line_thr: float = Field(0.67, description="Largest share of short lines.")
+        short_line_length: int = Field(30, description="Longest line counted as short.")
+        char_duplicates_ratio: float = Field(0.01, description="Largest share of characters "
+                                             "in repeated lines.")
+        new_line_ratio: float = Field(0.3, description="Most newlines per word.")
+        language: str = Field("en", description="spaCy language code of the tokenizer.")
+
+    def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
+        params = self.params
+        field = self.text_field(text_field)
+        text = batch.text(field)
+        pieces = pc.split_pattern(text, "\n")
+        counts = np.diff(pieces.offsets.to_numpy())
+        flat = pieces.flatten()
+        blank = pc.equal(kernels.strip_python_whitespace(flat), "").to_numpy(zero_copy_only=False)
+        doc = np.repeat(np.arange(len(text)), counts)[~blank]
+        lines = flat.filter(pa.array(~blank))
+        line_offsets = np.searchsorted(doc, np.arange(len(text) + 1)).astype(np.int32)
+        n_lines = np.diff(line_offsets)
+        stop = params.stop_chars or sorted(kernels.asset_chars("datatrove_terminal_punctuation.txt"))
+        ends = pc.match_substring_regex(lines, f"(?:{'|'.join(_escape(s) for s in stop)})$")
+        short = pc.less_equal(pc.utf8_length(lines), params.short_line_length)
+        _, dup_chars = _duplicates(pa.ListArray.from_arrays(pa.array(line_offsets), lines))
+        newlines = kernels.count_matches(text, "\n")
+        tokens = tokenizers.of_batch(batch, field, params.language)
+        return {
+            "fineweb_lines": pa.array(n_lines.astype(np.int64)),
+            "line_punct_ratio": pa.array(kernels.safe_ratio(_per_doc(doc, ends, len(text)), n_lines)),
+            "short_line_ratio": pa.array(kernels.safe_ratio(_per_doc(doc, short, len(text)), n_lines)),
+            "char_dup_ratio": pa.array(kernels.safe_ratio(dup_chars, batch.char_length(field) - newlines)),
+            "list_ratio": pa.array(kernels.safe_ratio(newlines, tokens.per_document())),
+        }
+
+    def rules(self):
+        p = self.params
+        return [
+            Rule("empty", "fineweb_lines", ">", 0, lambda v: v > 0),
+            Rule("line_punct_ratio", "line_punct_ratio", ">=", p.line_punct_thr,
+                 lambda v: ~(v < p.line_punct_thr) | ((v == 0) & p.line_punct_exclude_zero)),
+            Rule("short_line_ratio", "short_line_ratio", "<=", p.short_line_thr,
+                 lambda v: ~(v > p.short_line_thr)),
+            Rule("char_dup_ratio", "char_dup_ratio", "<=", p.char_duplicates_ratio,
+                 lambda v: ~(v > p.char_duplicates_ratio)),
+            Rule("list_ratio", "list_ratio", "<=", p.new_line_ratio,
+                 lambda v: ~(v > p.new_line_ratio)),
+        ]
+
+
+def _escape(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):X}}}" for c in chars)
+
+
+def _per_doc(doc: np.ndarray, flags: pa.Array, count: int) -> np.ndarray:
+    return np.bincount(doc[flags.to_numpy(zero_copy_only=False)], minlength=count)
