@@ -24,18 +24,18 @@ GOLDEN_NAMES = [
     "document_simhash_deduplicator", "expand_macro_mapper", "fineweb_quality_filter",
     "fix_unicode_mapper", "flagged_words_filter", "frequency_specified_field_selector",
     "general_field_filter", "gopher_quality_filter", "gopher_repetition_filter",
-    "html_to_text_mapper", "line_deduplicator", "maximum_line_length_filter",
-    "ngram_decontamination_filter", "paragraph_deduplicator",
-    "punctuation_normalization_mapper", "random_selector", "range_specified_field_selector",
-    "remove_bibliography_mapper", "remove_comments_mapper", "remove_header_mapper",
-    "remove_long_words_mapper", "remove_non_chinese_character_mapper",
+    "html_to_text_mapper", "line_dedup_within_doc_mapper", "line_deduplicator",
+    "maximum_line_length_filter", "ngram_decontamination_filter", "paragraph_deduplicator",
+    "pii_redaction_mapper", "punctuation_normalization_mapper", "random_selector",
+    "range_specified_field_selector", "remove_bibliography_mapper", "remove_comments_mapper",
+    "remove_header_mapper", "remove_long_words_mapper", "remove_non_chinese_character_mapper",
     "remove_repeat_sentences_mapper", "remove_specific_chars_mapper",
     "remove_table_text_mapper", "remove_words_with_incorrect_substrings_mapper",
     "replace_content_mapper", "sentence_split_mapper", "special_characters_filter",
-    "specified_field_filter", "specified_numeric_field_filter", "stopwords_filter",
-    "substring_deduplicator", "suffix_filter", "tags_specified_field_selector",
-    "text_length_filter", "topk_specified_field_selector", "whitespace_normalization_mapper",
-    "word_repetition_filter", "words_num_filter",
+    "specified_field_filter", "specified_numeric_field_filter", "stats_filter",
+    "stopwords_filter", "substring_deduplicator", "suffix_filter",
+    "tags_specified_field_selector", "text_length_filter", "topk_specified_field_selector",
+    "whitespace_normalization_mapper", "word_repetition_filter", "words_num_filter",
 ]
 
 
@@ -52,6 +52,7 @@ def installed_operators() -> list[str]:
 
 # operators whose parameters have no default, with values the contract can run with
 REQUIRED_PARAMS = {
+    "stats_filter": {"stat": "n"},
     "ngram_decontamination_filter": {
         "benchmark_path": str(DATA / "benchmark_questions.jsonl"),
         "benchmark_fields": ["question"]},
@@ -68,6 +69,8 @@ def test_operator_contract(name):
     assert cls.__module__.rsplit(".", 1)[-1] == name, "one operator per file, named after it"
     params = REQUIRED_PARAMS.get(name, {})
     op = cls(**params)
+    # params round-trip through the JSON a recipe, a worker task and the report hold
+    assert cls(json.loads(json.dumps(op.params.model_dump(mode="json")))).params == op.params
     rows = [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)]
     first = juicer.apply(rows, op, detailed=True)
     again = juicer.apply(list(reversed(rows))[::-1], cls(**params), detailed=True)

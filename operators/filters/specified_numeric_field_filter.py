@@ -21,8 +21,8 @@ class SpecifiedNumericFieldFilter(Filter):
     class Params(RangeParams):
         _range = ("min_value", "max_value")
         field_key: str = Field("", description="Field to check; dots reach nested fields.")
-        min_value: float = Field(-MAX_INT, description="Lowest value kept.")
-        max_value: float = Field(MAX_INT, description="Highest value kept.")
+        min_value: float = Field(-float(MAX_INT), description="Lowest value kept.")
+        max_value: float = Field(float(MAX_INT), description="Highest value kept.")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         if not self.params.field_key:
