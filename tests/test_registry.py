@@ -35,7 +35,8 @@ GOLDEN_NAMES = [
     "specified_field_filter", "specified_numeric_field_filter", "stats_filter",
     "stopwords_filter", "substring_deduplicator", "suffix_filter",
     "tags_specified_field_selector", "text_length_filter", "topk_specified_field_selector",
-    "whitespace_normalization_mapper", "word_repetition_filter", "words_num_filter",
+    "url_filter", "whitespace_normalization_mapper", "word_repetition_filter",
+    "words_num_filter",
 ]
 
 
