@@ -32,7 +32,9 @@ class C4QualityFilter(Filter):
     in a line that passed the earlier rules drops the document; so do fewer than
     `min_num_sentences` sentences in the kept lines (`too_few_sentences`; sentences as
     spaCy's rule-based sentencizer splits them, extra `nlp`). Dropped documents keep their
-    text; kept ones get the cleaned text."""
+    text; kept ones get the cleaned text. Every kept line holds a sentence, so sentences are
+    counted only in documents with fewer kept lines than `min_num_sentences`; elsewhere the
+    `c4_sentences` stat is null (it passes)."""
 
     name = "c4_quality_filter"
     requires_packages = {"spacy": "nlp"}
@@ -48,14 +50,17 @@ class C4QualityFilter(Filter):
         lines = c4.evaluate(batch.text(self.text_field(text_field)), self.params)
         lorem = lines.first_lorem_line < lines.first_curly_line
         curly = lines.first_curly_line < lines.first_lorem_line
+        kept_lines = np.bincount(lines.doc[lines.kept], minlength=lines.count)
+        sentences = np.full(lines.count, -1, dtype=np.int64)
         if self.params.min_num_sentences != -1:
-            sentences = c4.sentence_counts(lines, self.params.language, ~(lorem | curly))
-        else:
-            sentences = np.zeros(lines.count, dtype=np.int64)
+            # every kept line holds a sentence: only documents with fewer kept lines than
+            # the minimum need their sentences counted
+            wanted = ~(lorem | curly) & (kept_lines < self.params.min_num_sentences)
+            sentences[wanted] = c4.sentence_counts(lines, self.params.language, wanted)[wanted]
         stats = {"c4_lorem_ipsum": pa.array(lorem), "c4_curly_bracket": pa.array(curly),
-                 "c4_sentences": pa.array(sentences),
+                 "c4_sentences": pa.array(sentences, mask=sentences < 0),
                  "c4_lines": pa.array(np.bincount(lines.doc, minlength=lines.count)),
-                 "c4_kept_lines": pa.array(np.bincount(lines.doc[lines.kept], minlength=lines.count))}
+                 "c4_kept_lines": pa.array(kept_lines)}
         return stats, lines.text()
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
@@ -67,5 +72,5 @@ class C4QualityFilter(Filter):
         minimum = self.params.min_num_sentences
         if minimum != -1:
             rules.append(Rule("too_few_sentences", "c4_sentences", ">=", minimum,
-                              lambda v: v >= minimum))
+                              lambda v: ~(v < minimum)))
         return rules

@@ -22,7 +22,9 @@ class FinewebQualityFilter(Filter):
     `short_line_length` characters (`short_line_ratio`); characters in lines repeating an
     earlier line exceed `char_duplicates_ratio` of the text without newlines
     (`char_dup_ratio`); newlines per word exceed `new_line_ratio` (`list_ratio`; words are
-    spaCy's tokens, extra `nlp`)."""
+    spaCy's tokens, extra `nlp`). spaCy runs only on documents whose newlines per
+    whitespace-separated chunk exceed `new_line_ratio` (a chunk holds at least one token,
+    so the others pass); their `list_ratio` stat is null."""
 
     name = "fineweb_quality_filter"
     requires_packages = {"spacy": "nlp"}
@@ -61,14 +63,27 @@ class FinewebQualityFilter(Filter):
         short = pc.less_equal(pc.utf8_length(lines), params.short_line_length)
         _, dup_chars = _duplicates(pa.ListArray.from_arrays(pa.array(line_offsets), lines))
         newlines = kernels.count_matches(text, "\n")
-        tokens = tokenizers.of_batch(batch, field, params.language)
         return {
             "fineweb_lines": pa.array(n_lines.astype(np.int64)),
             "line_punct_ratio": pa.array(kernels.safe_ratio(_per_doc(doc, ends, len(text)), n_lines)),
             "short_line_ratio": pa.array(kernels.safe_ratio(_per_doc(doc, short, len(text)), n_lines)),
             "char_dup_ratio": pa.array(kernels.safe_ratio(dup_chars, batch.char_length(field) - newlines)),
-            "list_ratio": pa.array(kernels.safe_ratio(newlines, tokens.per_document())),
+            "list_ratio": self._list_ratio(batch, field, text, newlines),
         }
+
+    def _list_ratio(self, batch: Batch, field: str, text: pa.Array, newlines: np.ndarray):
+        """Newlines per spaCy word, computed only where it could exceed `new_line_ratio`:
+        every whitespace-separated chunk holds at least one token, so newlines / chunks
+        bounds the ratio from above, and where that bound passes spaCy is not needed (the
+        stat is then null)."""
+        chunks = kernels.count_matches(text, f"[^{kernels.char_class(kernels.python_whitespace())}]+")
+        needed = kernels.safe_ratio(newlines, chunks) > self.params.new_line_ratio
+        ratio = np.full(len(text), np.nan)
+        if needed.any():
+            rows = np.flatnonzero(needed)
+            tokens = tokenizers.word_tokens(text.take(pa.array(rows)), self.params.language)
+            ratio[rows] = kernels.safe_ratio(newlines[rows], tokens.per_document())
+        return pa.array(ratio, mask=np.isnan(ratio))
 
     def rules(self):
         p = self.params

@@ -32,6 +32,9 @@ class RemoveWordsWithIncorrectSubstringsMapper(Mapper):
         strip = "".join(kernels.special_characters())
 
         def keep(word: str) -> bool:
+            # the stripped word is part of the word: strip only words that may fail
+            if not any(sub in word for sub in substrings):
+                return True
             stripped = word.strip(strip)
             return not any(sub in stripped for sub in substrings)
 

@@ -16,7 +16,10 @@ def test_hand_checked_cleaning():
                                                 "One more good line here.",
                                                 "And a last good line here!"])
     stats, _ = stats_and_keep(juicer.operator("c4_quality_filter"), [text])
-    assert stats["c4_sentences"] == [7] and stats["c4_lines"] == [9] and stats["c4_kept_lines"] == [5]
+    # five kept lines reach the minimum of five sentences: they are not counted
+    assert stats["c4_sentences"] == [None] and stats["c4_lines"] == [9] and stats["c4_kept_lines"] == [5]
+    counted, _ = stats_and_keep(juicer.operator("c4_quality_filter", min_num_sentences=8), [text])
+    assert counted["c4_sentences"] == [7]
 
 
 def test_document_rules_and_their_order():
