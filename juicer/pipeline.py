@@ -144,8 +144,10 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
     elif isinstance(operator, Filter):
         stats, new_text = operator.compute(batch, text_field)
         keep, failed = operator.decide(stats)
+        # per-line stats (lists) are written but not summarized into histograms
         stats_seen = [(name, values.to_numpy(zero_copy_only=False), keep)
-                      for name, values in stats.items()]
+                      for name, values in stats.items()
+                      if not pa.types.is_list(values.type)]
         with_stats = add_stats(batch.table, step.id, stats)
         batch = batch.with_table(with_stats)
         if new_text is not None:

@@ -9,7 +9,7 @@ formulation on the real sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -32,6 +32,7 @@ class Words:
     hashes: np.ndarray  # uint64
     doc: np.ndarray  # int64, non-decreasing
     count: int  # number of documents
+    lengths: Optional[np.ndarray] = None  # characters of each word, where known
 
     def per_document(self) -> np.ndarray:
         return np.bincount(self.doc, minlength=self.count).astype(np.int64)
@@ -90,16 +91,20 @@ def _stripped_tokens(cps: np.ndarray, offsets: np.ndarray, separators: np.ndarra
     last[:-1] = tokens[1:] != tokens[:-1]
     starts, ends = kept[first], kept[last] + 1
     doc = np.searchsorted(offsets, starts, side="right") - 1
-    return Words(span_hashes(cps, starts, ends), doc.astype(np.int64), n_docs)
+    return Words(span_hashes(cps, starts, ends), doc.astype(np.int64), n_docs, ends - starts)
+
+
+def hash_words_in_order(words: list[str]) -> np.ndarray:
+    """The hash `Words` gives each of these words, in order."""
+    if not words:
+        return np.zeros(0, np.uint64)
+    cps, offsets = kernels.code_points(pa.array(words, pa.string()))
+    return span_hashes(cps, offsets[:-1], offsets[1:])
 
 
 def hash_words(words: Iterable[str]) -> np.ndarray:
     """The hashes `Words` gives these words (for vocabulary membership)."""
-    words = [w for w in words if w]
-    if not words:
-        return np.zeros(0, np.uint64)
-    cps, offsets = kernels.code_points(pa.array(words, pa.string()))
-    return np.unique(span_hashes(cps, offsets[:-1], offsets[1:]))
+    return np.unique(hash_words_in_order([w for w in words if w]))
 
 
 def char_ngrams(text: pa.Array, n: int, code_points=None) -> Words:
@@ -184,3 +189,34 @@ def augmented_words(text: pa.Array, group_sizes: list[int], join_char: str) -> W
         return Words(np.zeros(0, np.uint64), np.zeros(0, np.int64), len(text))
     cps, offsets = kernels.code_points(pa.array(all_words, pa.string()))
     return Words(span_hashes(cps, offsets[:-1], offsets[1:]), np.asarray(doc, np.int64), len(text))
+
+
+def ngram_spans(doc, token_hash, token_length, n):
+    """Start token, document, hash and length (characters of its tokens, without
+    separators) of every run of n tokens within one document."""
+    starts = np.arange(max(len(doc) - n + 1, 0))
+    starts = starts[doc[starts] == doc[starts + n - 1]] if len(starts) else starts
+    cumulative = np.concatenate([[0], np.cumsum(token_length)])
+    length = cumulative[starts + n] - cumulative[starts]
+    return starts, doc[starts], span_hashes(token_hash, starts, starts + n), length
+
+
+def top_ngram_chars(doc, token_hash, token_length, n, count, spaces: bool,
+                    min_count: int = 1) -> np.ndarray:
+    """Per document: characters of its most frequent n-gram (with the n-1 joining spaces
+    when `spaces`) times its count; among equally frequent ones the first to appear
+    (Counter.most_common(1)); 0 when that count is below `min_count`."""
+    import polars as pl
+
+    starts, gram_doc, gram, length = ngram_spans(doc, token_hash, token_length, n)
+    out = np.zeros(count)
+    if len(starts) == 0:
+        return out
+    best = (pl.DataFrame({"doc": gram_doc, "gram": gram, "start": starts, "chars": length + (n - 1 if spaces else 0)})
+            .group_by("doc", "gram").agg(pl.len().alias("n"), pl.col("start").min(),
+                                          pl.col("chars").first())
+            .sort(["doc", "n", "start"], descending=[False, True, False])
+            .unique("doc", keep="first"))
+    best = best.filter(pl.col("n") >= min_count)
+    out[best["doc"].to_numpy()] = best["chars"].to_numpy() * best["n"].to_numpy()
+    return out

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels, tokenizers
+from juicer import kernels, tokenizers, words
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
 from juicer.shingles import hash_strings, span_hashes
@@ -72,7 +72,7 @@ class GopherRepetitionFilter(Filter):
         token_length = np.diff(offsets)
         for n, _ in self.params.top_n_grams:
             stats[f"top_{n}_gram"] = kernels.safe_ratio(
-                _top_ngram_chars(tokens.doc, token_hash, token_length, n, tokens.count), chars)
+                words.top_ngram_chars(tokens.doc, token_hash, token_length, n, tokens.count, spaces=True), chars)
         for n, _ in self.params.dup_n_grams:
             stats[f"duplicated_{n}_n_grams"] = kernels.safe_ratio(
                 _repeated_ngram_chars(tokens.doc, token_hash, token_length, n, tokens.count), chars)
@@ -108,37 +108,10 @@ def _duplicates(pieces: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
     return kernels.safe_ratio(dup, counts), dup_chars
 
 
-def _ngrams(doc, token_hash, token_length, n):
-    """Start token, document, hash and joined length (with spaces) of every n-gram."""
-    starts = np.arange(max(len(doc) - n + 1, 0))
-    starts = starts[doc[starts] == doc[starts + n - 1]] if len(starts) else starts
-    cumulative = np.concatenate([[0], np.cumsum(token_length)])
-    length = cumulative[starts + n] - cumulative[starts]
-    return starts, doc[starts], span_hashes(token_hash, starts, starts + n), length
-
-
-def _top_ngram_chars(doc, token_hash, token_length, n, count) -> np.ndarray:
-    """Per document: characters of its most frequent n-gram (joined with spaces) times its
-    count; among equally frequent ones the first to appear (Counter.most_common(1))."""
-    import polars as pl
-
-    starts, gram_doc, gram, length = _ngrams(doc, token_hash, token_length, n)
-    out = np.zeros(count)
-    if len(starts) == 0:
-        return out
-    best = (pl.DataFrame({"doc": gram_doc, "gram": gram, "start": starts, "chars": length + n - 1})
-            .group_by("doc", "gram").agg(pl.len().alias("n"), pl.col("start").min(),
-                                          pl.col("chars").first())
-            .sort(["doc", "n", "start"], descending=[False, True, False])
-            .unique("doc", keep="first"))
-    out[best["doc"].to_numpy()] = best["chars"].to_numpy() * best["n"].to_numpy()
-    return out
-
-
 def _repeated_ngram_chars(doc, token_hash, token_length, n, count) -> np.ndarray:
     """Per document: characters (joined without spaces) of the n-grams met again while
     walking left to right, jumping n words past each repeat (datatrove's find_all_duplicate)."""
-    starts, gram_doc, gram, length = _ngrams(doc, token_hash, token_length, n)
+    starts, gram_doc, gram, length = words.ngram_spans(doc, token_hash, token_length, n)
     out = np.zeros(count)
     if len(starts) == 0:
         return out
