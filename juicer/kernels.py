@@ -33,10 +33,18 @@ def python_whitespace() -> str:
 
 @lru_cache(maxsize=None)
 def asset_chars(name: str) -> frozenset[str]:
-    """A character set shipped in juicer/assets: one hex code point per line, # comments."""
+    """A character set shipped in juicer/assets: one hex code point or range (`XXXX-YYYY`)
+    per line, # comments."""
     text = resources.files("juicer").joinpath("assets", name).read_text("utf-8")
-    return frozenset(chr(int(line, 16)) for line in text.split() if not line.startswith("#")
-                     and line.strip() and all(c in "0123456789ABCDEFabcdef" for c in line))
+    chars = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        low, _, high = line.partition("-")
+        if all(c in "0123456789ABCDEFabcdef" for c in low + high):
+            chars.update(chr(c) for c in range(int(low, 16), int(high or low, 16) + 1))
+    return frozenset(chars)
 
 
 def special_characters() -> frozenset[str]:

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pyarrow as pa

@@ -220,3 +220,13 @@ def top_ngram_chars(doc, token_hash, token_length, n, count, spaces: bool,
     best = best.filter(pl.col("n") >= min_count)
     out[best["doc"].to_numpy()] = best["chars"].to_numpy() * best["n"].to_numpy()
     return out
+
+
+def seen_before(doc: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Per item: whether an earlier item of the same document has the same hash."""
+    with np.errstate(over="ignore"):
+        key = hashes ^ (doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    _, first = np.unique(key, return_index=True)
+    repeat = np.ones(len(key), dtype=bool)
+    repeat[first] = False
+    return repeat

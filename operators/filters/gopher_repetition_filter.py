@@ -116,10 +116,7 @@ def _repeated_ngram_chars(doc, token_hash, token_length, n, count) -> np.ndarray
     if len(starts) == 0:
         return out
     # n-grams with no earlier occurrence in their document can never be a repeat
-    key = gram ^ (gram_doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    _, first = np.unique(key, return_index=True)
-    seen_before = np.ones(len(key), dtype=bool)
-    seen_before[first] = False
+    seen_before = words.seen_before(gram_doc, gram)
     bounds = np.searchsorted(gram_doc, np.arange(count + 1))
     for d in np.unique(gram_doc[seen_before]):
         grams, lengths = gram[bounds[d]:bounds[d + 1]].tolist(), length[bounds[d]:bounds[d + 1]]

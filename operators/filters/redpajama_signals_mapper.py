@@ -8,7 +8,6 @@ from typing import Optional
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from juicer import kernels, words, wordlists
@@ -195,7 +194,8 @@ def _duplicated_chars(found: words.Words, lengths: np.ndarray, size: int) -> np.
     starts, gram_doc, gram, _ = words.ngram_spans(found.doc, found.hashes, lengths, size)
     if len(starts) == 0:
         return np.zeros(n)
-    key = gram ^ (gram_doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    with np.errstate(over="ignore"):
+        key = gram ^ (gram_doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     repeated = starts[counts[inverse] > 1]
     cover = np.zeros(len(found.hashes) + 1, np.int64)

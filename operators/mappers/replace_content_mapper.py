@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Union
 
 import pyarrow as pa
 from pydantic import Field, model_validator

@@ -1,5 +1,3 @@
-import pytest
-
 import juicer
 from tests.operators.helpers import check_null_is_quarantined
 

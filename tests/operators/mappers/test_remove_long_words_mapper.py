@@ -1,5 +1,3 @@
-import re
-
 import juicer
 from juicer.kernels import special_characters
 from tests.conftest import EDGE_TEXTS

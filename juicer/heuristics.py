@@ -1,0 +1,138 @@
+"""Pieces of text as NeMo Curator's heuristic filters cut them, for a whole batch at once:
+words (`str.split()` of the stripped text), sentences (non-blank lines split on "\\n") and
+paragraphs (split on "\\n\\n"). Each is a flat Arrow array of pieces plus the document of
+each piece, so the filters compute their scores with Arrow and numpy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import Field, field_validator
+
+from juicer import kernels
+from juicer.operator import OpParams
+
+
+@dataclass
+class Pieces:
+    text: pa.Array  # one string per piece
+    doc: np.ndarray  # document of each piece, non-decreasing
+    count: int  # number of documents
+
+    def per_document(self, flags=None) -> np.ndarray:
+        """How many pieces (with the flag) each document has."""
+        doc = self.doc if flags is None else self.doc[np.asarray(flags, dtype=bool)]
+        return np.bincount(doc, minlength=self.count).astype(np.int64)
+
+    def sum_per_document(self, values) -> np.ndarray:
+        return np.bincount(self.doc, weights=np.asarray(values, dtype=float), minlength=self.count)
+
+    def lengths(self) -> np.ndarray:
+        return kernels.char_length(self.text)
+
+    def matches(self, pattern: str) -> np.ndarray:
+        return pc.match_substring_regex(self.text, pattern).to_numpy(zero_copy_only=False)
+
+
+def _split(text: pa.Array, pieces: pa.ListArray) -> Pieces:
+    counts = np.diff(pieces.offsets.to_numpy())
+    return Pieces(pieces.flatten(), np.repeat(np.arange(len(text)), counts), len(text))
+
+
+def words(text: pa.Array) -> Pieces:
+    """`text.strip().split()`: maximal runs of non-whitespace characters."""
+    ws = kernels.char_class(kernels.python_whitespace())
+    pieces = _split(text, pc.split_pattern_regex(text, f"[{ws}]+"))
+    keep = pc.greater(pc.binary_length(pieces.text), 0)
+    return Pieces(pieces.text.filter(keep), pieces.doc[keep.to_numpy(zero_copy_only=False)],
+                  pieces.count)
+
+
+def sentences(text: pa.Array) -> Pieces:
+    """Lines split on "\\n" that are not blank."""
+    pieces = _split(text, pc.split_pattern(text, "\n"))
+    blank = pc.equal(kernels.strip_python_whitespace(pieces.text), "")
+    keep = pc.invert(blank)
+    return Pieces(pieces.text.filter(keep), pieces.doc[keep.to_numpy(zero_copy_only=False)],
+                  pieces.count)
+
+
+def paragraphs(text: pa.Array) -> Pieces:
+    """`text.split("\\n\\n")`, empty pieces included."""
+    return _split(text, pc.split_pattern(text, "\n\n"))
+
+
+def distinct_share(pieces: Pieces, by_chars: bool) -> np.ndarray:
+    """Per document: distinct pieces / pieces, or characters of the distinct pieces /
+    characters of all pieces; NaN where the denominator is 0."""
+    from juicer.shingles import hash_strings
+    from juicer.words import seen_before
+
+    is_first = ~seen_before(pieces.doc, hash_strings(pieces.text))
+    if by_chars:
+        lengths = pieces.lengths()
+        return ratio(pieces.sum_per_document(lengths * is_first), pieces.sum_per_document(lengths))
+    return ratio(pieces.per_document(is_first), pieces.per_document())
+
+
+def ratio(numerator, denominator, empty: float = np.nan) -> np.ndarray:
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    out = np.full(len(numerator), empty)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def char_ratio(text: pa.Array, count: np.ndarray) -> np.ndarray:
+    """count / len(text), 1.0 for an empty text (NeMo's "remove if empty")."""
+    return ratio(count, kernels.char_length(text), empty=1.0)
+
+
+def stat(values: np.ndarray) -> pa.Array:
+    """A float stat with NaN written as null."""
+    values = np.asarray(values, dtype=float)
+    return pa.array(values, mask=np.isnan(values))
+
+
+class CutoffFilter:
+    """Mixin for filters that keep a document when one score passes one cutoff, as NeMo
+    Curator's DocumentFilters do: set `score_name`, `cutoff` (the Params field) and
+    `keeps` (">=" or "<="), and write `score(text)`. An undefined score (NaN: no words, no
+    lines) fails the cutoff, so such documents are dropped."""
+
+    score_name: str = ""
+    cutoff: str = ""
+    keeps: str = "<="
+
+    def score(self, text: pa.Array) -> np.ndarray:
+        raise NotImplementedError
+
+    def compute_stats(self, batch, text_field: str) -> dict:
+        return {self.score_name: stat(self.score(batch.text(self.text_field(text_field))))}
+
+    def rules(self):
+        from juicer.operator import Rule
+
+        limit = getattr(self.params, self.cutoff)
+        if self.keeps == ">=":
+            return [Rule(self.cutoff, self.score_name, ">=", limit, lambda v: v >= limit)]
+        return [Rule(self.cutoff, self.score_name, "<=", limit, lambda v: v <= limit)]
+
+
+class WhitespaceWordsParams(OpParams):
+    """NeMo Curator's `lang`: words are split on whitespace, as NeMo does for every
+    language but Chinese and Japanese (which need a segmenter, not available yet)."""
+
+    lang: str = Field("en", description="Language of the documents; words are split on "
+                      "whitespace (zh and ja are refused).")
+
+    @field_validator("lang")
+    @classmethod
+    def _spaced_language(cls, value: str) -> str:
+        if value.lower() in ("zh", "ja"):
+            raise ValueError(f"lang '{value}' needs a word segmenter (jieba, MeCab), which "
+                             f"Juicer does not ship yet; these filters split on whitespace")
+        return value

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pyarrow as pa
+from pydantic import Field
+
+from juicer import heuristics
+from juicer.heuristics import CutoffFilter
+from juicer.operator import Filter, OpParams
+
+
+class RepeatedLinesByCharFilter(CutoffFilter, Filter):
+    """Keep documents in which distinct lines hold at least
+    `max_repeated_lines_char_ratio` of the characters of the non-blank lines (NeMo
+    Curator's RepeatedLinesByCharFilter, from Gopher; the parameter keeps NeMo's name
+    although it is a minimum). A document without lines is dropped."""
+
+    name = "repeated_lines_by_char_filter"
+    score_name = "distinct_lines_char_ratio"
+    cutoff = "max_repeated_lines_char_ratio"
+    keeps = ">="
+    stats = {score_name: pa.float64()}
+
+    class Params(OpParams):
+        max_repeated_lines_char_ratio: float = Field(0.8, ge=0, description="Smallest share "
+                                                     "of characters in distinct lines.")
+
+    def score(self, text):
+        return heuristics.distinct_share(heuristics.sentences(text), by_chars=True)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pyarrow as pa
+from pydantic import Field
+
+from juicer import heuristics, kernels
+from juicer.heuristics import CutoffFilter
+from juicer.operator import Filter, OpParams
+
+
+class WhiteSpaceFilter(CutoffFilter, Filter):
+    """Keep documents in which at most `max_white_space_ratio` of the characters are tabs,
+    newlines, carriage returns, backspaces or spaces (NeMo Curator's WhiteSpaceFilter;
+    leading and trailing ones count). An empty document scores 1.0."""
+
+    name = "white_space_filter"
+    score_name = "white_space_ratio"
+    cutoff = "max_white_space_ratio"
+    stats = {score_name: pa.float64()}
+
+    class Params(OpParams):
+        max_white_space_ratio: float = Field(0.25, ge=0, description="Largest share of "
+                                             "whitespace characters.")
+
+    def score(self, text):
+        return heuristics.char_ratio(text, kernels.count_matches(text, r"[\t\n\r\x08 ]"))
