@@ -183,3 +183,11 @@ def strip_python_whitespace(text: pa.Array) -> pa.Array:
     """str.strip() with no arguments, on every string."""
     ws = char_class(python_whitespace())
     return pc.replace_substring_regex(text, f"^[{ws}]+|[{ws}]+$", "")
+
+
+@lru_cache(maxsize=64)
+def chars_table(chars: str) -> np.ndarray:
+    """A lookup table over all code points: True for the characters of `chars`."""
+    table = np.zeros(sys.maxunicode + 1, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import string
+
 import pyarrow as pa
 from pydantic import Field
 
@@ -23,5 +25,7 @@ class NonAlphaNumericFilter(CutoffFilter, Filter):
             0.25, ge=0, description="Largest share of other characters.")
 
     def score(self, text):
-        alphanumeric = kernels.count_matches(text, r"[a-zA-Z0-9\n?!,.]")
+        # a table lookup per character: RE2 matching every character is several times slower
+        alphanumeric = kernels.count_in_class(kernels.code_points(text), kernels.chars_table(
+            string.ascii_letters + string.digits + "\n?!,."))
         return heuristics.char_ratio(text, kernels.char_length(text) - alphanumeric)

@@ -23,4 +23,5 @@ class WhiteSpaceFilter(CutoffFilter, Filter):
                                              "whitespace characters.")
 
     def score(self, text):
-        return heuristics.char_ratio(text, kernels.count_matches(text, r"[\t\n\r\x08 ]"))
+        spaces = kernels.count_in_class(kernels.code_points(text), kernels.chars_table("\t\n\r\b "))
+        return heuristics.char_ratio(text, spaces)
