@@ -144,10 +144,11 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
     elif isinstance(operator, Filter):
         stats, new_text = operator.compute(batch, text_field)
         keep, failed = operator.decide(stats)
-        # per-line stats (lists) are written but not summarized into histograms
+        # per-line (list) and label (string) stats are written but not summarized
         stats_seen = [(name, values.to_numpy(zero_copy_only=False), keep)
                       for name, values in stats.items()
-                      if not pa.types.is_list(values.type)]
+                      if pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+                      or pa.types.is_boolean(values.type)]
         with_stats = add_stats(batch.table, step.id, stats)
         batch = batch.with_table(with_stats)
         if new_text is not None:
