@@ -66,6 +66,8 @@ class Batch:
                 child._views[key] = value[keep]
             elif isinstance(value, (pa.Array, pa.ChunkedArray)):
                 child._views[key] = value.filter(mask)
+            elif hasattr(value, "keep_documents"):  # per-token views (spaCy tokens)
+                child._views[key] = value.keep_documents(keep)
             # views of other shapes (code points) are recomputed on demand
         return child
 

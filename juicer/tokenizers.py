@@ -30,6 +30,13 @@ class Tokens:
     def offsets(self) -> np.ndarray:
         return np.searchsorted(self.doc, np.arange(self.count + 1))
 
+    def keep_documents(self, keep: np.ndarray) -> "Tokens":
+        """The tokens of the kept documents, renumbered (tokenizing is the costly part)."""
+        new_index = np.cumsum(keep) - 1
+        mask = keep[self.doc]
+        return Tokens(self.text.filter(pa.array(mask)), new_index[self.doc[mask]],
+                      int(keep.sum()))
+
 
 @lru_cache(maxsize=8)
 def _spacy_tokenizer(lang: str):

@@ -39,3 +39,13 @@ def test_rules_turn_off_with_null():
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("gopher_quality_filter", min_doc_words=0,
                                               min_stop_words=0, max_non_alpha_words_ratio=0))
+
+
+def test_tokens_carried_to_the_next_step_match_fresh_ones(sample_rows):
+    """The second spaCy step reuses the first step's tokens of the documents it kept."""
+    rows = [r for r in sample_rows if r["text"]][:600]
+    together = juicer.apply(rows, [juicer.operator("gopher_repetition_filter"),
+                                   juicer.operator("gopher_quality_filter")])
+    apart = juicer.apply(juicer.apply(rows, juicer.operator("gopher_repetition_filter")),
+                         juicer.operator("gopher_quality_filter"))
+    assert [r["id"] for r in together] == [r["id"] for r in apart] and together
