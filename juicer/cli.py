@@ -90,7 +90,7 @@ def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...]
 
 def summary(report: dict, output: str) -> str:
     """The one-screen summary printed after a run."""
-    total = max(report["input_docs"], 1)
+    total = max(report["input_docs"] + report.get("split_docs", 0), 1)
 
     def share(count: int) -> str:
         return f"{count:>10,}  {100 * count / total:5.1f}%"
@@ -99,6 +99,8 @@ def summary(report: dict, output: str) -> str:
         f"juicer {report['juicer_version']}: {report['recipe']} in {report['seconds']:.1f}s "
         f"({report['executor']['workers']} workers, {report['executor']['shards']} shards)",
         f"  input        {report['input_docs']:>10,}",
+        *([f"  + split into {report['split_docs']:>10,}  more documents (chunks)"]
+          if report.get("split_docs") else []),
         f"  kept         {share(report['kept_docs'])}",
         f"  dropped      {share(report['dropped_docs'])}",
         f"  quarantined  {share(report['quarantined_docs'])}",

@@ -139,8 +139,13 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
     changed, drops, stats_seen, gone = 0, {}, [], None
     if isinstance(operator, Mapper):
         before = batch.text(field_name)
-        batch = Batch(operator.process(batch, text_field))
-        changed = int(pc.sum(pc.not_equal(before, batch.text(field_name))).as_py() or 0)
+        table = operator.process(batch, text_field)
+        if table.num_rows != len(batch):  # a splitting mapper: one document -> many
+            changed = table.num_rows
+            batch = Batch(table)
+        else:
+            batch = Batch(table)
+            changed = int(pc.sum(pc.not_equal(before, batch.text(field_name))).as_py() or 0)
     elif isinstance(operator, Filter):
         stats, new_text = operator.compute(batch, text_field)
         keep, failed = operator.decide(stats)

@@ -27,6 +27,11 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         sum(r["input_chars"] for r in first)
     steps = [step_report(step, merged.get(step.id, StepMetrics()), global_summaries.get(step.id))
              for step in recipe.pipeline]
+    # documents a splitting mapper (text_chunk_mapper) added: each chunk is then kept,
+    # dropped or quarantined like any document
+    split_docs = sum(max(merged[step.id].docs_out - merged[step.id].docs_in, 0)
+                     for step in recipe.pipeline
+                     if isinstance(step.operator, Mapper) and step.id in merged)
     return {
         "juicer_version": __version__,
         "recipe": recipe.source,
@@ -37,7 +42,8 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "kept_docs": kept_docs,
         "dropped_docs": dropped_docs,
         "quarantined_docs": quarantined,
-        "accounting_ok": input_docs == kept_docs + dropped_docs + quarantined,
+        "split_docs": split_docs,
+        "accounting_ok": input_docs + split_docs == kept_docs + dropped_docs + quarantined,
         "input_chars": sum(r["input_chars"] for r in first),
         "kept_chars": kept_chars,
         "input_fingerprint": fingerprint,

@@ -29,7 +29,7 @@ from juicer import dedup, registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
-from juicer.io.planner import POSITION_BITS, Shard, expand_paths, plan_shards
+from juicer.io.planner import PARQUET_ROW_BITS, Shard, expand_paths, plan_shards, split_row_id
 from juicer.io.integrity import ChecksummingFile, seal
 from juicer.io.readers import (RAW_LIMIT, count_newlines, quarantine_record,
                                quarantine_table, read_shard)
@@ -407,7 +407,7 @@ def run_shard_task(task: ShardTask) -> dict:
 def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict:
     """A quarantine entry for a document an operator failed on."""
     paths = {piece.file_index: piece.path for piece in shard.pieces}
-    file_index, position = row_id >> POSITION_BITS, row_id & ((1 << POSITION_BITS) - 1)
+    file_index, position = split_row_id(row_id)
     return quarantine_record(row_id, paths.get(file_index), None, None,
                              f"{error} (document at position {position})",
                              json.dumps(record, ensure_ascii=False, default=str))
@@ -441,11 +441,11 @@ def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict])
     pieces = {piece.file_index: piece for piece in task.shard.pieces}
     for index in np.flatnonzero(oversized):
         row_id = int(table.column(ROW_ID)[int(index)].as_py())
-        piece = pieces[row_id >> POSITION_BITS]
-        position = row_id & ((1 << POSITION_BITS) - 1)
+        file_index, position = split_row_id(row_id)
+        piece = pieces[file_index]
         line = row = None
         if piece.format == "parquet":
-            row = position
+            row = position >> PARQUET_ROW_BITS
         elif piece.format == "jsonl":
             line = count_newlines(piece.path, position) + 1
         where = "" if line or row is not None else f" (document at byte {position} of the " \
@@ -652,7 +652,8 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
     for kind in OUTPUT_KINDS:
         schema = schema_of_files(files_of[kind])
         if kind != "quarantine":
-            schema = _stats_in_pipeline_order(_with_types_of(schema, documents), recipe)
+            schema = _reserved_last(_stats_in_pipeline_order(_with_types_of(schema, documents),
+                                                             recipe))
         shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # parts of an interrupted write
         os.makedirs(os.path.join(out, kind), exist_ok=True)
         if schema is None:
@@ -680,6 +681,17 @@ def _with_types_of(schema: Optional[pa.Schema], documents: Optional[pa.Schema]):
         if field.name not in (STATS, DROP_REASON) and field.name in documents.names:
             schema = schema.set(index, documents.field(field.name))
     return schema
+
+
+def _reserved_last(schema: Optional[pa.Schema]):
+    """Juicer's columns after the documents' own: a shard appends its stats before it meets
+    an input field that only later documents have, so the unified order would otherwise
+    depend on where shards begin."""
+    if schema is None:
+        return schema
+    reserved = [name for name in (STATS, DROP_REASON) if name in schema.names]
+    fields = [f for f in schema if f.name not in reserved] + [schema.field(n) for n in reserved]
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def _stats_in_pipeline_order(schema: Optional[pa.Schema], recipe: Recipe):

@@ -217,3 +217,39 @@ def test_a_field_with_two_types_is_a_clear_error(tmp_path):
     with pytest.raises(JuicerError, match=r"mixed.jsonl: from line 1: field 'score' is number "
                                           r"in record 1 of the block but str in record 2"):
         run(tmp_path, [path], [{"op": "text_length_filter"}])
+
+
+CHUNKING = [
+    {"op": "text_chunk_mapper", "params": {"max_len": 600, "split_pattern": "\n",
+                                           "chunk_index_key": "chunk"}},
+    {"op": "text_length_filter", "params": {"min_len": 100}},
+    {"op": "document_deduplicator"},
+    {"op": "document_minhash_deduplicator"},
+]
+
+
+def test_chunked_documents_are_accounted_and_identical_across_workers(tmp_path, split_jsonl):
+    one = run(tmp_path / "a", split_jsonl, pipeline=CHUNKING, workers=1)
+    many = run(tmp_path / "b", split_jsonl, pipeline=CHUNKING, workers=2, input_shard_size="300KB")
+    report = one.report
+    assert report["split_docs"] > 2500 and report["accounting_ok"]
+    assert report["input_docs"] + report["split_docs"] == \
+        report["kept_docs"] + report["dropped_docs"] + report["quarantined_docs"]
+    assert output_files(Path(one.output)) == output_files(Path(many.output))
+    kept = read_output(Path(one.output), "data")
+    assert max(len(t) for t in kept.column("text").to_pylist()) <= 600
+    # chunks follow their documents, in order (ids are document id + chunk index)
+    pairs = list(zip(kept.column("id").to_pylist(), kept.column("chunk").to_pylist()))
+    order = {row_id: i for i, row_id in enumerate(dict.fromkeys(p[0] for p in pairs))}
+    assert pairs == sorted(pairs, key=lambda p: (order[p[0]], p[1]))
+
+
+def test_chunked_parquet_rows_get_distinct_ids(tmp_path, sample_rows):
+    path = tmp_path / "web.parquet"
+    pq.write_table(pa.Table.from_pylist(sample_rows), path, row_group_size=300)
+    result = run(tmp_path / "p", [path], pipeline=CHUNKING[:1] + [{"op": "document_deduplicator"}])
+    report = result.report
+    assert report["accounting_ok"] and report["split_docs"] > 2500
+    kept = read_output(Path(result.output), "data")
+    dropped = read_output(Path(result.output), "dropped")
+    assert kept.num_rows + dropped.num_rows == 2500 + report["split_docs"]

@@ -3,8 +3,11 @@
 Plain JSONL files are cut into byte ranges (a line belongs to the range holding its first
 byte), Parquet files into groups of row groups, compressed JSONL stays whole (it cannot be
 entered in the middle) and is streamed. Small pieces are grouped up to the shard size.
-Every document gets a row id = file index << 40 | position (byte offset of its line in the
-uncompressed stream, or its row number in a Parquet file): stable whatever the shard size.
+Every document gets a row id = file index << 43 | position: the byte offset of its line in
+the uncompressed stream, or its row number in a Parquet file shifted left by 16 bits. It
+is stable whatever the shard size, and the ids between one document's and the next are
+free for rows derived from it (text_chunk_mapper numbers chunk k of a document id + k: a
+JSONL line has at least one byte per character, a Parquet row 65,536 ids).
 """
 from __future__ import annotations
 
@@ -16,7 +19,14 @@ import pyarrow.parquet as pq
 
 from juicer.errors import InputError
 
-POSITION_BITS = 40
+POSITION_BITS = 43
+PARQUET_ROW_BITS = 16  # ids per Parquet row, for rows derived from one document
+MAX_PARQUET_ROWS = 1 << (POSITION_BITS - PARQUET_ROW_BITS)
+
+
+def split_row_id(row_id: int) -> tuple[int, int]:
+    """(file index, position) of a row id."""
+    return row_id >> POSITION_BITS, row_id & ((1 << POSITION_BITS) - 1)
 FORMATS = {
     ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
     ".jsonl.gz": "jsonl.gz", ".json.gz": "jsonl.gz", ".jsonl.zst": "jsonl.zst",
@@ -117,6 +127,9 @@ def _pieces_of(file_index: int, path: str, shard_size: int) -> list[Piece]:
             meta = pq.ParquetFile(path).metadata
         except Exception as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
+        if meta.num_rows >= MAX_PARQUET_ROWS:
+            raise InputError(f"{path}: {meta.num_rows:,} rows; one Parquet input file may hold "
+                             f"at most {MAX_PARQUET_ROWS - 1:,}: split it into several files")
         out, start, acc = [], 0, 0
         for group in range(meta.num_row_groups):
             acc += meta.row_group(group).total_byte_size

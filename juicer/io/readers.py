@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from juicer.errors import InputError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
-from juicer.io.planner import POSITION_BITS, Piece, Shard
+from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
 
 BLOCK_BYTES = 2 * 2**20
 RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
@@ -375,7 +375,8 @@ def _read_parquet(piece: Piece, text_field: str) -> Iterator[ReadResult]:
     for batch in handle.iter_batches(row_groups=groups, batch_size=65536, use_threads=False):
         table = pa.Table.from_batches([batch])
         table = table.drop_columns([c for c in RESERVED if c in table.column_names])
-        row_ids = pa.array(np.arange(row, row + table.num_rows, dtype=np.int64) + file_base)
+        row_ids = pa.array((np.arange(row, row + table.num_rows, dtype=np.int64)
+                            << PARQUET_ROW_BITS) + file_base)
         table = table.add_column(0, ROW_ID, row_ids)
         table, quarantine = _parquet_text(table, text_field, piece.path, row - 0, file_base)
         row += batch.num_rows
@@ -417,8 +418,9 @@ def _drop_rows(table, bad_rows, path, first_row, file_base):
     for index, reason in sorted(bad_rows.items()):
         raw = json.dumps(_jsonable(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0]),
                          ensure_ascii=False)
-        quarantine.append(quarantine_record(file_base + first_row + index, path, None, first_row + index,
-                               reason, raw.encode("utf-8")))
+        quarantine.append(quarantine_record(file_base + ((first_row + index) << PARQUET_ROW_BITS),
+                                            path, None, first_row + index, reason,
+                                            raw.encode("utf-8")))
     return table.filter(pa.array(keep)), quarantine
 
 
