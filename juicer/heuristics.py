@@ -42,13 +42,30 @@ def _split(text: pa.Array, pieces: pa.ListArray) -> Pieces:
     return Pieces(pieces.flatten(), np.repeat(np.arange(len(text)), counts), len(text))
 
 
-def words(text: pa.Array) -> Pieces:
-    """`text.strip().split()`: maximal runs of non-whitespace characters."""
+def words(text: pa.Array, lang: str = "en") -> Pieces:
+    """NeMo Curator's words of `text.strip()`: maximal runs of non-whitespace characters,
+    or for Chinese jieba's segmentation (`list(jieba.cut(...))`, spaces included, as NeMo)."""
+    if lang.lower() == "zh":
+        return _jieba_words(text)
     ws = kernels.char_class(kernels.python_whitespace())
     pieces = _split(text, pc.split_pattern_regex(text, f"[{ws}]+"))
     keep = pc.greater(pc.binary_length(pieces.text), 0)
     return Pieces(pieces.text.filter(keep), pieces.doc[keep.to_numpy(zero_copy_only=False)],
                   pieces.count)
+
+
+def _jieba_words(text: pa.Array) -> Pieces:
+    try:
+        import jieba
+    except ImportError:
+        from juicer.errors import JuicerError
+
+        raise JuicerError("Chinese words need jieba: pip install 'juicer-llm[cjk]'") from None
+    jieba.setLogLevel(60)  # its dictionary-loading chatter
+    found = [list(jieba.cut(value.strip())) for value in text.to_pylist()]
+    counts = np.array([len(f) for f in found], dtype=np.int64)
+    return Pieces(pa.array([w for f in found for w in f], pa.string()),
+                  np.repeat(np.arange(len(text)), counts), len(text))
 
 
 def sentences(text: pa.Array) -> Pieces:
@@ -124,15 +141,15 @@ class CutoffFilter:
 
 class WhitespaceWordsParams(OpParams):
     """NeMo Curator's `lang`: words are split on whitespace, as NeMo does for every
-    language but Chinese and Japanese (which need a segmenter, not available yet)."""
+    language but Chinese (jieba, extra `cjk`) and Japanese (MeCab, not available yet)."""
 
-    lang: str = Field("en", description="Language of the documents; words are split on "
-                      "whitespace (zh and ja are refused).")
+    lang: str = Field("en", description="Language of the documents: words are split on "
+                      "whitespace, Chinese (zh) with jieba; ja is refused.")
 
     @field_validator("lang")
     @classmethod
-    def _spaced_language(cls, value: str) -> str:
-        if value.lower() in ("zh", "ja"):
-            raise ValueError(f"lang '{value}' needs a word segmenter (jieba, MeCab), which "
-                             f"Juicer does not ship yet; these filters split on whitespace")
+    def _segmentable(cls, value: str) -> str:
+        if value.lower() == "ja":
+            raise ValueError(f"lang '{value}' needs a Japanese word segmenter (MeCab), which "
+                             f"Juicer does not ship yet")
         return value

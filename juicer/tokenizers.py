@@ -42,6 +42,8 @@ class Tokens:
 def _spacy_tokenizer(lang: str):
     import spacy
 
+    if lang == "zh":  # datatrove's choice: jieba words rather than spaCy's characters
+        return spacy.blank(lang, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}}).tokenizer
     return spacy.blank(lang).tokenizer
 
 

@@ -23,7 +23,7 @@ class LongWordFilter(CutoffFilter, Filter):
         max_word_length: int = Field(1000, ge=0, description="Longest word kept.")
 
     def score(self, text):
-        words = heuristics.words(text)
+        words = heuristics.words(text, self.params.lang)
         longest = np.zeros(words.count)
         np.maximum.at(longest, words.doc, words.lengths())
         return longest

@@ -26,7 +26,7 @@ class MeanWordLengthFilter(Filter):
             return self
 
     def compute_stats(self, batch, text_field):
-        words = heuristics.words(batch.text(self.text_field(text_field)))
+        words = heuristics.words(batch.text(self.text_field(text_field)), self.params.lang)
         mean = heuristics.ratio(words.sum_per_document(words.lengths()), words.per_document())
         return {"mean_word_length": heuristics.stat(mean)}
 

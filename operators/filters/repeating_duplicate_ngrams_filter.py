@@ -31,7 +31,7 @@ class RepeatingDuplicateNgramsFilter(CutoffFilter, Filter):
 
     def score(self, text):
         n = self.params.n
-        pieces = heuristics.words(text)
+        pieces = heuristics.words(text, self.params.lang)
         cps, offsets = kernels.code_points(pieces.text)
         lengths = np.diff(offsets)
         word_hash = span_hashes(cps, offsets[:-1], offsets[1:])

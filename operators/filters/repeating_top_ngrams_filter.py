@@ -31,7 +31,7 @@ class RepeatingTopNgramsFilter(CutoffFilter, Filter):
         import polars as pl
 
         n = self.params.n
-        pieces = heuristics.words(text)
+        pieces = heuristics.words(text, self.params.lang)
         cps, offsets = kernels.code_points(pieces.text)
         word_hash = span_hashes(cps, offsets[:-1], offsets[1:])
         starts, gram_doc, gram, _ = words.ngram_spans(pieces.doc, word_hash, np.diff(offsets), n)

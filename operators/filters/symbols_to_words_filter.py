@@ -29,7 +29,7 @@ class SymbolsToWordsFilter(CutoffFilter, Filter):
                                                 "symbol words.")
 
     def score(self, text):
-        words = heuristics.words(text)
+        words = heuristics.words(text, self.params.lang)
         hash_runs = kernels.count_matches(words.text, "#+")
         is_mark = pc.is_in(words.text, value_set=pa.array(ELLIPSIS_MARKS)).to_numpy(
             zero_copy_only=False)

@@ -25,7 +25,7 @@ class WordCountFilter(Filter):
             return self
 
     def compute_stats(self, batch, text_field):
-        words = heuristics.words(batch.text(self.text_field(text_field)))
+        words = heuristics.words(batch.text(self.text_field(text_field)), self.params.lang)
         return {"word_count": heuristics.stat(words.per_document())}
 
     def rules(self):

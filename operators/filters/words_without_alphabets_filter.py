@@ -25,7 +25,7 @@ class WordsWithoutAlphabetsFilter(CutoffFilter, Filter):
                                                 "words with a letter.")
 
     def score(self, text):
-        words = heuristics.words(text)
+        words = heuristics.words(text, self.params.lang)
         cps = kernels.code_points(words.text)
         alpha = kernels.count_in_class(cps, kernels.class_table("posix_alpha.txt")) > 0
         return heuristics.ratio(words.per_document(alpha), words.per_document())

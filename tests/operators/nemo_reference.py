@@ -11,6 +11,15 @@ POLICY = ["terms of use", "privacy policy", "cookie policy", "uses cookies", "pr
           "use of cookies", "use cookies", "privacy & cookies policy", "privacy and cookies policy"]
 
 
+def split_words(text, lang="en"):
+    """NeMo's word splitter: jieba for Chinese, str.split() otherwise."""
+    if lang == "zh":
+        import jieba
+
+        return list(jieba.cut(text))
+    return text.split()
+
+
 def sentences(text):
     return [x for x in text.split("\n") if x.strip()]
 
@@ -58,8 +67,8 @@ def long_word(text):
     return max((len(w) for w in text.strip().split()), default=0)
 
 
-def word_count(text):
-    return len(text.strip().split())
+def word_count(text, lang="en"):
+    return len(split_words(text.strip(), lang))
 
 
 def boilerplate(text):
@@ -73,8 +82,8 @@ def boilerplate(text):
     return count / len(paragraphs)
 
 
-def mean_word_length(text):
-    lengths = [len(w) for w in text.strip().split()]
+def mean_word_length(text, lang="en"):
+    lengths = [len(w) for w in split_words(text.strip(), lang) if len(w) > 0]
     return safe(sum(lengths), len(lengths))
 
 

@@ -49,3 +49,9 @@ def test_tokens_carried_to_the_next_step_match_fresh_ones(sample_rows):
     apart = juicer.apply(juicer.apply(rows, juicer.operator("gopher_repetition_filter")),
                          juicer.operator("gopher_quality_filter"))
     assert [r["id"] for r in together] == [r["id"] for r in apart] and together
+
+
+def test_chinese_is_tokenized_into_words_with_jieba_as_in_datatrove():
+    stats, _ = stats_and_keep(juicer.operator("gopher_quality_filter", language="zh"),
+                              ["我们是学生。"])
+    assert stats["gopher_words"] == [4]  # 我们 / 是 / 学生 / 。

@@ -22,3 +22,10 @@ def test_matches_nemo_definition_on_real_documents(sample_texts):
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("mean_word_length_filter"))
+
+
+def test_chinese_words_come_from_jieba_as_in_nemo(sample_rows):
+    texts = [r["text"] for r in sample_rows if r["lang"] == "zh"] + ["我们是学生。今天天气很好！"]
+    stats, _ = stats_and_keep(juicer.operator("mean_word_length_filter", lang="zh"), texts)
+    assert stats["mean_word_length"] == [pytest.approx(ref.mean_word_length(t, "zh")) for t in texts]
+    assert stats["mean_word_length"][-1] != stats_and_keep(juicer.operator("mean_word_length_filter"), texts[-1:])[0]["mean_word_length"][0]

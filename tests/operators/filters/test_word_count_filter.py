@@ -22,3 +22,10 @@ def test_matches_nemo_definition_on_real_documents(sample_texts):
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("word_count_filter"))
+
+
+def test_chinese_words_come_from_jieba_as_in_nemo(sample_rows):
+    texts = [r["text"] for r in sample_rows if r["lang"] == "zh"] + ["我们是学生。今天天气很好！"]
+    stats, _ = stats_and_keep(juicer.operator("word_count_filter", lang="zh"), texts)
+    assert stats["word_count"] == [pytest.approx(ref.word_count(t, "zh")) for t in texts]
+    assert stats["word_count"][-1] != stats_and_keep(juicer.operator("word_count_filter"), texts[-1:])[0]["word_count"][0]
