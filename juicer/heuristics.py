@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from juicer import kernels
 from juicer.operator import OpParams
@@ -43,10 +43,13 @@ def _split(text: pa.Array, pieces: pa.ListArray) -> Pieces:
 
 
 def words(text: pa.Array, lang: str = "en") -> Pieces:
-    """NeMo Curator's words of `text.strip()`: maximal runs of non-whitespace characters,
-    or for Chinese jieba's segmentation (`list(jieba.cut(...))`, spaces included, as NeMo)."""
+    """NeMo Curator's words of `text.strip()`: maximal runs of non-whitespace characters;
+    for Chinese jieba's segmentation (`list(jieba.cut(...))`, spaces included) and for
+    Japanese MeCab's surface forms, as NeMo splits them."""
     if lang.lower() == "zh":
-        return _jieba_words(text)
+        return _segmented(text, _jieba_words)
+    if lang.lower() == "ja":
+        return _segmented(text, _mecab_words)
     ws = kernels.char_class(kernels.python_whitespace())
     pieces = _split(text, pc.split_pattern_regex(text, f"[{ws}]+"))
     keep = pc.greater(pc.binary_length(pieces.text), 0)
@@ -54,18 +57,33 @@ def words(text: pa.Array, lang: str = "en") -> Pieces:
                   pieces.count)
 
 
-def _jieba_words(text: pa.Array) -> Pieces:
+def _segmented(text: pa.Array, splitter) -> Pieces:
     try:
-        import jieba
-    except ImportError:
+        split = splitter()
+    except ImportError as exc:
         from juicer.errors import JuicerError
 
-        raise JuicerError("Chinese words need jieba: pip install 'juicer-llm[cjk]'") from None
-    jieba.setLogLevel(60)  # its dictionary-loading chatter
-    found = [list(jieba.cut(value.strip())) for value in text.to_pylist()]
+        raise JuicerError(f"Chinese and Japanese words need a segmenter ({exc.name}): "
+                          f"pip install 'juicer-llm[cjk]'") from None
+    found = [split(value.strip()) for value in text.to_pylist()]
     counts = np.array([len(f) for f in found], dtype=np.int64)
     return Pieces(pa.array([w for f in found for w in f], pa.string()),
                   np.repeat(np.arange(len(text)), counts), len(text))
+
+
+def _jieba_words():
+    import jieba
+
+    jieba.setLogLevel(60)  # its dictionary-loading chatter
+    return lambda value: list(jieba.cut(value))
+
+
+def _mecab_words():
+    import MeCab
+
+    tagger = MeCab.Tagger()  # the dictionary of unidic-lite
+    return lambda value: [line.split("\t")[0] for line in tagger.parse(value).strip().split("\n")
+                          if line and line != "EOS"]
 
 
 def sentences(text: pa.Array) -> Pieces:
@@ -141,15 +159,7 @@ class CutoffFilter:
 
 class WhitespaceWordsParams(OpParams):
     """NeMo Curator's `lang`: words are split on whitespace, as NeMo does for every
-    language but Chinese (jieba, extra `cjk`) and Japanese (MeCab, not available yet)."""
+    language but Chinese (jieba) and Japanese (MeCab with unidic-lite), extra `cjk`."""
 
     lang: str = Field("en", description="Language of the documents: words are split on "
-                      "whitespace, Chinese (zh) with jieba; ja is refused.")
-
-    @field_validator("lang")
-    @classmethod
-    def _segmentable(cls, value: str) -> str:
-        if value.lower() == "ja":
-            raise ValueError(f"lang '{value}' needs a Japanese word segmenter (MeCab), which "
-                             f"Juicer does not ship yet")
-        return value
+                      "whitespace, Chinese (zh) with jieba, Japanese (ja) with MeCab.")

@@ -42,9 +42,16 @@ class Tokens:
 def _spacy_tokenizer(lang: str):
     import spacy
 
-    if lang == "zh":  # datatrove's choice: jieba words rather than spaCy's characters
-        return spacy.blank(lang, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}}).tokenizer
-    return spacy.blank(lang).tokenizer
+    try:
+        if lang == "zh":  # datatrove's choice: jieba words rather than spaCy's characters
+            return spacy.blank(lang, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}}).tokenizer
+        return spacy.blank(lang).tokenizer  # Thai needs pythainlp (extra thai)
+    except ImportError as exc:
+        from juicer.errors import JuicerError
+
+        raise JuicerError(f"spaCy's '{lang}' tokenizer needs the package {exc.name}: "
+                          f"pip install 'juicer-llm[cjk,thai]' (Japanese: sudachipy and "
+                          f"sudachidict_core)") from None
 
 
 def word_tokens(text: pa.Array, lang: str = "en") -> Tokens:

@@ -17,6 +17,11 @@ def split_words(text, lang="en"):
         import jieba
 
         return list(jieba.cut(text))
+    if lang == "ja":
+        import MeCab
+
+        parsed = MeCab.Tagger().parse(text)
+        return [line.split("\t")[0] for line in parsed.strip().split("\n") if line and line != "EOS"]
     return text.split()
 
 

@@ -55,3 +55,9 @@ def test_chinese_is_tokenized_into_words_with_jieba_as_in_datatrove():
     stats, _ = stats_and_keep(juicer.operator("gopher_quality_filter", language="zh"),
                               ["我们是学生。"])
     assert stats["gopher_words"] == [4]  # 我们 / 是 / 学生 / 。
+
+
+def test_thai_is_tokenized_into_words():
+    stats, _ = stats_and_keep(juicer.operator("gopher_quality_filter", language="th"),
+                              ["สวัสดีครับ ผมชื่อสมชาย"])
+    assert stats["gopher_words"] == [6]  # สวัสดี ครับ ผม ชื่อ สม ชาย (pythainlp via spaCy)

@@ -29,3 +29,9 @@ def test_chinese_words_come_from_jieba_as_in_nemo(sample_rows):
     stats, _ = stats_and_keep(juicer.operator("mean_word_length_filter", lang="zh"), texts)
     assert stats["mean_word_length"] == [pytest.approx(ref.mean_word_length(t, "zh")) for t in texts]
     assert stats["mean_word_length"][-1] != stats_and_keep(juicer.operator("mean_word_length_filter"), texts[-1:])[0]["mean_word_length"][0]
+
+
+def test_japanese_words_come_from_mecab_as_in_nemo(sample_rows):
+    texts = [r["text"] for r in sample_rows if r["lang"] == "ja"] + ["日本語のテキストです。"]
+    stats, _ = stats_and_keep(juicer.operator("mean_word_length_filter", lang="ja"), texts)
+    assert stats["mean_word_length"] == [pytest.approx(ref.mean_word_length(t, "ja")) for t in texts]

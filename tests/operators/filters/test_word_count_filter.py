@@ -29,3 +29,9 @@ def test_chinese_words_come_from_jieba_as_in_nemo(sample_rows):
     stats, _ = stats_and_keep(juicer.operator("word_count_filter", lang="zh"), texts)
     assert stats["word_count"] == [pytest.approx(ref.word_count(t, "zh")) for t in texts]
     assert stats["word_count"][-1] != stats_and_keep(juicer.operator("word_count_filter"), texts[-1:])[0]["word_count"][0]
+
+
+def test_japanese_words_come_from_mecab_as_in_nemo(sample_rows):
+    texts = [r["text"] for r in sample_rows if r["lang"] == "ja"] + ["日本語のテキストです。"]
+    stats, _ = stats_and_keep(juicer.operator("word_count_filter", lang="ja"), texts)
+    assert stats["word_count"] == [pytest.approx(ref.word_count(t, "ja")) for t in texts]
