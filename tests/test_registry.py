@@ -184,3 +184,12 @@ def test_third_party_operators_register_through_entry_points(plugin_path, tmp_pa
     assert [json.loads(line)["text"] for line in kept] == ["FINE.", "REALLY?"]
     dropped = json.loads((tmp_path / "out" / "dropped" / "part-00000.jsonl").read_text())
     assert dropped["__drop_reason__"] == "question_marks_filter:max_count"
+
+
+def test_every_builtin_operator_has_its_own_test_file():
+    from tests.conftest import REPO
+
+    builtin = [n for n in registry.names()
+               if registry.get(n).__module__.startswith("juicer_operators.")]
+    missing = [n for n in builtin if not list((REPO / "tests" / "operators").glob(f"*/test_{n}.py"))]
+    assert not missing
