@@ -213,8 +213,16 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
             else:
                 records.append(record)
                 row_ids.append(index)
-        table = pa.Table.from_pylist(records) if records else \
-            pa.table({text_field: pa.array([], pa.string())})
+        try:
+            table = pa.Table.from_pylist(records) if records else \
+                pa.table({text_field: pa.array([], pa.string())})
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            from juicer.io.readers import type_conflict
+
+            conflict = type_conflict(records).replace(" of the block", "")
+            raise JuicerError(f"the records do not fit one table: {conflict or exc}\n    hint: "
+                              f"give each field one type (or convert the data to a pyarrow "
+                              f"Table yourself)") from None
         table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
         return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
     if kind == "polars":

@@ -101,3 +101,9 @@ def test_other_text_field_and_bad_inputs(rows):
         juicer.apply(pa.Table.from_pylist(renamed), STEPS)
     with pytest.raises(JuicerError, match="not dict"):
         juicer.apply({"text": "x"}, STEPS)
+
+
+def test_records_with_conflicting_field_types_get_a_located_error():
+    rows = [{"text": "a", "tags": ["x"]}, {"text": "b", "tags": "y"}]
+    with pytest.raises(juicer.JuicerError, match="field 'tags' is list in record 1 but str in record 2"):
+        juicer.apply(rows, "text_length_filter")

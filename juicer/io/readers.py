@@ -330,13 +330,13 @@ def _records_to_table(records: list[dict], row_ids: list[int], path: str = "<dat
     try:
         table = pa.Table.from_pylist(records)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputError(f"{path}: from line {first_line}: {_type_conflict(records) or exc}\n"
+        raise InputError(f"{path}: from line {first_line}: {type_conflict(records) or exc}\n"
                          "    hint: give each field one JSON type in every record (or null)"
                          ) from None
     return table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
 
 
-def _type_conflict(records: list[dict]) -> str:
+def type_conflict(records: list[dict]) -> str:
     """Name a field whose values have different JSON types, and where."""
     first_kind: dict[str, tuple[str, int]] = {}
     for number, record in enumerate(records):
