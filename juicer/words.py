@@ -107,6 +107,25 @@ def hash_words(words: Iterable[str]) -> np.ndarray:
     return np.unique(hash_words_in_order([w for w in words if w]))
 
 
+def char_repetition(text: pa.Array, n: int, code_points=None,
+                    chunk_chars: int = 1 << 20) -> np.ndarray:
+    """top_repeated_share of the character n-grams of each document, computed over runs of
+    documents holding about `chunk_chars` characters: one n-gram hash per character is
+    eight bytes, and a batch's worth of them (plus the sort's copies) set the peak memory
+    of a whole pipeline."""
+    cps, offsets = code_points if code_points is not None else kernels.code_points(text)
+    out = np.zeros(len(text))
+    start = 0
+    while start < len(text):
+        stop = int(np.searchsorted(offsets, offsets[start] + chunk_chars, side="right"))
+        stop = min(max(stop, start + 1), len(text))
+        base = offsets[start]
+        sub = (cps[base:offsets[stop]], offsets[start:stop + 1] - base)
+        out[start:stop] = top_repeated_share(char_ngrams(None, n, sub))
+        start = stop
+    return out
+
+
 def char_ngrams(text: pa.Array, n: int, code_points=None) -> Words:
     """Every run of `n` consecutive code points of each document, hashed."""
     cps, offsets = code_points if code_points is not None else kernels.code_points(text)

@@ -28,8 +28,9 @@ class CharacterRepetitionFilter(Filter):
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)
-        grams = words.char_ngrams(batch.text(field), self.params.rep_len, batch.code_points(field))
-        return {"char_rep_ratio": pa.array(words.top_repeated_share(grams))}
+        ratio = words.char_repetition(batch.text(field), self.params.rep_len,
+                                      batch.code_points(field))
+        return {"char_rep_ratio": pa.array(ratio)}
 
     def rules(self):
         return range_rules(self.params, "char_rep_ratio", "min_ratio", "max_ratio")

@@ -38,3 +38,14 @@ def test_matches_reference_on_real_documents(sample_texts, n):
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("character_repetition_filter"))
+
+
+def test_chunking_the_batch_does_not_change_ratios(sample_texts):
+    import pyarrow as pa
+
+    from juicer import words
+
+    text = pa.array(EDGE_TEXTS + sample_texts[:300])
+    whole = words.char_repetition(text, 10, chunk_chars=1 << 30)
+    assert list(words.char_repetition(text, 10, chunk_chars=5000)) == list(whole)
+    assert list(words.char_repetition(text, 10, chunk_chars=1)) == list(whole)
