@@ -13,7 +13,7 @@ from typing import Any, Callable, ClassVar, Optional
 
 import numpy as np
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from juicer.batch import ROW_ID, Batch
 
@@ -63,16 +63,9 @@ class LanguageParams(OpParams):
 
     lang: str = Field("en", description="Language of the documents.")
     tokenization: bool = Field(
-        False, description="Split with a sentencepiece model instead of whitespace (not "
-        "supported yet: model operators will bring tokenizers).")
-
-    @field_validator("tokenization")
-    @classmethod
-    def _no_tokenizer(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("tokenization=true needs a sentencepiece model, which model "
-                             "operators will bring; use tokenization: false (whitespace words)")
-        return value
+        False, description="Split words with the language's segmenter (spaCy's rules; jieba "
+        "for zh, MeCab for ja, pythainlp for th) instead of on whitespace. Data-Juicer uses "
+        "sentencepiece models here, which it downloads; counts differ from those.")
 
 
 class WordsParams(RangeParams, LanguageParams):

@@ -45,5 +45,5 @@ def word_list_share(op, batch: Batch, text_field: str) -> np.ndarray:
         found = words.augmented_words(batch.text(field), params.words_aug_group_sizes,
                                       params.words_aug_join_char)
     else:
-        found = words.of_batch(batch, field)
+        found = words.of_batch(batch, field, params.lang if params.tokenization else None)
     return kernels.safe_ratio(found.count_in(op.vocabulary), found.per_document())

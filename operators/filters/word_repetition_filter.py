@@ -27,7 +27,8 @@ class WordRepetitionFilter(Filter):
         max_ratio: float = Field(0.5, ge=0, description="Highest repetition ratio kept.")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
-        grams = words.of_batch(batch, self.text_field(text_field)).ngrams(self.params.rep_len)
+        lang = self.params.lang if self.params.tokenization else None
+        grams = words.of_batch(batch, self.text_field(text_field), lang).ngrams(self.params.rep_len)
         return {"word_rep_ratio": pa.array(words.repeated_share(grams))}
 
     def rules(self):

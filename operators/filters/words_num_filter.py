@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels
+from juicer import kernels, words
 from juicer.batch import Batch
 from juicer.operator import MAX_INT, Filter, WordsParams, range_rules
 
@@ -17,7 +17,9 @@ class WordsNumFilter(Filter):
 
     Words follow Data-Juicer: split on spaces, newlines and tabs, strip special characters
     (punctuation, digits, symbols, emoji) from both ends of each piece, and count the pieces
-    that are not empty after stripping."""
+    that are not empty after stripping. With `tokenization`, the pieces are the words of
+    the language's segmenter (jieba for Chinese, MeCab for Japanese, pythainlp for Thai,
+    spaCy's rules otherwise) instead of Data-Juicer's sentencepiece tokens."""
 
     name = "words_num_filter"
     stats = {"num_words": pa.int64()}
@@ -29,6 +31,8 @@ class WordsNumFilter(Filter):
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)
+        if self.params.tokenization:  # the segmenter's words, stripped as Data-Juicer does
+            return {"num_words": pa.array(words.of_batch(batch, field, self.params.lang).per_document())}
         counts = batch.view("dj_words", field, lambda: kernels.count_tokens_with(
             batch.code_points(field), _SEPARATORS, ~kernels.class_table("special")))
         return {"num_words": pa.array(counts)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from juicer import kernels
 from juicer.operator import LanguageParams, Mapper
@@ -24,6 +24,14 @@ class RemoveWordsWithIncorrectSubstringsMapper(Mapper):
         substrings: Optional[list[str]] = Field(
             None, description="Substrings that mark a word for removal; empty uses http, "
             "www, .com, href and //.")
+
+        @field_validator("tokenization")
+        @classmethod
+        def _whitespace_only(cls, value: bool) -> bool:
+            if value:
+                raise ValueError("this mapper rewrites whitespace-separated words; use "
+                                 "tokenization: false")
+            return value
 
     def map_text(self, text: pa.Array) -> pa.Array:
         substrings = self.params.substrings

@@ -62,3 +62,17 @@ def test_unknown_language_is_refused_with_the_available_ones():
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("stopwords_filter", min_ratio=0))
+
+
+def test_tokenization_finds_chinese_stop_words_between_unspaced_words():
+    text = "我们是学生，他们也是学生。"
+    spaced, _ = stats_and_keep(juicer.operator("stopwords_filter", lang="zh"), [text])
+    segmented, _ = stats_and_keep(juicer.operator("stopwords_filter", lang="zh",
+                                                  tokenization=True), [text])
+    vocabulary = wordlists.load("stopwords", "zh")
+    import jieba
+
+    words = [w for w in jieba.cut(text) if w.strip("，。")]
+    assert spaced["stopwords_ratio"] == [0.0]  # one "word": the whole sentence
+    assert segmented["stopwords_ratio"] == [pytest.approx(sum(w in vocabulary for w in words) / len(words))]
+    assert segmented["stopwords_ratio"][0] > 0

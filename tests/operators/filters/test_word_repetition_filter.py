@@ -40,3 +40,12 @@ def test_documents_in_one_batch_do_not_share_ngrams():
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("word_repetition_filter"))
+
+
+def test_tokenization_counts_repeated_japanese_word_ngrams():
+    text = "今日は良い天気です。今日は良い天気です。"
+    spaced, _ = stats_and_keep(juicer.operator("word_repetition_filter", lang="ja", rep_len=2), [text])
+    segmented, _ = stats_and_keep(juicer.operator("word_repetition_filter", lang="ja", rep_len=2,
+                                                  tokenization=True), [text])
+    assert spaced["word_rep_ratio"] == [0.0]  # one whitespace word, no bigram
+    assert segmented["word_rep_ratio"][0] > 0.5  # the sentence repeats word for word

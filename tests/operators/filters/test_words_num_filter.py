@@ -36,9 +36,14 @@ def test_matches_reference_on_real_documents(sample_texts):
     assert keep == [n >= 50 for n in expected]
 
 
-def test_tokenization_is_refused_with_a_hint():
-    with pytest.raises(ValueError, match="sentencepiece"):
-        juicer.operator("words_num_filter", tokenization=True)
+def test_tokenization_splits_with_the_language_segmenter():
+    texts = ["我们是学生。今天天气很好！", "The cat sat on the mat, didn't it?"]
+    zh, _ = stats_and_keep(juicer.operator("words_num_filter", lang="zh", tokenization=True,
+                                           min_num=0), texts[:1])
+    assert zh["num_words"] == [6]  # 我们 是 学生 今天天气 很 好 (jieba), punctuation stripped
+    assert stats_and_keep(juicer.operator("words_num_filter", min_num=0), texts[:1])[0]["num_words"] == [1]
+    en, _ = stats_and_keep(juicer.operator("words_num_filter", tokenization=True, min_num=0), texts[1:])
+    assert en["num_words"] == [9]  # spaCy: The cat sat on the mat did n't it (, and ? stripped)
 
 
 def test_null_text_is_quarantined():
