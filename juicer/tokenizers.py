@@ -45,13 +45,13 @@ def _spacy_tokenizer(lang: str):
     try:
         if lang == "zh":  # datatrove's choice: jieba words rather than spaCy's characters
             return spacy.blank(lang, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}}).tokenizer
-        return spacy.blank(lang).tokenizer  # Thai needs pythainlp (extra thai)
+        # Japanese needs SudachiPy (extra cjk), Thai pythainlp (extra thai)
+        return spacy.blank(lang).tokenizer
     except ImportError as exc:
         from juicer.errors import JuicerError
 
         raise JuicerError(f"spaCy's '{lang}' tokenizer needs the package {exc.name}: "
-                          f"pip install 'juicer-llm[cjk,thai]' (Japanese: sudachipy and "
-                          f"sudachidict_core)") from None
+                          f"pip install 'juicer-llm[cjk,thai]'") from None
 
 
 def word_tokens(text: pa.Array, lang: str = "en") -> Tokens:

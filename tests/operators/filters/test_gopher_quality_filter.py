@@ -61,3 +61,9 @@ def test_thai_is_tokenized_into_words():
     stats, _ = stats_and_keep(juicer.operator("gopher_quality_filter", language="th"),
                               ["สวัสดีครับ ผมชื่อสมชาย"])
     assert stats["gopher_words"] == [6]  # สวัสดี ครับ ผม ชื่อ สม ชาย (pythainlp via spaCy)
+
+
+def test_japanese_is_tokenized_into_words_with_sudachi():
+    stats, _ = stats_and_keep(juicer.operator("gopher_quality_filter", language="ja"),
+                              ["今日は良い天気。"])
+    assert stats["gopher_words"] == [5]  # 今日 / は / 良い / 天気 / 。
