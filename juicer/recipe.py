@@ -30,7 +30,7 @@ def parse_size(value: Union[int, str]) -> int:
     unit = text[len(number):]
     try:
         return int(float(number) * _SIZE_UNITS[unit])
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):  # OverflowError: inf
         raise ValueError(f"'{value}' is not a size; write e.g. 64MB, 512KiB or 1000000") from None
 
 

@@ -169,3 +169,11 @@ def test_operator_needing_an_uninstalled_package_names_the_extra(tmp_path):
     assert "pip install 'juicer-llm[html]'" in message
     with pytest.raises(juicer.JuicerError, match=r"pip install 'juicer-llm\[html\]'"):
         NeedsMissingPackage()([{"text": "a"}])
+
+
+@pytest.mark.parametrize("size", [float("inf"), float("nan"), "infMB"])
+def test_non_finite_sizes_are_recipe_errors(size):
+    """Found by the property tests: an infinite shard size crashed the loader."""
+    with pytest.raises(RecipeError, match="input.shard_size: .* is not a size"):
+        juicer.load_recipe({"input": {"paths": ["x.jsonl"], "shard_size": size},
+                            "output": {"path": "o"}, "pipeline": []})
