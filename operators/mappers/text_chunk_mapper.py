@@ -27,8 +27,9 @@ class TextChunkMapper(Mapper):
     the document with row id r gets row id r + k, so chunks keep their documents' order
     and later steps (dedup, selection) treat them as documents; `chunk_index_key` also
     writes k into a field. The pattern must be a valid RE2 expression (no lookarounds or
-    backreferences) and is matched with Python's `re`. Token-based lengths (Data-Juicer's
-    `tokenizer`) are not supported yet."""
+    backreferences); split-pattern mode runs it in RE2 over the whole batch, the modes with
+    `max_len` (and patterns with groups, whose text Python's split keeps) in Python's `re`.
+    Token-based lengths (Data-Juicer's `tokenizer`) are not supported yet."""
 
     name = "text_chunk_mapper"
     splits = True
@@ -68,7 +69,10 @@ class TextChunkMapper(Mapper):
         texts = batch.text(field).to_pylist()
         pattern = re.compile(regex.strip_raw_prefix(self.params.split_pattern)) \
             if self.params.split_pattern is not None else None
-        chunks = [self.chunks(text, pattern) for text in texts]
+        if self.params.max_len is None and pattern.groups == 0:
+            chunks = self._split_in_re2(batch.text(field), texts)
+        else:
+            chunks = [self.chunks(text, pattern) for text in texts]
         counts = np.array([len(c) for c in chunks], dtype=np.int64)
         if counts.max(initial=0) > MAX_CHUNKS:
             worst = int(np.argmax(counts))
@@ -88,6 +92,19 @@ class TextChunkMapper(Mapper):
             table = table.add_column(table.schema.get_field_index(field) + 1,
                                      self.params.chunk_index_key, pa.array(index))
         return table
+
+    def _split_in_re2(self, text: pa.Array, texts: list[str]) -> list[list[str]]:
+        """Split-pattern mode over the whole batch in RE2 (linear time); blank pieces go."""
+        import pyarrow.compute as pc
+
+        pieces = pc.split_pattern_regex(text, regex.checked(self.params.split_pattern))
+        offsets = pieces.offsets.to_numpy()
+        values = pieces.flatten().to_pylist()
+        out = []
+        for index, original in enumerate(texts):
+            found = [p for p in values[offsets[index]:offsets[index + 1]] if p.strip()]
+            out.append(found or [original])
+        return out
 
     def chunks(self, text: str, pattern) -> list[str]:
         max_len, overlap = self.params.max_len, self.params.overlap_len

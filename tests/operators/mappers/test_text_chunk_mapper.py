@@ -68,3 +68,8 @@ def test_invalid_settings_are_refused():
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("text_chunk_mapper"))
+
+
+def test_split_pattern_with_a_group_keeps_what_python_keeps():
+    op = juicer.operator("text_chunk_mapper", split_pattern=r"(--)")
+    assert chunks(op, "a--b") == ["a", "--", "b"]  # re.split returns the group's text
