@@ -36,10 +36,22 @@ class Pieces:
     def matches(self, pattern: str) -> np.ndarray:
         return pc.match_substring_regex(self.text, pattern).to_numpy(zero_copy_only=False)
 
+    def repeated(self) -> np.ndarray:
+        """Per piece: whether an earlier piece of the same document is equal to it."""
+        from juicer.shingles import hash_strings
+        from juicer.words import seen_before
+
+        return seen_before(self.doc, hash_strings(self.text))
+
+    @classmethod
+    def from_lists(cls, pieces: pa.ListArray) -> "Pieces":
+        """One document per list (the result of an Arrow split)."""
+        counts = np.diff(pieces.offsets.to_numpy())
+        return cls(pieces.flatten(), np.repeat(np.arange(len(pieces)), counts), len(pieces))
+
 
 def _split(text: pa.Array, pieces: pa.ListArray) -> Pieces:
-    counts = np.diff(pieces.offsets.to_numpy())
-    return Pieces(pieces.flatten(), np.repeat(np.arange(len(text)), counts), len(text))
+    return Pieces.from_lists(pieces)
 
 
 def words(text: pa.Array, lang: str = "en") -> Pieces:
@@ -103,22 +115,24 @@ def paragraphs(text: pa.Array) -> Pieces:
 def distinct_share(pieces: Pieces, by_chars: bool) -> np.ndarray:
     """Per document: distinct pieces / pieces, or characters of the distinct pieces /
     characters of all pieces; NaN where the denominator is 0."""
-    from juicer.shingles import hash_strings
-    from juicer.words import seen_before
-
-    is_first = ~seen_before(pieces.doc, hash_strings(pieces.text))
+    is_first = ~pieces.repeated()
     if by_chars:
         lengths = pieces.lengths()
         return ratio(pieces.sum_per_document(lengths * is_first), pieces.sum_per_document(lengths))
     return ratio(pieces.per_document(is_first), pieces.per_document())
 
 
+def duplicated(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+    """Per document: the share of its pieces equal to an earlier piece (0.0 without
+    pieces), and the characters of those repeats (Gopher's and FineWeb's duplicate counts)."""
+    repeat = pieces.repeated()
+    return (kernels.safe_ratio(pieces.per_document(repeat), pieces.per_document()),
+            pieces.sum_per_document(pieces.lengths() * repeat))
+
+
 def ratio(numerator, denominator, empty: float = np.nan) -> np.ndarray:
-    numerator = np.asarray(numerator, dtype=float)
-    denominator = np.asarray(denominator, dtype=float)
-    out = np.full(len(numerator), empty)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
-    return out
+    """numerator / denominator, NaN (an undefined score) where the denominator is 0."""
+    return kernels.safe_ratio(numerator, denominator, empty)
 
 
 def char_ratio(text: pa.Array, count: np.ndarray) -> np.ndarray:

@@ -133,11 +133,12 @@ def count_matches(text: pa.Array, pattern: str) -> np.ndarray:
     return pc.count_substring_regex(text, pattern).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """numerator / denominator, 0.0 where the denominator is 0 (Data-Juicer's convention)."""
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """numerator / denominator, `empty` where the denominator is 0 (0.0: Data-Juicer's
+    convention)."""
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
-    out = np.zeros(len(numerator), dtype=np.float64)
+    out = np.full(len(numerator), empty, dtype=np.float64)
     np.divide(numerator, denominator, out=out, where=denominator != 0)
     return out
 

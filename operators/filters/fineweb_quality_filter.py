@@ -7,10 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels, tokenizers
+from juicer import heuristics, kernels, tokenizers
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
-from juicer_operators.filters.gopher_repetition_filter import _duplicates
 
 
 class FinewebQualityFilter(Filter):
@@ -56,12 +55,11 @@ class FinewebQualityFilter(Filter):
         blank = pc.equal(kernels.strip_python_whitespace(flat), "").to_numpy(zero_copy_only=False)
         doc = np.repeat(np.arange(len(text)), counts)[~blank]
         lines = flat.filter(pa.array(~blank))
-        line_offsets = np.searchsorted(doc, np.arange(len(text) + 1)).astype(np.int32)
-        n_lines = np.diff(line_offsets)
+        n_lines = np.bincount(doc, minlength=len(text))
         stop = params.stop_chars or sorted(kernels.asset_chars("datatrove_terminal_punctuation.txt"))
         ends = pc.match_substring_regex(lines, f"(?:{'|'.join(_escape(s) for s in stop)})$")
         short = pc.less_equal(pc.utf8_length(lines), params.short_line_length)
-        _, dup_chars = _duplicates(pa.ListArray.from_arrays(pa.array(line_offsets), lines))
+        _, dup_chars = heuristics.duplicated(heuristics.Pieces(lines, doc, len(text)))
         newlines = kernels.count_matches(text, "\n")
         return {
             "fineweb_lines": pa.array(n_lines.astype(np.int64)),

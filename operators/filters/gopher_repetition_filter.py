@@ -7,10 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels, tokenizers, words
+from juicer import heuristics, kernels, tokenizers, words
+from juicer.heuristics import Pieces
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
-from juicer.shingles import hash_strings, span_hashes
+from juicer.shingles import span_hashes
 from juicer_operators.filters.gopher_quality_filter import threshold_rule
 
 TOP_N_GRAMS = [(2, 0.2), (3, 0.18), (4, 0.16)]
@@ -61,9 +62,10 @@ class GopherRepetitionFilter(Filter):
         text = batch.text(field)
         chars = batch.char_length(field)
         stats = {"chars": chars}
-        paragraphs, para_chars = _duplicates(
-            pc.split_pattern_regex(kernels.strip_python_whitespace(text), r"\n{2,}"))
-        lines, line_chars = _duplicates(pc.split_pattern_regex(text, r"\n+"))
+        paragraphs, para_chars = heuristics.duplicated(Pieces.from_lists(
+            pc.split_pattern_regex(kernels.strip_python_whitespace(text), r"\n{2,}")))
+        lines, line_chars = heuristics.duplicated(
+            Pieces.from_lists(pc.split_pattern_regex(text, r"\n+")))
         stats["dup_para_frac"], stats["dup_para_char_frac"] = paragraphs, kernels.safe_ratio(para_chars, chars)
         stats["dup_line_frac"], stats["dup_line_char_frac"] = lines, kernels.safe_ratio(line_chars, chars)
         tokens = tokenizers.of_batch(batch, field, self.params.language)
@@ -89,23 +91,6 @@ class GopherRepetitionFilter(Filter):
         rules += [threshold_rule(f"duplicated_{n}_n_grams", f"duplicated_{n}_n_grams", "<=", share)
                   for n, share in p.dup_n_grams]
         return rules
-
-
-def _duplicates(pieces: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
-    """Per document: the share of its pieces equal to an earlier piece, and their characters."""
-    import polars as pl
-
-    counts = np.diff(pieces.offsets.to_numpy())
-    flat = pieces.flatten()
-    frame = pl.DataFrame({"doc": np.repeat(np.arange(len(pieces)), counts),
-                          "piece": hash_strings(flat),
-                          "chars": pc.utf8_length(flat).to_numpy(zero_copy_only=False)})
-    grouped = frame.group_by("doc", "piece").agg(pl.len().alias("n"), pl.col("chars").first())
-    doc = grouped["doc"].to_numpy()
-    repeats = grouped["n"].to_numpy() - 1
-    dup = np.bincount(doc, weights=repeats, minlength=len(pieces))
-    dup_chars = np.bincount(doc, weights=repeats * grouped["chars"].to_numpy(), minlength=len(pieces))
-    return kernels.safe_ratio(dup, counts), dup_chars
 
 
 def _repeated_ngram_chars(doc, token_hash, token_length, n, count) -> np.ndarray:

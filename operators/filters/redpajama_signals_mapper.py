@@ -242,11 +242,7 @@ def _line_signals(raw: list[str]) -> dict:
 
 
 def _ratio(numerator, denominator, empty=np.nan) -> np.ndarray:
-    numerator = np.asarray(numerator, float)
-    denominator = np.asarray(denominator, float)
-    out = np.full(len(numerator), empty, dtype=float)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
-    return _rounded(out)
+    return _rounded(kernels.safe_ratio(numerator, denominator, empty))
 
 
 def _rounded(values: np.ndarray) -> np.ndarray:
