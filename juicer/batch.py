@@ -87,6 +87,17 @@ def nested_field(table: pa.Table, dotted: str) -> pa.Array:
     return values
 
 
+def steps_with_stat(table: pa.Table, stat: str) -> list[str]:
+    """The ids of the earlier steps whose stats (under `__stats__`) include `stat`, in
+    pipeline order."""
+    if STATS not in table.column_names:
+        return []
+    steps = table.schema.field(STATS).type
+    return [steps.field(i).name for i in range(steps.num_fields)
+            if pa.types.is_struct(steps.field(i).type)
+            and steps.field(i).type.get_field_index(stat) >= 0]
+
+
 def _text_array(table: pa.Table, field: str) -> pa.Array:
     if field not in table.column_names:
         raise KeyError(f"no field '{field}' in the data (fields: {', '.join(table.column_names)})")

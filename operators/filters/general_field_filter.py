@@ -5,7 +5,7 @@ import pyarrow as pa
 from pydantic import Field, field_validator
 
 from juicer import expressions
-from juicer.batch import ROW_ID, STATS, Batch
+from juicer.batch import ROW_ID, STATS, Batch, steps_with_stat
 from juicer.errors import OperatorError
 from juicer.operator import Filter, OpParams, Rule
 
@@ -86,10 +86,7 @@ def _column(table: pa.Table, path: list[str]):
 
 
 def _step_with_stat(table: pa.Table, stat: str) -> str:
-    if STATS in table.column_names:
-        steps = table.schema.field(STATS).type
-        for index in range(steps.num_fields):
-            step = steps.field(index)
-            if pa.types.is_struct(step.type) and step.type.get_field_index(stat) >= 0:
-                return step.name
+    owners = steps_with_stat(table, stat)
+    if owners:
+        return owners[0]
     raise OperatorError(f"no earlier step wrote the stat '{stat}' (__dj__stats__.{stat})")

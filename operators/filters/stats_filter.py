@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import ROW_ID, STATS, Batch, nested_field
+from juicer.batch import ROW_ID, STATS, Batch, nested_field, steps_with_stat
 from juicer.errors import OperatorError
 from juicer.operator import Filter, RangeParams, Rule, range_rules
 from juicer_operators.filters.specified_numeric_field_filter import as_numbers
@@ -56,7 +56,7 @@ def _path(table: pa.Table, stat: str) -> str:
     step_names = [steps.field(i).name for i in range(steps.num_fields)]
     if first in step_names:
         return f"{STATS}.{stat}"
-    owners = [name for name in step_names if steps.field(name).type.get_field_index(stat) >= 0]
+    owners = steps_with_stat(table, stat)
     if len(owners) != 1:
         found = "no earlier step wrote" if not owners else f"steps {', '.join(owners)} all wrote"
         raise OperatorError(f"{found} a stat named '{stat}'; name it as <step_id>.{stat}")
