@@ -27,6 +27,17 @@ class Pieces:
         doc = self.doc if flags is None else self.doc[np.asarray(flags, dtype=bool)]
         return np.bincount(doc, minlength=self.count).astype(np.int64)
 
+    def offsets(self) -> np.ndarray:
+        return np.searchsorted(self.doc, np.arange(self.count + 1))
+
+    def keep_documents(self, keep: np.ndarray) -> "Pieces":
+        """The pieces of the kept documents, renumbered (Batch.filter carries costly views,
+        such as spaCy's tokens, through a filter this way)."""
+        new_index = np.cumsum(keep) - 1
+        mask = keep[self.doc]
+        return type(self)(self.text.filter(pa.array(mask)), new_index[self.doc[mask]],
+                          int(keep.sum()))
+
     def sum_per_document(self, values) -> np.ndarray:
         return np.bincount(self.doc, weights=np.asarray(values, dtype=float), minlength=self.count)
 

@@ -8,34 +8,15 @@ vectorized over the batch's tokens.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 
+from juicer.heuristics import Pieces
 
-
-@dataclass
-class Tokens:
-    """Every token of every document, documents in order."""
-
-    text: pa.Array  # large_string, one per token
-    doc: np.ndarray  # int64 document index of each token (non-decreasing)
-    count: int  # number of documents
-
-    def per_document(self) -> np.ndarray:
-        return np.bincount(self.doc, minlength=self.count).astype(np.int64)
-
-    def offsets(self) -> np.ndarray:
-        return np.searchsorted(self.doc, np.arange(self.count + 1))
-
-    def keep_documents(self, keep: np.ndarray) -> "Tokens":
-        """The tokens of the kept documents, renumbered (tokenizing is the costly part)."""
-        new_index = np.cumsum(keep) - 1
-        mask = keep[self.doc]
-        return Tokens(self.text.filter(pa.array(mask)), new_index[self.doc[mask]],
-                      int(keep.sum()))
+# The tokens of a batch: every token of every document, documents in order.
+Tokens = Pieces
 
 
 @lru_cache(maxsize=8)
@@ -77,7 +58,3 @@ def per_token_code_points(tokens: Tokens):
 
     return kernels.code_points(tokens.text.cast(pa.string()))
 
-
-def per_document(tokens: Tokens, flags: np.ndarray) -> np.ndarray:
-    """How many tokens of each document have the flag."""
-    return np.bincount(tokens.doc[flags], minlength=tokens.count).astype(np.int64)

@@ -68,7 +68,7 @@ class GopherQualityFilter(Filter):
         symbol_free = kernels.count_in_class(cps, ~kernels.class_table("datatrove_punctuation.txt")) > 0
         alpha = kernels.count_in_class(cps, kernels.class_table("isalpha")) > 0
         words = tokens.per_document()
-        non_symbol = tokenizers.per_document(tokens, symbol_free)
+        non_symbol = tokens.per_document(symbol_free)
         length_sum = np.bincount(tokens.doc[symbol_free], weights=lengths[symbol_free],
                                  minlength=tokens.count)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -95,7 +95,7 @@ class GopherQualityFilter(Filter):
             "gopher_bullet_lines_ratio": pa.array(kernels.safe_ratio(bullets, lines)),
             "gopher_end_ellipsis_lines_ratio": pa.array(kernels.safe_ratio(end_ellipsis, lines)),
             "gopher_alpha_words_ratio": pa.array(kernels.safe_ratio(
-                tokenizers.per_document(tokens, alpha), words)),
+                tokens.per_document(alpha), words)),
             "gopher_stop_words": pa.array(stop_count),
         }
 
