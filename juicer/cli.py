@@ -128,7 +128,7 @@ def summary(report: dict, output: str) -> str:
     lines.append("")
     lines.append(f"  output:  {output}/data/ ({len(report['files']['data'])} files)")
     lines.append(f"  dropped: {output}/dropped/    quarantine: {output}/quarantine/")
-    lines.append(f"  report:  {output}/report.json")
+    lines.append(f"  report:  {output}/report.html (open it in a browser; numbers in report.json)")
     return "\n".join(lines)
 
 

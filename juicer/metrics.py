@@ -12,11 +12,14 @@ from typing import Any, Optional
 
 import numpy as np
 
+from juicer.samples import Categories, Samples
+
 RELATIVE_ACCURACY = 0.01
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTOGRAM_BINS = 30
+LOG_SCALE_SPREAD = 30  # p99/p1 above which a positive stat is binned on a log scale
 
 
 def _bucket_keys(values: np.ndarray) -> np.ndarray:
@@ -87,29 +90,67 @@ class Summary:
                 return min(max(_bucket_value(key), self.min), self.max)
         return self.max
 
+    def histogram_range(self) -> tuple[float, float]:
+        """p1..p99 (min..max when they coincide): a few outliers must not squeeze the
+        whole distribution into one bin. Values outside count in the end bins."""
+        if self.count == 0:
+            return 0.0, 0.0
+        low, high = self.quantile(0.01), self.quantile(0.99)
+        if high <= low:
+            low, high = self.min, self.max
+        return low, high
+
+    def log_scale(self) -> bool:
+        """Log-spaced bins for positive, long-tailed stats (lengths, counts)."""
+        low, high = self.histogram_range()
+        return self.count > 0 and low > 0 and high / low > LOG_SCALE_SPREAD
+
+    def edges(self) -> list[float]:
+        if self.count == 0:
+            return []
+        low, high = self.histogram_range()
+        bins = self.histogram_bins()
+        if self.log_scale():
+            return [low * (high / low) ** (i / bins) for i in range(bins + 1)]
+        return [low + i * (high - low) / bins for i in range(bins + 1)]
+
+    def histogram_bins(self) -> int:
+        """At most HISTOGRAM_BINS, and no narrower than the sketch's buckets (else bins
+        between two bucket values stay empty: a comb, not a distribution)."""
+        low, high = self.histogram_range()
+        if self.count == 0 or high == low:
+            return 1
+        if self.log_scale():
+            return int(min(max(math.log(high / low) / (2.2 * _LOG_GAMMA), 1), HISTOGRAM_BINS))
+        resolution = 2.2 * RELATIVE_ACCURACY * max(abs(low), abs(high))
+        return int(min(max((high - low) / resolution, 1), HISTOGRAM_BINS))
+
     def histogram(self, buckets: Counter) -> list[int]:
-        counts = [0] * HISTOGRAM_BINS
-        if self.count == 0 or self.max == self.min:
+        edges = self.edges()
+        counts = [0] * max(len(edges) - 1, 1)
+        if len(edges) < 2 or edges[0] == edges[-1]:
             counts[0] = sum(buckets.values())
             return counts
-        width = (self.max - self.min) / HISTOGRAM_BINS
+        inner = np.asarray(edges[1:-1])
         for key, n in buckets.items():
-            value = min(max(_bucket_value(key), self.min), self.max)
-            counts[min(int((value - self.min) / width), HISTOGRAM_BINS - 1)] += n
+            counts[int(np.searchsorted(inner, _bucket_value(key), side="right"))] += n
         return counts
 
     def to_json(self) -> dict[str, Any]:
         mean = self.total / self.count if self.count else None
         variance = max(self.total_sq / self.count - mean * mean, 0.0) if self.count else None
-        edges = ([self.min + i * (self.max - self.min) / HISTOGRAM_BINS
-                  for i in range(HISTOGRAM_BINS + 1)] if self.count else [])
+        low, high = self.histogram_range()
+        edges = self.edges()
         return {
             "count": self.count, "mean": mean,
             "std": math.sqrt(variance) if variance is not None else None,
             "min": self.min, "max": self.max,
             "quantiles": {f"p{round(q * 100)}": self.quantile(q) for q in QUANTILES},
+            # the first and last bins also hold the values below p1 and above p99
             "histogram": {"edges": edges, "all": self.histogram(self.buckets),
-                          "kept": self.histogram(self.kept_buckets)},
+                          "kept": self.histogram(self.kept_buckets),
+                          "clamped": bool(self.count) and (low > self.min or high < self.max),
+                          "scale": "log" if self.log_scale() else "linear"},
         }
 
     # compact form that crosses process boundaries (JSON-friendly)
@@ -142,6 +183,14 @@ class StepMetrics:
         self.drops: Counter = Counter()
         self.stats: dict[str, Summary] = {}
         self.extra: Counter = Counter()  # operator-specific counters (clusters, ...)
+        self.categories: dict[str, Categories] = {}  # label stats (languages)
+        self.samples: dict[str, Samples] = {}  # "drop:<rule>" and "changed" documents
+
+    def sample(self, key: str, k: int) -> Samples:
+        return self.samples.setdefault(key, Samples(k))
+
+    def category(self, stat: str) -> Categories:
+        return self.categories.setdefault(stat, Categories())
 
     def summary(self, stat: str) -> Summary:
         return self.stats.setdefault(stat, Summary())
@@ -153,13 +202,19 @@ class StepMetrics:
         self.extra.update(other.extra)
         for name, summary in other.stats.items():
             self.summary(name).merge(summary)
+        for name, categories in other.categories.items():
+            self.category(name).merge(categories)
+        for key, samples in other.samples.items():
+            self.sample(key, samples.k).merge(samples)
         return self
 
     def to_state(self) -> dict:
         return {"docs_in": self.docs_in, "docs_out": self.docs_out, "chars_in": self.chars_in,
                 "chars_out": self.chars_out, "changed": self.changed, "seconds": self.seconds,
                 "drops": dict(self.drops), "extra": dict(self.extra),
-                "stats": {k: v.to_state() for k, v in self.stats.items()}}
+                "stats": {k: v.to_state() for k, v in self.stats.items()},
+                "categories": {k: v.to_state() for k, v in self.categories.items()},
+                "samples": {k: v.to_state() for k, v in self.samples.items()}}
 
     @classmethod
     def from_state(cls, state: dict) -> "StepMetrics":
@@ -169,4 +224,7 @@ class StepMetrics:
         metrics.drops = Counter(state["drops"])
         metrics.extra = Counter(state["extra"])
         metrics.stats = {k: Summary.from_state(v) for k, v in state["stats"].items()}
+        metrics.categories = {k: Categories.from_state(v)
+                              for k, v in state.get("categories", {}).items()}
+        metrics.samples = {k: Samples.from_state(v) for k, v in state.get("samples", {}).items()}
         return metrics

@@ -16,6 +16,10 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import OperatorError
 from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
+from juicer.samples import change_window, clip
+
+DROP_SAMPLES = 5  # sample documents per drop rule in the report
+CHANGE_SAMPLES = 3  # before/after samples per mapper
 from juicer.operator import (Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator,
                              SpanDeduplicator)
 from juicer.recipe import Step
@@ -117,6 +121,8 @@ class _StepOutcome:
     drops: dict
     stats: list
     seconds: float
+    labels: list = field(default_factory=list)  # (stat, values, keep) of label stats
+    offers: list = field(default_factory=list)  # (sample key, k, row ids, payload of row i)
 
     def record(self, metrics: StepMetrics) -> None:
         metrics.docs_in += self.docs_in
@@ -128,6 +134,10 @@ class _StepOutcome:
         metrics.seconds += self.seconds
         for name, values, keep in self.stats:
             metrics.summary(name).add(values, keep)
+        for name, values, keep in self.labels:
+            metrics.category(name).add(values, keep)
+        for key, k, row_ids, payload in self.offers:
+            metrics.sample(key, k).offer(row_ids, payload)
 
 
 def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
@@ -136,16 +146,20 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
     field_name = operator.text_field(text_field)
     started = time.perf_counter()
     docs_in, chars_in = len(batch), int(batch.char_length(field_name).sum())
-    changed, drops, stats_seen, gone = 0, {}, [], None
+    changed, drops, stats_seen, gone, labels, offers = 0, {}, [], None, [], []
     if isinstance(operator, Mapper):
         before = batch.text(field_name)
+        row_ids = batch.table.column(ROW_ID)
         table = operator.process(batch, text_field)
         if table.num_rows != len(batch):  # a splitting mapper: one document -> many
             changed = table.num_rows
             batch = Batch(table)
         else:
             batch = Batch(table)
-            changed = int(pc.sum(pc.not_equal(before, batch.text(field_name))).as_py() or 0)
+            differs = pc.fill_null(pc.not_equal(before, batch.text(field_name)), False)
+            changed = int(pc.sum(differs).as_py() or 0)
+            if changed:
+                offers.append(_change_offer(row_ids, before, batch.text(field_name), differs))
     elif isinstance(operator, Filter):
         stats, new_text = operator.compute(batch, text_field)
         keep, failed = operator.decide(stats)
@@ -154,11 +168,17 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
                       for name, values in stats.items()
                       if pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
                       or pa.types.is_boolean(values.type)]
+        labels = [(name, values, keep) for name, values in stats.items()
+                  if pa.types.is_string(values.type) or pa.types.is_large_string(values.type)]
         with_stats = add_stats(batch.table, step.id, stats)
         batch = batch.with_table(with_stats)
         if new_text is not None:
-            changed = int(pc.sum(pc.and_(pc.not_equal(batch.text(field_name), new_text),
-                                         pa.array(keep))).as_py() or 0)
+            differs = pc.fill_null(pc.and_(pc.not_equal(batch.text(field_name), new_text),
+                                           pa.array(keep)), False)
+            changed = int(pc.sum(differs).as_py() or 0)
+            if changed:
+                offers.append(_change_offer(batch.table.column(ROW_ID), batch.text(field_name),
+                                            new_text, differs))
             index = with_stats.schema.get_field_index(field_name)
             batch = Batch(with_stats.set_column(index, field_name, new_text))
         if not keep.all():
@@ -168,11 +188,51 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
             drops = {rules[c].name: int(n) for c, n in zip(*np.unique(codes, return_counts=True))}
             gone = with_stats.filter(pa.array(~keep))  # as they came, not cleaned
             gone = gone.append_column(DROP_REASON, pa.array(reasons[codes], pa.string()))
+            offers.extend(_drop_offers(gone, field_name, codes, rules, stats, ~keep))
             batch = batch.filter(keep)
     else:
         raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
     return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_name).sum()),
-                        changed, drops, stats_seen, time.perf_counter() - started)
+                        changed, drops, stats_seen, time.perf_counter() - started, labels, offers)
+
+
+def _change_offer(row_ids, before: pa.Array, after: pa.Array, differs) -> tuple:
+    """Sample candidates of the documents a step rewrote: their text before and after."""
+    where = np.flatnonzero(np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool))
+    ids = np.asarray(row_ids.to_numpy(), dtype=np.int64)[where]
+
+    def payload(i: int) -> dict:
+        index = int(where[i])
+        return change_window(before[index].as_py() or "", after[index].as_py() or "")
+    return ("changed", CHANGE_SAMPLES, ids, payload)
+
+
+def _drop_offers(gone: pa.Table, field_name: str, codes: np.ndarray, rules, stats: dict,
+                 dropped_mask: np.ndarray) -> list:
+    """Sample candidates of the documents each rule dropped, with the stat that decided."""
+    ids = gone.column(ROW_ID).to_numpy()
+    texts = gone.column(field_name)
+    offers = []
+    for code in np.unique(codes).tolist():
+        rule = rules[code]
+        where = np.flatnonzero(codes == code)
+        values = stats.get(rule.stat)
+        values = values.filter(pa.array(dropped_mask)) if values is not None else None
+
+        def payload(i: int, where=where, values=values, stat=rule.stat) -> dict:
+            index = int(where[i])
+            value = values[index].as_py() if values is not None else None
+            return {"text": clip(texts[index].as_py()),
+                    "stats": {stat: value} if isinstance(value, (int, float, str, bool)) else {}}
+        offers.append((f"drop:{rule.name}", DROP_SAMPLES, ids[where], payload))
+    return offers
+
+
+def offer_dropped(step_metrics: StepMetrics, gone: pa.Table, field_name: str, rule: str) -> None:
+    """Sample candidates of documents a global step dropped."""
+    texts = gone.column(field_name)
+    step_metrics.sample(f"drop:{rule}", DROP_SAMPLES).offer(
+        gone.column(ROW_ID).to_numpy(), lambda i: {"text": clip(texts[i].as_py())})
 
 
 def add_stats(table: pa.Table, step_id: str, stats: dict[str, pa.Array]) -> pa.Table:
@@ -281,6 +341,7 @@ def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
         dropped.append(gone.append_column(
             DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
         step_metrics.drops[rule] += int(is_dropped.sum())
+        offer_dropped(step_metrics, gone, field_name, rule)
         batch = batch.filter(~is_dropped)
     step_metrics.docs_out += len(batch)
     step_metrics.chars_out += int(batch.char_length(field_name).sum())

@@ -7,6 +7,7 @@ from typing import Optional
 
 from juicer._version import __version__
 from juicer.metrics import StepMetrics
+from juicer.samples import KEPT_SAMPLES, Samples
 from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
                              SpanDeduplicator)
 
@@ -51,6 +52,7 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "files": outputs,
         "steps": steps,
         "quarantine": _quarantine_report([r for stage in shard_results for r in stage]),
+        "kept_samples": _kept_samples(shard_results[-1]),
         "notes": recipe.notes,
     }
 
@@ -64,6 +66,7 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         "drops_by_rule": dict(sorted(metrics.drops.items())),
         "chars_in": metrics.chars_in, "chars_out": metrics.chars_out,
         "seconds": round(metrics.seconds, 4),
+        "samples": {key: samples.payloads() for key, samples in sorted(metrics.samples.items())},
     }
     if isinstance(operator, Mapper):
         report["changed_docs"] = metrics.changed
@@ -71,6 +74,8 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op, "threshold": r.threshold}
                            for r in operator.rules()]
         report["stats"] = {name: summary.to_json() for name, summary in metrics.stats.items()}
+        report["labels"] = {name: categories.to_json()
+                            for name, categories in sorted(metrics.categories.items())}
     if isinstance(operator, Deduplicator) and global_summary is not None:
         report["dedup"] = global_summary
     if isinstance(operator, SpanDeduplicator):
@@ -81,6 +86,13 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         report["segments"] = {"removed_segments": metrics.extra.get("removed_segments", 0),
                               **(global_summary or {})}
     return report
+
+
+def _kept_samples(final_stage) -> list[dict]:
+    samples = Samples(KEPT_SAMPLES)
+    for result in final_stage:
+        samples.merge(Samples.from_state(result["kept_samples"]))
+    return samples.payloads()
 
 
 def _quarantine_report(first_stage) -> dict:

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import dedup, registry
+from juicer import dedup, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
@@ -43,6 +43,7 @@ from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_par
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report
+from juicer.samples import KEPT_SAMPLES, Samples, offer_kept
 
 OUTPUT_KINDS = ("data", "dropped", "quarantine")
 Progress = Callable[[str, int, int], None]
@@ -189,7 +190,8 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
-    write_json(report, os.path.join(out, "report.json"))
+    report_html.write(report, os.path.join(out, "report.html"))
+    write_json(report, os.path.join(out, "report.json"))  # last: it marks the run finished
     if not keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return RunResult(out, report)
@@ -349,6 +351,8 @@ def run_shard_task(task: ShardTask) -> dict:
     input_docs = input_chars = 0
     row_range = None  # lowest and highest row id kept
     decisions = None
+    last_stage = task.stage == len(plan_stages(list(_steps(task.pipeline)))) - 1
+    kept_samples = Samples(KEPT_SAMPLES)
     if stage.previous_global is not None:
         source_files = _previous_files(task)
         decisions = _load_decisions(task)
@@ -368,6 +372,8 @@ def run_shard_task(task: ShardTask) -> dict:
         result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error)
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
+        if last_stage:
+            offer_kept(kept_samples, result.kept, task.text_field)
         if result.kept.num_rows:
             ids = result.kept.column(ROW_ID)
             low, high = pa.compute.min(ids).as_py(), pa.compute.max(ids).as_py()
@@ -398,6 +404,7 @@ def run_shard_task(task: ShardTask) -> dict:
         "signatures": {str(p): [os.path.join(directory, f) for f in sink.close()["files"]]
                        for p, sink in signature_sinks.items()},
         "metrics": {k: v.to_state() for k, v in metrics.items()},
+        "kept_samples": kept_samples.to_state(),
         "directory": directory,
     }
     write_json(result, task.marker)  # commits the shard: a resumed run reuses it

@@ -3,7 +3,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import juicer
 from tests.conftest import REPO, read_output
@@ -22,7 +21,7 @@ def test_quickstart_runs_and_prints_a_summary(tmp_path):
     counts = {k: int(v.replace(",", "")) for k, v in
               re.findall(r"^  (input|kept|dropped|quarantined) +([\d,]+)", summary, re.M)}
     assert counts["input"] == 2500 == counts["kept"] + counts["dropped"] + counts["quarantined"]
-    assert f"report:  {out}/report.json" in summary
+    assert f"report:  {out}/report.html" in summary and (out / "report.html").exists()
     assert "document_deduplicator" in summary and "duplicate" in summary
     report = json.loads((out / "report.json").read_text())
     assert report["kept_docs"] == counts["kept"] == read_output(out).num_rows

@@ -2,9 +2,7 @@
 step and the error), not the batch or the run; `on_error: raise` stops with the location.
 `input.strict` makes the first unreadable record an error."""
 import json
-from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 

@@ -2,7 +2,6 @@
 documents its header states."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 

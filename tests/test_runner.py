@@ -1,7 +1,6 @@
 """End-to-end runs of the local runner on real data: outputs, accounting, determinism,
 quarantine, input formats."""
 import collections
-import filecmp
 import json
 import os
 from pathlib import Path
@@ -56,7 +55,7 @@ def test_outputs_and_report_add_up(tmp_path, split_jsonl):
     result = run(tmp_path, split_jsonl, workers=2, output_shard_rows=500)
     out, report = Path(result.output), result.report
     assert sorted(os.listdir(out)) == ["data", "dropped", "quarantine", "recipe.resolved.yaml",
-                                       "report.json"]
+                                       "report.html", "report.json"]
     assert json.loads((out / "report.json").read_text()) == report
     assert report["input_docs"] == 2500 and report["quarantined_docs"] == 0
     assert report["kept_docs"] + report["dropped_docs"] == 2500 and report["accounting_ok"]
@@ -105,6 +104,10 @@ def test_output_is_byte_identical_across_workers_and_shard_sizes(tmp_path, split
     first, second = output_files(Path(one.output)), output_files(Path(many.output))
     assert first.keys() == second.keys() and first == second
     assert one.report["steps"][1]["stats"] == many.report["steps"][1]["stats"]
+    # the report's samples are picked by row id, not by where shards begin
+    assert [s["samples"] for s in one.report["steps"]] == [s["samples"] for s in many.report["steps"]]
+    assert one.report["kept_samples"] == many.report["kept_samples"]
+    assert len(one.report["kept_samples"]) == 20
 
 
 def test_compressed_inputs_give_the_same_output(tmp_path, split_jsonl):

@@ -1,6 +1,5 @@
 import re
 
-import pytest
 
 import juicer
 from juicer.kernels import special_characters
