@@ -57,6 +57,54 @@ def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
     return run(recipe, workers=workers, overwrite=overwrite, force=force)
 
 
+def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
+            output: Optional[str] = None, inputs: Sequence[str] = (), sample: Optional[int] = None,
+            workers: Optional[int] = None, overwrite: bool = False):
+    """Like `juicer analyze`: every filter computes its stats on every document, nothing is
+    dropped; writes data/ (with __stats__), report.json and report.html into `output`
+    (default: the recipe's output.path + "_analysis"). Returns a RunResult."""
+    from juicer.analysis import analyze as run_analysis
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, overrides)
+    return run_analysis(recipe, output=output, inputs=inputs, sample=sample, workers=workers,
+                        overwrite=overwrite)
+
+
+def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: float, *,
+              overrides: Sequence[str] = (), analysis: Optional[str] = None,
+              recipe_out: Optional[str] = None, **analyze_options) -> dict:
+    """Like `juicer calibrate`: thresholds for the recipe's filters that together keep about
+    `keep` of the documents, written as a recipe; returns the proposal (also in the analysis
+    report). `analysis` reuses a directory `analyze` wrote."""
+    from juicer.analysis import calibrate as run_calibration
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, overrides)
+    return run_calibration(recipe, keep, analysis=analysis, recipe_out=recipe_out,
+                           **analyze_options)
+
+
+def render_report(output_dir: Union[str, os.PathLike], compare: Optional[Union[str, os.PathLike]] = None,
+           path: Optional[str] = None) -> str:
+    """Like `juicer report`: (re)write OUTPUT_DIR/report.html from its report.json, or with
+    `compare`, a comparison page of the two runs (default OUTPUT_DIR/compare.html).
+    Returns the page's path."""
+    from juicer import compare as comparison, report_html
+
+    output_dir = os.fspath(output_dir)
+    if compare is not None:
+        return comparison.write(output_dir, os.fspath(compare),
+                                path or os.path.join(output_dir, "compare.html"))
+    if not os.path.exists(os.path.join(output_dir, "report.json")):
+        raise JuicerError(f"'{output_dir}' holds no finished run (no report.json)")
+    if path:
+        from juicer.io.writers import read_json
+
+        return report_html.write(read_json(os.path.join(output_dir, "report.json")), path)
+    return report_html.render_path(output_dir)
+
+
 @dataclass
 class ApplyResult:
     """What `apply(..., detailed=True)` returns; tables are in the input's type."""

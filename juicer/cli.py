@@ -111,15 +111,19 @@ def summary(report: dict, output: str) -> str:
                         f"{resumed['ran_tasks']} run")
     if not report["accounting_ok"]:
         lines.append("  WARNING: counts do not add up; please report this as a bug")
+    analyzing = report.get("mode") == "analyze"
+    if analyzing:
+        lines.insert(1, "  analysis: every filter saw every document; nothing was dropped")
     lines.append("")
-    lines.append(f"  {'step':<36} {'in':>9} {'out':>9} {'dropped':>9}  top reason")
+    lines.append(f"  {'step':<36} {'in':>9} {'out':>9} "
+                 f"{'would drop' if analyzing else 'dropped':>10}  top reason")
     for step in report["steps"]:
         reasons = step["drops_by_rule"]
         top = max(reasons, key=reasons.get) if reasons else ""
         if "changed_docs" in step:
             top = f"changed {step['changed_docs']:,}"
         lines.append(f"  {step['id']:<36.36} {step['docs_in']:>9,} {step['docs_out']:>9,} "
-                     f"{step['dropped']:>9,}  {top}")
+                     f"{sum(reasons.values()):>10,}  {top}")
     quarantine = report["quarantine"]["by_error"]
     if quarantine:
         lines.append("")
@@ -130,6 +134,96 @@ def summary(report: dict, output: str) -> str:
     lines.append(f"  dropped: {output}/dropped/    quarantine: {output}/quarantine/")
     lines.append(f"  report:  {output}/report.html (open it in a browser; numbers in report.json)")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--input", "inputs", multiple=True, metavar="PATH",
+              help="Analyze these files/directories/globs instead of the recipe's input "
+                   "(repeatable).")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Read about N documents, picked at random (the same ones every time).")
+@click.option("--output", "-o", default=None, metavar="DIR",
+              help="Where to write (default: the recipe's output.path + _analysis).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
+            output: Optional[str], workers: Optional[int], overrides: tuple[str, ...]) -> None:
+    """Compute every statistic of RECIPE_FILE's filters on every document, dropping none.
+
+    Writes report.html (what each filter would drop, histograms with the thresholds: the
+    basis for choosing them), report.json and data/ with the __stats__ of every document.
+    An existing analysis in the same directory is replaced."""
+    from juicer.analysis import analyze as run_analysis
+
+    recipe = _load(recipe_file, overrides)
+    try:
+        result = run_analysis(recipe, output=output, inputs=inputs, sample=sample,
+                              workers=workers, overwrite=True, progress=TerminalProgress())
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(summary(result.report, result.output))
+
+
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--keep", type=click.FloatRange(0, 1, min_open=True), required=True,
+              help="Share of documents the filters should keep together, e.g. 0.8.")
+@click.option("--analysis", default=None, metavar="DIR",
+              help="Reuse an analysis `juicer analyze` wrote (default: run one).")
+@click.option("--recipe-out", default=None, metavar="FILE",
+              help="Where to write the calibrated recipe (default: "
+                   "ANALYSIS_DIR/recipe.calibrated.yaml).")
+@click.option("--input", "inputs", multiple=True, metavar="PATH")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+def calibrate(recipe_file: str, keep: float, analysis: Optional[str], recipe_out: Optional[str],
+              inputs: tuple[str, ...], sample: Optional[int], workers: Optional[int],
+              overrides: tuple[str, ...]) -> None:
+    """Propose thresholds for RECIPE_FILE's filters that keep about --keep of the documents.
+
+    Each filter with numeric min/max params gets the same share of the drops, trimmed
+    from the tails of its statistic; other rules and deduplication stay as they are.
+    Writes the calibrated recipe and adds the proposal to the analysis report."""
+    from juicer.analysis import calibrate as run_calibration
+
+    recipe = _load(recipe_file, overrides)
+    options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
+                                   "progress": TerminalProgress()}
+    try:
+        proposal = run_calibration(recipe, keep, analysis=analysis, recipe_out=recipe_out,
+                                   **options)
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"target keep {100 * keep:.1f}%, achieved {100 * proposal['achieved']:.1f}% "
+               f"({proposal['kept_documents']:,} of {proposal['documents']:,} documents)")
+    for row in proposal["thresholds"]:
+        click.echo(f"  {row['step'] + '.' + row['param']:<44} {row['was']!s:>12} -> "
+                   f"{row['proposed']:<12g} (step keeps {row['step_kept']:,})")
+    click.echo(f"  calibrated recipe: {proposal['recipe_path']}")
+
+
+@main.command("report")
+@click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),
+              metavar="OTHER_DIR", help="Write a comparison of the two runs instead.")
+@click.option("--output", "-o", default=None, metavar="FILE",
+              help="Page to write (default: OUTPUT_DIR/report.html, or OUTPUT_DIR/compare.html "
+                   "with --compare).")
+def report_command(output_dir: str, compare: Optional[str], output: Optional[str]) -> None:
+    """(Re)write the HTML report of the run in OUTPUT_DIR from its report.json, or compare
+    it with the run in OTHER_DIR (counts, funnels, drops per rule, stat shifts)."""
+    from juicer.api import render_report as write_report
+
+    try:
+        path = write_report(output_dir, compare, output)
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(path)
 
 
 @main.group()

@@ -56,12 +56,16 @@ class SegmentResult:
 
 
 def run_steps(steps: list[Step], table: pa.Table, text_field: str,
-              metrics: dict[str, StepMetrics], on_error: str = "quarantine") -> SegmentResult:
+              metrics: dict[str, StepMetrics], on_error: str = "quarantine",
+              observe: bool = False) -> SegmentResult:
     """Apply row-local steps to one batch. Dropped rows carry their stats and the reason.
 
     When an operator raises on a batch, the batch is retried document by document: the
     documents it fails on are set aside with the error (`on_error: quarantine`), the rest
-    go on. With `on_error: raise`, or when it fails on no single document, the run stops."""
+    go on. With `on_error: raise`, or when it fails on no single document, the run stops.
+
+    `observe` (juicer analyze): filters compute and record their stats and would-be drops
+    on every document, and drop none."""
     batch = Batch(table)
     dropped: list[pa.Table] = []
     failed: list[tuple[int, str, dict]] = []
@@ -69,7 +73,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
         step.operator.ensure_setup()
         step_metrics = metrics.setdefault(step.id, StepMetrics())
         try:
-            outcome = _run_step(step, batch, text_field)
+            outcome = _run_step(step, batch, text_field, observe)
         except Exception as exc:  # noqa: BLE001 - isolated per document below
             if on_error == "raise":
                 raise OperatorError(_failure(step, exc) + "\n    hint: on_error: quarantine "
@@ -88,7 +92,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
             batch = batch.filter(keep)
             if len(batch) == 0:  # it failed on every document: all are set aside
                 continue
-            outcome = _run_step(step, batch, text_field)
+            outcome = _run_step(step, batch, text_field, observe)
         batch, gone = outcome.batch, outcome.dropped
         if gone is not None:
             dropped.append(gone)
@@ -140,7 +144,7 @@ class _StepOutcome:
             metrics.sample(key, k).offer(row_ids, payload)
 
 
-def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
+def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) -> _StepOutcome:
     """One row-local step over one batch; metrics are returned, recorded only on success."""
     operator = step.operator
     field_name = operator.text_field(text_field)
@@ -189,7 +193,10 @@ def _run_step(step: Step, batch: Batch, text_field: str) -> _StepOutcome:
             gone = with_stats.filter(pa.array(~keep))  # as they came, not cleaned
             gone = gone.append_column(DROP_REASON, pa.array(reasons[codes], pa.string()))
             offers.extend(_drop_offers(gone, field_name, codes, rules, stats, ~keep))
-            batch = batch.filter(keep)
+            if observe:
+                gone = None
+            else:
+                batch = batch.filter(keep)
     else:
         raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
     return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_name).sum()),
@@ -302,9 +309,11 @@ class Decisions:
 
 
 def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
-                    metrics: dict[str, StepMetrics], text_field: str) -> SegmentResult:
+                    metrics: dict[str, StepMetrics], text_field: str,
+                    observe: bool = False) -> SegmentResult:
     """Apply a global step's decisions to one batch. A deduplicator's stats go on every
-    member of a cluster, kept or dropped (null for documents in no cluster)."""
+    member of a cluster, kept or dropped (null for documents in no cluster). `observe`
+    counts the drops and keeps the documents (juicer analyze)."""
     step_metrics = metrics.setdefault(step.id, StepMetrics())
     started = time.perf_counter()
     operator = step.operator
@@ -342,7 +351,10 @@ def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
             DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
         step_metrics.drops[rule] += int(is_dropped.sum())
         offer_dropped(step_metrics, gone, field_name, rule)
-        batch = batch.filter(~is_dropped)
+        if observe:
+            dropped = []
+        else:
+            batch = batch.filter(~is_dropped)
     step_metrics.docs_out += len(batch)
     step_metrics.chars_out += int(batch.char_length(field_name).sum())
     step_metrics.seconds += time.perf_counter() - started

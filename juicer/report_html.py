@@ -86,6 +86,12 @@ def _section(key: str, body: str) -> str:
     return f'<section id="{key}"><h2>{escape(name)}</h2>{body}</section>'
 
 
+def _title(step: dict) -> str:
+    """A step's id, and its operator when the id is not the operator's name."""
+    name = f'<code>{escape(step["id"])}</code>'
+    return name if step["id"] == step["op"] else f'{name} ({escape(step["op"])})'
+
+
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
@@ -256,7 +262,7 @@ def _dedup(report: dict) -> str:
         elif "segments" in step or "spans" in step:
             details = step.get("segments") or step.get("spans") or {}
             scalars = {k: v for k, v in details.items() if isinstance(v, (int, float))}
-            html.append(f'<h3><code>{escape(step["id"])}</code> ({escape(step["op"])})</h3>'
+            html.append(f'<h3>{_title(step)}</h3>'
                         f'<p>{number(step.get("changed_docs", 0))} documents rewritten. '
                         + escape(", ".join(f"{k.replace('_', ' ')}: {number(v)}"
                                            for k, v in scalars.items())) + '</p>')
@@ -268,7 +274,7 @@ def _dedup(report: dict) -> str:
 def _clusters(step: dict) -> str:
     summary = step["dedup"]
     sizes = sorted(summary.get("cluster_sizes", {}).items(), key=lambda kv: int(kv[0]))
-    html = [f'<h3><code>{escape(step["id"])}</code> ({escape(step["op"])})</h3>',
+    html = [f'<h3>{_title(step)}</h3>',
             f'<p>{number(summary.get("duplicates", 0))} duplicates removed from '
             f'{number(summary.get("clusters", 0))} clusters (one document of each cluster is kept).</p>']
     if sizes:
@@ -284,8 +290,8 @@ def _clusters(step: dict) -> str:
     for cluster in summary.get("largest_clusters", [])[:5]:
         docs = "".join(f'<div class="doc">{escape(text or "")}</div>'
                        for text in cluster.get("samples", []))
-        html.append(f'<details><summary>cluster of {number(cluster["size"])} documents '
-                    f'(kept row {cluster["kept_row"]})</summary>{docs}</details>')
+        html.append(f'<details><summary>cluster of {number(cluster["size"])} documents: the '
+                    f'kept one and a duplicate</summary>{docs}</details>')
     return "".join(html)
 
 
@@ -296,7 +302,7 @@ def _mappers(report: dict) -> str:
             continue
         samples = step.get("samples", {}).get("changed", [])
         diffs = "".join(_diff(sample) for sample in samples)
-        html.append(f'<h3><code>{escape(step["id"])}</code> ({escape(step["op"])}): '
+        html.append(f'<h3>{_title(step)}: '
                     f'{number(step["changed_docs"])} of {number(step["docs_in"])} documents changed '
                     f'({_share(step["changed_docs"], step["docs_in"])})</h3>'
                     + (f'<details><summary>{len(samples)} before/after samples</summary>{diffs}</details>'

@@ -31,7 +31,7 @@ from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
 from juicer.io.planner import PARQUET_ROW_BITS, Shard, expand_paths, plan_shards, split_row_id
 from juicer.io.integrity import ChecksummingFile, seal
-from juicer.io.readers import (RAW_LIMIT, count_newlines, quarantine_record,
+from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, schema_of_files, write_json,
@@ -43,7 +43,7 @@ from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_par
                              resolve_duplicates, run_steps, signatures_of)
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report
-from juicer.samples import KEPT_SAMPLES, Samples, offer_kept
+from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
 
 OUTPUT_KINDS = ("data", "dropped", "quarantine")
 Progress = Callable[[str, int, int], None]
@@ -61,6 +61,8 @@ class ShardTask:
     on_error: str = "quarantine"
     strict: bool = False
     max_document_bytes: int = 10 * 10**6
+    observe: bool = False  # juicer analyze: record stats and would-be drops, drop nothing
+    sample_rate: Optional[float] = None  # juicer analyze --sample: share of documents read
 
     @property
     def marker(self) -> str:
@@ -146,16 +148,24 @@ class RunResult:
 
 def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = False,
             force: bool = False, progress: Optional[Progress] = None,
-            keep_work: bool = False) -> RunResult:
+            keep_work: bool = False, observe: bool = False,
+            sample: Optional[int] = None) -> RunResult:
     """Run a recipe. An output directory holding an interrupted run of the same recipe and
-    input is resumed: finished shard and partition tasks are reused, not redone."""
+    input is resumed: finished shard and partition tasks are reused, not redone.
+
+    `observe` (juicer analyze) drops nothing: every filter sees every document and the
+    report counts what it would drop. `sample` reads about that many documents, picked by
+    a hash of their row id (the same ones on every run)."""
     started = time.time()
     out = recipe.output.path
     files = expand_paths(recipe.input.paths)
     shards = plan_shards(files, recipe.input.shard_size)
     work = os.path.join(out, "_work")
     fingerprint = input_fingerprint(files)
-    resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint), overwrite, force)
+    sampling = _sampling(files, sample) if sample else None
+    mode = {"observe": observe, "sample_rate": sampling and sampling["rate"]}
+    resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint, mode),
+                              overwrite, force)
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
                os.path.join(out, "recipe.resolved.yaml"))
     pipeline_json = json.dumps(recipe.resolved()["pipeline"])
@@ -170,7 +180,8 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
-                               recipe.input.strict, recipe.input.max_document_bytes)
+                               recipe.input.strict, recipe.input.max_document_bytes,
+                               observe, sampling and sampling["rate"])
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
@@ -190,6 +201,9 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
+    report["mode"] = "analyze" if observe else "process"
+    if sampling:
+        report["sample"] = sampling
     report_html.write(report, os.path.join(out, "report.html"))
     write_json(report, os.path.join(out, "report.json"))  # last: it marks the run finished
     if not keep_work:
@@ -248,12 +262,20 @@ def input_fingerprint(files: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_fingerprint(recipe: Recipe, input_fingerprint: str) -> str:
+def _sampling(files: list[str], requested: int) -> dict:
+    population = sum(count_records(path) for path in files)
+    return {"requested": requested, "population": population,
+            "rate": min(1.0, requested / max(population, 1))}
+
+
+def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict] = None) -> str:
     """Everything the output depends on: Juicer's version, input, output and pipeline
-    settings, the input files. Not the executor: results do not depend on it."""
+    settings, the input files, analyze mode. Not the executor: results do not depend on it."""
     resolved = recipe.resolved()
     resolved.pop("executor")
     resolved["input_fingerprint"] = input_fingerprint
+    if mode and any(mode.values()):
+        resolved["mode"] = mode
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -365,11 +387,12 @@ def run_shard_task(task: ShardTask) -> dict:
             input_chars += int(Batch(table).char_length(task.text_field).sum())
         if stage.previous_global is not None:
             result = apply_decisions(stage.previous_global, table, decisions, metrics,
-                                     task.text_field)
+                                     task.text_field, task.observe)
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
-        result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error)
+        result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error,
+                           task.observe)
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
         if last_stage:
@@ -434,6 +457,9 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
         quarantine.extend(result.quarantine)
         if result.table is not None:
             table = _without_oversized(result.table, task, quarantine)
+            if task.sample_rate is not None and task.sample_rate < 1:
+                chosen = priorities(table.column(ROW_ID).to_numpy()) < int(task.sample_rate * 2**63)
+                table = table.filter(pa.array(chosen))
             yield from _slices(table, task.batch_size)
 
 

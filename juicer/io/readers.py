@@ -164,6 +164,28 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
             newlines_seen += block.count(b"\n")
 
 
+def count_records(path: str) -> int:
+    """Documents in one input file: Parquet rows from its footer, JSONL lines (decompressed)."""
+    from juicer.io.planner import detect_format
+
+    kind = detect_format(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    opener = {"jsonl.gz": lambda: gzip.open(path, "rb")}.get(kind)
+    if kind == "jsonl.zst":
+        import zstandard
+
+        opener = lambda: zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: E731
+    count, last = 0, b"\n"
+    with (opener or (lambda: open(path, "rb")))() as handle:
+        while chunk := handle.read(16 * 2**20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
 def count_newlines(path: str, upto: int) -> int:
     count = 0
     with open(path, "rb") as handle:
