@@ -46,6 +46,21 @@ def main() -> None:
     """Juicer turns raw text corpora into curated LLM training data."""
 
 
+EXECUTOR_OPTION = click.option(
+    "--executor", type=click.Choice(["local", "dask", "ray"]), default=None,
+    help="Where tasks run (default: executor.kind, else local). dask and ray start a local "
+         "cluster unless --address is given.")
+ADDRESS_OPTION = click.option(
+    "--address", default=None, metavar="ADDRESS",
+    help="Cluster to run on: a Dask scheduler (tcp://host:8786) or a Ray cluster "
+         "(host:6379, or auto on one of its nodes).")
+
+
+def _executor_overrides(executor: Optional[str], address: Optional[str]) -> tuple[str, ...]:
+    return tuple(f"executor.{key}={value}" for key, value in
+                 (("kind", executor), ("address", address)) if value is not None)
+
+
 def _load(recipe_file: str, overrides: tuple[str, ...]):
     from juicer.recipe import load_recipe
 
@@ -68,15 +83,18 @@ def _load(recipe_file: str, overrides: tuple[str, ...]):
               help="Resume an interrupted run even though the recipe or input changed.")
 @click.option("--keep-work", is_flag=True, hidden=True,
               help="Keep the _work/ intermediates (debugging).")
+@EXECUTOR_OPTION
+@ADDRESS_OPTION
 def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...],
-            overwrite: bool, force: bool, keep_work: bool) -> None:
+            overwrite: bool, force: bool, keep_work: bool, executor: Optional[str],
+            address: Optional[str]) -> None:
     """Run RECIPE_FILE: write data/, dropped/, quarantine/ and report.json.
 
     Run it again on the same output.path after a crash or kill and it resumes: shards that
     finished are reused, the output is the same as an uninterrupted run's."""
     from juicer.runner import process as run
 
-    recipe = _load(recipe_file, overrides)
+    recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
     for note in recipe.notes:
         click.echo(f"note: {note}", err=True)
     try:
@@ -147,8 +165,11 @@ def summary(report: dict, output: str) -> str:
               help="Where to write (default: the recipe's output.path + _analysis).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@EXECUTOR_OPTION
+@ADDRESS_OPTION
 def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
-            output: Optional[str], workers: Optional[int], overrides: tuple[str, ...]) -> None:
+            output: Optional[str], workers: Optional[int], overrides: tuple[str, ...],
+            executor: Optional[str], address: Optional[str]) -> None:
     """Compute every statistic of RECIPE_FILE's filters on every document, dropping none.
 
     Writes report.html (what each filter would drop, histograms with the thresholds: the
@@ -156,7 +177,7 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
     An existing analysis in the same directory is replaced."""
     from juicer.analysis import analyze as run_analysis
 
-    recipe = _load(recipe_file, overrides)
+    recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
     try:
         result = run_analysis(recipe, output=output, inputs=inputs, sample=sample,
                               workers=workers, overwrite=True, progress=TerminalProgress())

@@ -287,6 +287,11 @@ def _clusters(step: dict) -> str:
         html.append('<p>Verification of candidate pairs (true similarity checked): '
                     + escape(", ".join(f"{k.replace('_', ' ')}: {number(v)}"
                                        for k, v in scalars.items())) + '</p>')
+        for pair in verification.get("rejected_samples", [])[:3]:
+            html.append(f'<details><summary>rejected candidate pair: similarity '
+                        f'{number(pair["similarity"])}, below the threshold</summary>'
+                        f'<div class="doc">{escape(pair.get("text") or "")}</div>'
+                        f'<div class="doc">{escape(pair.get("other_text") or "")}</div></details>')
     for cluster in summary.get("largest_clusters", [])[:5]:
         docs = "".join(f'<div class="doc">{escape(text or "")}</div>'
                        for text in cluster.get("samples", []))

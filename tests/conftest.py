@@ -22,6 +22,20 @@ def sample_rows() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def split_jsonl(tmp_path_factory, sample_rows) -> list[Path]:
+    """The sample as three plain JSONL files (so big files get split by byte range)."""
+    directory = tmp_path_factory.mktemp("jsonl")
+    paths = []
+    for part in range(3):
+        path = directory / f"web-{part}.jsonl"
+        with open(path, "w", encoding="utf-8") as handle:
+            for row in sample_rows[part::3]:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="session")
 def sample_texts(sample_rows) -> list[str]:
     return [row["text"] for row in sample_rows]
 

@@ -200,3 +200,29 @@ def test_cli_analyze_calibrate_and_report(tmp_path):
     assert ran.returncode == 0 and (analysis / "report.html").exists()
     ran = juicer_cli("report", str(analysis), "--compare", str(tmp_path))
     assert ran.returncode == 1 and "no report.json" in ran.stderr
+
+
+def test_rendering_a_report_model_escapes_every_text_it_shows():
+    hostile = '<script>alert(1)</script>'
+    report = {
+        "recipe": hostile, "input_docs": 3, "kept_docs": 1, "dropped_docs": 1,
+        "quarantined_docs": 1, "accounting_ok": True, "input_chars": 30, "kept_chars": 10,
+        "notes": [hostile], "kept_samples": [{"row": 1, "text": hostile, "fields": {hostile: hostile}}],
+        "quarantine": {"by_error": {hostile: 1}, "by_file": {hostile: 1},
+                       "samples": [{"file": hostile, "line": 3, "row": None, "error": hostile}]},
+        "steps": [{
+            "id": "dedup", "op": "document_minhash_deduplicator", "kind": "deduplicator",
+            "docs_in": 2, "docs_out": 1, "dropped": 1, "drops_by_rule": {"duplicate": 1},
+            "chars_in": 20, "chars_out": 10, "seconds": 0.1,
+            "samples": {"drop:duplicate": [{"row": 2, "text": hostile}]},
+            "dedup": {"duplicates": 1, "clusters": 1, "cluster_sizes": {"2": 1},
+                      "largest_clusters": [{"size": 2, "kept_row": 1, "samples": [hostile, hostile]}],
+                      "verification": {"checked": 2, "rejected": 1, "rejected_samples": [
+                          {"row": 5, "duplicate_of": 1, "similarity": 0.41, "text": hostile,
+                           "other_text": hostile}]}}}],
+    }
+    page = report_html.render(report)
+    assert "<script" not in page.lower()
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 10
+    assert "rejected candidate pair: similarity 0.41" in page
+    assert "1 duplicates removed from 1 clusters" in page

@@ -26,20 +26,6 @@ PIPELINE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def split_jsonl(tmp_path_factory, sample_rows) -> list[Path]:
-    """The sample as three plain JSONL files (so big files get split by byte range)."""
-    directory = tmp_path_factory.mktemp("jsonl")
-    paths = []
-    for part in range(3):
-        path = directory / f"web-{part}.jsonl"
-        with open(path, "w", encoding="utf-8") as handle:
-            for row in sample_rows[part::3]:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        paths.append(path)
-    return paths
-
-
 def run(tmp_path, paths, pipeline=PIPELINE, workers=1, output="out", overrides=(), **sections):
     recipe = write_recipe(tmp_path, pipeline, paths=paths, output=output, **sections)
     result = juicer.process(recipe, workers=workers, overwrite=True, overrides=overrides)

@@ -7,11 +7,22 @@ from juicer.executors.local import LocalExecutor
 
 
 def make_executor(kind: str, workers: int | None, address: str | None = None) -> Executor:
+    """The executor `kind` (local, dask, ray); dask and ray start a local cluster when no
+    `address` is given. Engines load only when asked for (extras juicer[dask], juicer[ray])."""
     if kind == "local":
+        if address:
+            raise JuicerError("executor 'local' takes no address\n    hint: use --executor "
+                              "dask or --executor ray with --address")
         return LocalExecutor(workers)
-    raise JuicerError(
-        f"executor '{kind}' is not available yet in this version; use executor.kind: local "
-        "(the Ray and Dask executors are planned, see docs/architecture.md)")
+    if kind == "dask":
+        from juicer.executors.dask_executor import DaskExecutor
+
+        return DaskExecutor(workers, address)
+    if kind == "ray":
+        from juicer.executors.ray_executor import RayExecutor
+
+        return RayExecutor(workers, address)
+    raise JuicerError(f"unknown executor '{kind}'\n    hint: local, dask or ray")
 
 
 __all__ = ["Executor", "LocalExecutor", "TaskFailed", "make_executor"]

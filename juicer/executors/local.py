@@ -26,6 +26,14 @@ def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
         pa.default_memory_pool().release_unused()
 
 
+def unwrap(ok: bool, value: Any, label: str) -> Any:
+    """A task's result, or its error raised as TaskFailed with the task's label."""
+    if ok:
+        return value
+    name, message, details = value
+    raise TaskFailed(label, name, message, details)
+
+
 @contextlib.contextmanager
 def _startable_main():
     """forkserver workers re-import the driver's main script; a script read from stdin has
@@ -51,7 +59,7 @@ class LocalExecutor:
         if self.workers == 1:
             for index, task in enumerate(tasks):
                 ok, value = _call(fn, task)
-                yield index, self._unwrap(ok, value, labels[index])
+                yield index, unwrap(ok, value, labels[index])
             return
         if self._pool is None:
             # forkserver: workers start clean, without the driver's threads or open files
@@ -71,17 +79,10 @@ class LocalExecutor:
                         raise TaskFailed(labels[index], "WorkerDied", str(exc) or
                                          "a worker process died (out of memory or killed?)",
                                          "") from None
-                    yield index, self._unwrap(ok, value, labels[index])
+                    yield index, unwrap(ok, value, labels[index])
         finally:
             for future in pending:
                 future.cancel()
-
-    @staticmethod
-    def _unwrap(ok: bool, value: Any, label: str) -> Any:
-        if ok:
-            return value
-        name, message, details = value
-        raise TaskFailed(label, name, message, details)
 
     def close(self) -> None:
         if self._pool is not None:

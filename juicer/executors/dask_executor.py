@@ -1,0 +1,64 @@
+"""Dask: shards as tasks on a Dask cluster (`address` of its scheduler) or on a
+`distributed.LocalCluster` started here (one single-threaded worker process per worker).
+
+When a worker dies mid-task the scheduler reruns its tasks elsewhere (up to
+`distributed.scheduler.allowed-failures` times); the runner's tasks are idempotent, so the
+output stays the same. An error raised inside a task comes back with its label as
+TaskFailed."""
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any, Iterator, Optional, Sequence
+
+from juicer.errors import JuicerError
+from juicer.executors.base import TaskFailed
+from juicer.executors.local import _call, _startable_main, unwrap
+
+
+class DaskExecutor:
+    def __init__(self, workers: Optional[int] = None, address: Optional[str] = None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise JuicerError("executor 'dask' needs Dask's distributed scheduler\n    hint: "
+                              "pip install 'juicer-llm[dask]'") from None
+        self._cluster = None
+        try:
+            if address:
+                self.client = Client(address, timeout="30s")
+            else:
+                with _startable_main():
+                    self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                                 threads_per_worker=1, processes=True,
+                                                 dashboard_address=None)
+                self.client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            raise JuicerError(f"cannot reach the Dask scheduler at '{address}': {exc}\n    "
+                              "hint: start one with `dask scheduler` and workers with "
+                              "`dask worker tcp://HOST:8786`") from None
+        threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
+        self.workers = min(workers, threads) if workers and address else max(threads, 1)
+
+    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        run = uuid.uuid4().hex[:8]
+        futures = [self.client.submit(_call, fn, task, key=f"juicer-{run}-{index}", pure=False)
+                   for index, task in enumerate(tasks)]
+        position = {future.key: index for index, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                index = position[future.key]
+                try:
+                    ok, value = future.result()
+                except Exception as exc:  # noqa: BLE001 - KilledWorker, lost scheduler, ...
+                    raise TaskFailed(labels[index], type(exc).__name__, str(exc)) from None
+                yield index, unwrap(ok, value, labels[index])
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
