@@ -125,3 +125,18 @@ def test_a_damaged_intermediate_is_named_and_redone(tmp_path, corpus, reference)
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert outputs(out) == reference
+
+
+def test_a_killed_dask_run_resumes_on_ray_with_the_same_output(tmp_path, corpus, reference):
+    # the output depends on the recipe and input only: any executor may finish the work
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe, "--workers", "2", "--executor", "dask"),
+              str(out / "_work" / "stage1" / "*.done.json"), 2)
+    resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              "--workers", "2", "--executor", "ray"], capture_output=True,
+                             text=True, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["resumed"]["reused_tasks"] >= 2 and report["executor"]["kind"] == "ray"
+    assert outputs(out) == reference
