@@ -125,6 +125,9 @@ class Operator:
     Params: ClassVar[type[OpParams]] = OpParams
     #: Python packages the operator imports in setup(), with the extra that provides them.
     requires_packages: ClassVar[dict[str, str]] = {}
+    #: what one task running this operator needs on a cluster (cpus, gpus, memory such as
+    #: "2GB"); a recipe step's `resources:` overrides it
+    resources: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, params: OpParams | dict | None = None, /, **kwargs: Any):
         if isinstance(params, OpParams):

@@ -77,12 +77,32 @@ class ExecutorSpec(_Section):
     address: Optional[str] = Field(None, description="Cluster address for dask/ray.")
 
 
+class Resources(_Section):
+    """What one task running a step needs on a cluster (Ray and Dask schedule by it; the
+    local executor runs `workers` tasks at a time whatever they ask)."""
+
+    cpus: float = Field(1, gt=0, description="CPU cores per task.")
+    gpus: float = Field(0, ge=0, description="GPUs per task (model operators).")
+    memory: Optional[int] = Field(None, gt=0, description="Memory per task, e.g. 4GB (Ray "
+                                  "reserves it; Dask needs workers started with "
+                                  "--resources MEMORY=<bytes>).")
+
+    @field_validator("memory", mode="before")
+    @classmethod
+    def _size(cls, value):
+        return None if value is None else parse_size(value)
+
+    def is_default(self) -> bool:
+        return self == Resources()
+
+
 class Step(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     op: str
     id: str
     params: dict[str, Any]
     operator: Operator = Field(exclude=True)
+    resources: Resources = Resources()
 
 
 class Recipe(BaseModel):
@@ -103,7 +123,10 @@ class Recipe(BaseModel):
             "output": self.output.model_dump(),
             "executor": self.executor.model_dump(),
             "on_error": self.on_error,
-            "pipeline": [{"op": s.op, "id": s.id, "params": s.params} for s in self.pipeline],
+            "pipeline": [{"op": s.op, "id": s.id, "params": s.params,
+                          **({} if s.resources.is_default() else
+                             {"resources": s.resources.model_dump(exclude_none=True)})}
+                         for s in self.pipeline],
         }
 
     def to_yaml(self, extra: Optional[dict] = None) -> str:
@@ -114,7 +137,7 @@ class Recipe(BaseModel):
 
 _SECTIONS = {"input": InputSpec, "output": OutputSpec, "executor": ExecutorSpec}
 _TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline", "on_error"}
-_STEP_KEYS = {"op", "id", "params"}
+_STEP_KEYS = {"op", "id", "params", "resources"}
 
 
 def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()) -> Recipe:
@@ -250,7 +273,7 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
                 problems.append(Problem(_where(name, lines, path + (key,), f"{label}.{key}"),
                                         f"unknown step key '{key}'"
                                         f"{registry.did_you_mean(key, _STEP_KEYS)}",
-                                        "a step has op, id and params"))
+                                        "a step has op, id, params and resources"))
         op_name = str(raw["op"])
         label = f"pipeline[{index}] ({op_name})"
         try:
@@ -282,8 +305,18 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
                                     f"step id '{step_id}' is used twice or contains ':'",
                                     "give each step a unique id without ':'"))
         used_ids.add(step_id)
+        try:
+            resources = Resources(**{**cls.resources, **(raw.get("resources") or {})})
+        except (ValidationError, TypeError) as exc:
+            if isinstance(exc, ValidationError):
+                problems.extend(_pydantic_problems(exc, name, lines, path + ("resources",),
+                                                   label + ".resources", Resources))
+            else:
+                problems.append(Problem(_where(name, lines, path + ("resources",), label),
+                                        "resources must be a mapping (cpus, gpus, memory)"))
+            continue
         steps.append(Step(op=op_name, id=step_id, operator=operator,
-                          params=operator.params.model_dump(mode="json")))
+                          params=operator.params.model_dump(mode="json"), resources=resources))
     return steps
 
 

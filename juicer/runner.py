@@ -186,7 +186,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
-                                           for s in shards], label))
+                                           for s in shards], label, stage_resources(stage)))
             if stage.global_step is not None:
                 summary = _run_global_step(runs, stage.global_step, stage_index, partitions,
                                            shard_results[-1], pipeline_json, recipe, work,
@@ -253,6 +253,20 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
     return runs.run(run_resolve_task, [resolve], [f"{label} clusters"], f"{label} clusters")[0]
 
 
+def stage_resources(stage) -> Optional[dict]:
+    """What a shard task of `stage` needs: the most any of its steps asks for (None when no
+    step asks for more than one CPU)."""
+    steps = [*stage.steps, *([stage.global_step] if stage.global_step else [])]
+    asking = [step for step in steps if not step.resources.is_default()]
+    if not asking:
+        return None
+    memory = [step.resources.memory for step in asking if step.resources.memory]
+    return {"cpus": max(step.resources.cpus for step in asking),
+            "gpus": max(step.resources.gpus for step in asking),
+            "memory": max(memory) if memory else None,
+            "steps": ", ".join(step.id for step in asking)}
+
+
 def input_fingerprint(files: list[str]) -> str:
     """Changes when an input file is added, removed, resized or rewritten."""
     digest = hashlib.sha256()
@@ -273,6 +287,8 @@ def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict]
     settings, the input files, analyze mode. Not the executor: results do not depend on it."""
     resolved = recipe.resolved()
     resolved.pop("executor")
+    for step in resolved["pipeline"]:  # where tasks run, not what they produce
+        step.pop("resources", None)
     resolved["input_fingerprint"] = input_fingerprint
     if mode and any(mode.values()):
         resolved["mode"] = mode
@@ -318,7 +334,7 @@ class _TaskRunner:
         self.executor, self.progress = executor, progress
         self.reused = self.ran = 0
 
-    def run(self, fn, tasks, labels, label) -> list:
+    def run(self, fn, tasks, labels, label, resources: Optional[dict] = None) -> list:
         results: list = [None] * len(tasks)
         todo = []
         for index, task in enumerate(tasks):
@@ -332,7 +348,7 @@ class _TaskRunner:
         if self.progress:
             self.progress(label, done, len(tasks))
         for position, result in self.executor.map(fn, [tasks[i] for i in todo],
-                                                  [labels[i] for i in todo]):
+                                                  [labels[i] for i in todo], resources):
             results[todo[position]] = result
             done += 1
             self.ran += 1

@@ -232,3 +232,31 @@ def test_cli_run_on_a_two_node_ray_cluster_survives_a_killed_worker(
     report = json.loads((out / "report.json").read_text())
     assert comparable(report) == comparable(local_run.report)
     assert report["executor"] == {"kind": "ray", "workers": 2, "shards": shards}
+
+
+def test_step_resources_reach_ray_and_do_not_change_the_output(tmp_path, corpus, local_run):
+    pipeline = [{**PIPELINE[0], "resources": {"cpus": 2, "memory": "200MB"}}, *PIPELINE[1:]]
+    recipe = write_recipe(tmp_path, pipeline, paths=corpus, input_shard_size="1MB",
+                          executor_kind="ray")
+    result = juicer.process(recipe, workers=2)
+    assert outputs(result.output) == outputs(local_run.output)
+    resolved = (Path(result.output) / "recipe.resolved.yaml").read_text()
+    assert "resources:\n    cpus: 2.0\n    gpus: 0\n    memory: 200000000" in resolved
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("ray", "ask for 1 GPU per task; the Ray cluster has 0 in all"),
+    ("dask", "ask for 1 GPU per task; no Dask worker declares that much"),
+])
+def test_resources_no_worker_has_are_an_error_not_a_hang(tmp_path, corpus, kind, message):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "resources": {"gpus": 1}}],
+                          paths=corpus, executor_kind=kind)
+    with pytest.raises(JuicerError, match=message):
+        juicer.process(recipe, workers=1)
+
+
+def test_bad_resources_are_a_located_recipe_error(tmp_path, corpus):
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "resources": {"gpu": 1}}],
+                          paths=corpus)
+    with pytest.raises(juicer.RecipeError, match=r"resources.*gpu"):
+        juicer.load_recipe(recipe)

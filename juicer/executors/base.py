@@ -1,7 +1,7 @@
 """The executor contract: map a picklable module-level function over picklable tasks."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Optional, Protocol, Sequence
 
 from juicer.errors import JuicerError
 
@@ -17,8 +17,10 @@ class TaskFailed(JuicerError):
 class Executor(Protocol):
     workers: int
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
-            labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
-        """Run fn(task) for every task; yield (task index, result) as tasks finish."""
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], labels: Sequence[str],
+            resources: Optional[dict] = None) -> Iterator[tuple[int, Any]]:
+        """Run fn(task) for every task; yield (task index, result) as tasks finish.
+        `resources` (cpus, gpus, memory in bytes, and the ids of the `steps` asking) is what
+        each task needs; None means one CPU."""
 
     def close(self) -> None: ...

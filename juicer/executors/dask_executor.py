@@ -40,11 +40,14 @@ class DaskExecutor:
         threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
         self.workers = min(workers, threads) if workers and address else max(threads, 1)
 
-    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str],
+            resources: Optional[dict] = None) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
         run = uuid.uuid4().hex[:8]
-        futures = [self.client.submit(_call, fn, task, key=f"juicer-{run}-{index}", pure=False)
+        wanted = self._worker_resources(resources) if resources else None
+        futures = [self.client.submit(_call, fn, task, key=f"juicer-{run}-{index}", pure=False,
+                                      resources=wanted)
                    for index, task in enumerate(tasks)]
         position = {future.key: index for index, future in enumerate(futures)}
         try:
@@ -57,6 +60,28 @@ class DaskExecutor:
                 yield index, unwrap(ok, value, labels[index])
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+
+    def _worker_resources(self, resources: dict) -> Optional[dict]:
+        """Dask schedules by resources its workers declare (`dask worker --resources
+        "GPU=1,MEMORY=8e9"`): ask for those; a GPU or memory no worker declares is an error,
+        not a task that waits forever. CPUs map to a declared CPU resource if there is one."""
+        declared: dict[str, float] = {}
+        for worker in self.client.scheduler_info()["workers"].values():
+            for name, amount in (worker.get("resources") or {}).items():
+                declared[name] = max(declared.get(name, 0), amount)
+        wanted = {}
+        for key, name in (("gpus", "GPU"), ("memory", "MEMORY"), ("cpus", "CPU")):
+            amount = resources.get(key) or 0
+            if not amount or (key == "cpus" and "CPU" not in declared):
+                continue
+            if amount > declared.get(name, 0):
+                raise JuicerError(
+                    f"step(s) {resources['steps']} ask for {amount:g} {name} per task; no Dask "
+                    f"worker declares that much\n    hint: start workers with "
+                    f"`dask worker ... --resources {name}=<amount>`, or lower the step's "
+                    "resources: in the recipe")
+            wanted[name] = amount
+        return wanted or None
 
     def close(self) -> None:
         self.client.close()

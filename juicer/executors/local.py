@@ -55,7 +55,9 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._pool: Optional[ProcessPoolExecutor] = None
 
-    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str],
+            resources: Optional[dict] = None) -> Iterator[tuple[int, Any]]:
+        # one machine: `workers` tasks at a time, whatever they ask for
         if self.workers == 1:
             for index, task in enumerate(tasks):
                 ok, value = _call(fn, task)

@@ -41,8 +41,14 @@ class RayExecutor:
         self.workers = min(workers, cpus) if workers else cpus
         self._remote = ray.remote(num_cpus=1, max_retries=SYSTEM_RETRIES)(_call)
 
-    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn, tasks: Sequence[Any], labels: Sequence[str],
+            resources: Optional[dict] = None) -> Iterator[tuple[int, Any]]:
         ray = self._ray
+        remote = self._remote
+        if resources:
+            self._check_feasible(resources)
+            remote = remote.options(num_cpus=resources["cpus"], num_gpus=resources["gpus"],
+                                    **({"memory": resources["memory"]} if resources["memory"] else {}))
         # at most `workers` tasks in flight: --workers limits a run's share of the cluster
         queue = list(range(len(tasks)))[::-1]
         running: dict = {}
@@ -50,7 +56,7 @@ class RayExecutor:
             while queue or running:
                 while queue and len(running) < self.workers:
                     index = queue.pop()
-                    running[self._remote.remote(fn, tasks[index])] = index
+                    running[remote.remote(fn, tasks[index])] = index
                 done, _ = ray.wait(list(running), num_returns=1)
                 for ref in done:
                     index = running.pop(ref)
@@ -63,6 +69,18 @@ class RayExecutor:
         finally:
             for ref in running:
                 ray.cancel(ref, force=True)
+
+    def _check_feasible(self, resources: dict) -> None:
+        """Ray would wait forever for a task no node can hold: say so instead."""
+        available = self._ray.cluster_resources()
+        for key, name in (("cpus", "CPU"), ("gpus", "GPU"), ("memory", "memory")):
+            wanted = resources.get(key) or 0
+            if wanted > available.get(name, 0):
+                have = available.get(name, 0)
+                raise JuicerError(
+                    f"step(s) {resources['steps']} ask for {wanted:g} {name} per task; the Ray "
+                    f"cluster has {have:g} in all\n    hint: lower the step's resources: in "
+                    "the recipe, or add nodes that have them")
 
     def close(self) -> None:
         if self._owns_runtime and self._ray.is_initialized():
