@@ -16,9 +16,22 @@ from juicer.executors.base import TaskFailed
 from juicer.executors.local import _call, _startable_main, unwrap
 
 
+def _worker_environ() -> dict:
+    """Dask's worker environment without MALLOC_TRIM_THRESHOLD_=65536: glibc then hands
+    freed memory back to the OS all the time and takes it again, which made the bench
+    pipeline 1.7x slower than the same tasks in a plain process pool (42.6 s against 69.8 s
+    for P1 with 2 workers)."""
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return environ
+
+
 class DaskExecutor:
     def __init__(self, workers: Optional[int] = None, address: Optional[str] = None):
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise JuicerError("executor 'dask' needs Dask's distributed scheduler\n    hint: "
@@ -28,7 +41,8 @@ class DaskExecutor:
             if address:
                 self.client = Client(address, timeout="30s")
             else:
-                with _startable_main():
+                with _startable_main(), dask.config.set(
+                        {"distributed.nanny.pre-spawn-environ": _worker_environ()}):
                     self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                                  threads_per_worker=1, processes=True,
                                                  dashboard_address=None)
