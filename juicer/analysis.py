@@ -46,14 +46,18 @@ def analyze(recipe: Recipe, *, output: Optional[str] = None, inputs: Sequence[st
                    observe=True, sample=sample)
 
 
-def calibrate(recipe: Recipe, keep: float, *, analysis: Optional[str] = None,
-              recipe_out: Optional[str] = None, **analyze_options) -> dict:
+def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[int] = None,
+              analysis: Optional[str] = None, recipe_out: Optional[str] = None,
+              **analyze_options) -> dict:
     """Propose thresholds for the recipe's filters that keep about `keep` of the documents.
 
     Uses the analysis in `analysis` when given (a directory `juicer analyze` wrote), else
     runs one. Writes the calibrated recipe to `recipe_out` (default: beside the analysis)
     and the proposal into the analysis report; returns the proposal."""
-    if not 0 < keep <= 1:
+    if (keep is None) == (chars is None):
+        raise JuicerError("give one target: --keep SHARE of the documents, or --chars N "
+                          "characters to keep")
+    if keep is not None and not 0 < keep <= 1:
         raise JuicerError(f"--keep must be a share in (0, 1], not {keep}")
     if analysis is None:
         analysis = analyze(recipe, overwrite=True, **analyze_options).output
@@ -65,8 +69,20 @@ def calibrate(recipe: Recipe, keep: float, *, analysis: Optional[str] = None,
                           "calibrate\n    hint: calibrate works on filters such as "
                           "text_length_filter (min_len/max_len)")
     fixed = _fixed_mask(recipe, stats, {(r["step"], r["rule"]) for r in rules})
-    share = _solve(rules, fixed, keep)
-    proposal = _proposal(recipe, rules, stats, share, fixed, keep)
+    lengths = _text_lengths(analysis, recipe.input.text_field)
+    if chars is not None:
+        total = float(lengths.sum())
+        if chars > total:
+            raise JuicerError(f"the analysed documents hold {int(total):,} characters, fewer "
+                              f"than --chars {chars:,}")
+        weights, target = lengths, chars / total
+    else:
+        weights, target = np.ones(len(lengths)), keep
+    share = _solve(rules, fixed, target, weights)
+    proposal = _proposal(recipe, rules, stats, share, keep if keep is not None else target,
+                         lengths)
+    if chars is not None:
+        proposal["budget_chars"] = chars
     recipe_out = recipe_out or os.path.join(analysis, "recipe.calibrated.yaml")
     _write_recipe(recipe, proposal, recipe_out)
     proposal["recipe_path"] = recipe_out
@@ -91,18 +107,30 @@ def _read_report(directory: str) -> dict:
     return report
 
 
-def _read_stats(directory: str) -> pa.StructArray:
+def _text_lengths(directory: str, text_field: str) -> np.ndarray:
+    """Characters of each analysed document, in the order of `_read_stats`."""
+    import pyarrow.compute as pc
+
+    lengths = [pc.utf8_length(table.column(text_field)).to_numpy(zero_copy_only=False)
+               for table in _data_tables(directory, [text_field])]
+    return np.concatenate(lengths).astype(np.float64)
+
+
+def _data_tables(directory: str, columns: list[str]):
     import pyarrow.parquet as pq
 
-    files = sorted(os.path.join(directory, "data", f) for f in os.listdir(os.path.join(directory, "data")))
-    tables = []
-    for path in files:
+    folder = os.path.join(directory, "data")
+    for path in sorted(os.path.join(folder, f) for f in os.listdir(folder)):
         if path.endswith(".parquet"):
-            tables.append(pq.read_table(path, columns=[STATS]))
+            yield pq.read_table(path, columns=columns)
         else:
             import pyarrow.json as pj
 
-            tables.append(pj.read_json(path).select([STATS]))
+            yield pj.read_json(path).select(columns)
+
+
+def _read_stats(directory: str) -> pa.StructArray:
+    tables = list(_data_tables(directory, [STATS]))
     if not tables:
         raise JuicerError(f"the analysis in '{directory}' kept no documents")
     return pa.concat_tables(tables, promote_options="permissive").column(STATS).combine_chunks()
@@ -191,28 +219,29 @@ def _passes(rule: dict, threshold: float) -> np.ndarray:
                 "<=": values <= threshold, "<": values < threshold}[rule["op"]]
 
 
-def _kept(rules: list[dict], share: float, fixed: np.ndarray) -> float:
+def _kept(rules: list[dict], share: float, fixed: np.ndarray, weights: np.ndarray) -> float:
+    """The share of the weight (documents, or characters) the thresholds for `share` keep."""
     keep = fixed.copy()
     for rule, threshold in zip(rules, _thresholds(rules, share)):
         keep &= _passes(rule, threshold)
-    return float(keep.mean()) if len(keep) else 0.0
+    return float(weights[keep].sum() / weights.sum()) if weights.sum() else 0.0
 
 
-def _solve(rules: list[dict], fixed: np.ndarray, target: float) -> float:
+def _solve(rules: list[dict], fixed: np.ndarray, target: float, weights: np.ndarray) -> float:
     """The per-step share whose combined keep is closest to `target` (bisection: keeping
     more per step keeps more overall)."""
     low, high = 0.0, 1.0
     for _ in range(40):
         middle = (low + high) / 2
-        if _kept(rules, middle, fixed) < target:
+        if _kept(rules, middle, fixed, weights) < target:
             low = middle
         else:
             high = middle
-    return min((low, high), key=lambda s: abs(_kept(rules, s, fixed) - target))
+    return min((low, high), key=lambda s: abs(_kept(rules, s, fixed, weights) - target))
 
 
 def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: float,
-              fixed: np.ndarray, target: float) -> dict:
+              target: float, lengths: np.ndarray) -> dict:
     thresholds = _thresholds(rules, share)
     # the achieved share is measured with the operators rebuilt from the proposed params
     params = _proposed_params(recipe, rules, thresholds)
@@ -230,7 +259,8 @@ def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: f
         step_kept[step.id] = int(mine.sum())
         keep &= mine
     return {"target": target, "achieved": float(keep.mean()), "documents": int(len(stats)),
-            "kept_documents": int(keep.sum()),
+            "kept_documents": int(keep.sum()), "characters": int(lengths.sum()),
+            "kept_characters": int(lengths[keep].sum()),
             "thresholds": [{"step": r["step"], "param": r["rule"], "stat": r["stat"], "op": r["op"],
                             "was": r["was"], "proposed": t, "step_kept": step_kept[r["step"]]}
                            for r, t in zip(rules, thresholds)]}
@@ -252,7 +282,9 @@ def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
     resolved.pop("juicer_version")
     for entry in resolved["pipeline"]:
         entry["params"].update(changed.get(entry["id"], {}))
-    header = (f"# Calibrated by `juicer calibrate --keep {proposal['target']}` from {recipe.source}:\n"
+    target = (f"--chars {proposal['budget_chars']}" if "budget_chars" in proposal
+              else f"--keep {proposal['target']}")
+    header = (f"# Calibrated by `juicer calibrate {target}` from {recipe.source}:\n"
               f"# on the analysed data these filter thresholds keep "
               f"{100 * proposal['achieved']:.1f}% ({proposal['kept_documents']:,} of "
               f"{proposal['documents']:,} documents) before deduplication.\n")

@@ -71,18 +71,19 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
                         overwrite=overwrite)
 
 
-def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: float, *,
-              overrides: Sequence[str] = (), analysis: Optional[str] = None,
-              recipe_out: Optional[str] = None, **analyze_options) -> dict:
+def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: Optional[float] = None, *,
+              chars: Optional[int] = None, overrides: Sequence[str] = (),
+              analysis: Optional[str] = None, recipe_out: Optional[str] = None,
+              **analyze_options) -> dict:
     """Like `juicer calibrate`: thresholds for the recipe's filters that together keep about
-    `keep` of the documents, written as a recipe; returns the proposal (also in the analysis
-    report). `analysis` reuses a directory `analyze` wrote."""
+    `keep` of the documents (or `chars` characters), written as a recipe; returns the
+    proposal (also in the analysis report). `analysis` reuses a directory `analyze` wrote."""
     from juicer.analysis import calibrate as run_calibration
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
-    return run_calibration(recipe, keep, analysis=analysis, recipe_out=recipe_out,
-                           **analyze_options)
+    return run_calibration(recipe, keep, chars=chars, analysis=analysis,
+                           recipe_out=recipe_out, **analyze_options)
 
 
 def render_report(output_dir: Union[str, os.PathLike], compare: Optional[Union[str, os.PathLike]] = None,

@@ -189,8 +189,10 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
 
 @main.command()
 @click.argument("recipe_file", type=click.Path(dir_okay=False))
-@click.option("--keep", type=click.FloatRange(0, 1, min_open=True), required=True,
+@click.option("--keep", type=click.FloatRange(0, 1, min_open=True), default=None,
               help="Share of documents the filters should keep together, e.g. 0.8.")
+@click.option("--chars", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Or: characters the filters should keep together (a size budget).")
 @click.option("--analysis", default=None, metavar="DIR",
               help="Reuse an analysis `juicer analyze` wrote (default: run one).")
 @click.option("--recipe-out", default=None, metavar="FILE",
@@ -200,10 +202,12 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
-def calibrate(recipe_file: str, keep: float, analysis: Optional[str], recipe_out: Optional[str],
+def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
+              analysis: Optional[str], recipe_out: Optional[str],
               inputs: tuple[str, ...], sample: Optional[int], workers: Optional[int],
               overrides: tuple[str, ...]) -> None:
-    """Propose thresholds for RECIPE_FILE's filters that keep about --keep of the documents.
+    """Propose thresholds for RECIPE_FILE's filters that keep about --keep of the documents
+    (or --chars characters).
 
     Each filter with numeric min/max params gets the same share of the drops, trimmed
     from the tails of its statistic; other rules and deduplication stay as they are.
@@ -214,13 +218,15 @@ def calibrate(recipe_file: str, keep: float, analysis: Optional[str], recipe_out
     options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
                                    "progress": TerminalProgress()}
     try:
-        proposal = run_calibration(recipe, keep, analysis=analysis, recipe_out=recipe_out,
-                                   **options)
+        proposal = run_calibration(recipe, keep, chars=chars, analysis=analysis,
+                                   recipe_out=recipe_out, **options)
     except JuicerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
-    click.echo(f"target keep {100 * keep:.1f}%, achieved {100 * proposal['achieved']:.1f}% "
-               f"({proposal['kept_documents']:,} of {proposal['documents']:,} documents)")
+    goal = f"{chars:,} characters" if chars else f"{100 * keep:.1f}% of the documents"
+    click.echo(f"target {goal}; achieved {100 * proposal['achieved']:.1f}% "
+               f"({proposal['kept_documents']:,} of {proposal['documents']:,} documents, "
+               f"{proposal['kept_characters']:,} characters)")
     for row in proposal["thresholds"]:
         click.echo(f"  {row['step'] + '.' + row['param']:<44} {row['was']!s:>12} -> "
                    f"{row['proposed']:<12g} (step keeps {row['step_kept']:,})")

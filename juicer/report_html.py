@@ -376,8 +376,11 @@ def _kept(report: dict) -> str:
 
 
 def _calibration(calibration: dict) -> str:
-    html = [f'<p>Thresholds proposed to keep {100 * calibration["target"]:.1f}% of the documents '
-            f'(filters only); on this data they keep {100 * calibration["achieved"]:.1f}%. '
+    goal = (f'{number(calibration["budget_chars"])} characters' if calibration.get("budget_chars")
+            else f'{100 * calibration["target"]:.1f}% of the documents')
+    html = [f'<p>Thresholds proposed to keep {goal} (filters only); on this data they keep '
+            f'{100 * calibration["achieved"]:.1f}% of the documents and '
+            f'{number(calibration.get("kept_characters"))} characters. '
             f'Written to <code>{escape(str(calibration.get("recipe_path", "")))}</code>.</p>',
             '<table><tr><th>step</th><th>param</th><th>stat</th><th class="n">was</th>'
             '<th class="n">proposed</th><th class="n">step keeps</th></tr>']

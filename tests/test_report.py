@@ -173,6 +173,21 @@ def test_calibrate_hits_the_target_and_the_calibrated_recipe_keeps_it(tmp_path):
     assert f'{result.report["kept_docs"]:,}' in html
 
 
+def test_calibrate_to_a_character_budget(tmp_path):
+    analysis = juicer.analyze(QUICKSTART, output=str(tmp_path / "analysis")).output
+    total = juicer.calibrate(QUICKSTART, 1.0, analysis=analysis)["characters"]
+    budget = total // 2
+    proposal = juicer.calibrate(QUICKSTART, chars=budget, analysis=analysis,
+                                recipe_out=str(tmp_path / "half.yaml"))
+    assert abs(proposal["kept_characters"] - budget) / budget < 0.02
+    assert proposal["budget_chars"] == budget and proposal["kept_documents"] < 2500
+    assert "--chars" in (tmp_path / "half.yaml").read_text().splitlines()[0]
+    with pytest.raises(juicer.JuicerError, match="give one target"):
+        juicer.calibrate(QUICKSTART, 0.5, chars=budget, analysis=analysis)
+    with pytest.raises(juicer.JuicerError, match="fewer than --chars"):
+        juicer.calibrate(QUICKSTART, chars=total * 2, analysis=analysis)
+
+
 def test_calibrate_refuses_a_processed_run_and_a_recipe_without_bounds(tmp_path):
     processed = juicer.process(QUICKSTART, overrides=[f"output.path={tmp_path / 'run'}"])
     with pytest.raises(juicer.JuicerError, match="not an analysis"):
