@@ -88,7 +88,7 @@ def _load(recipe_file: str, overrides: tuple[str, ...]):
 def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...],
             overwrite: bool, force: bool, keep_work: bool, executor: Optional[str],
             address: Optional[str]) -> None:
-    """Run RECIPE_FILE: write data/, dropped/, quarantine/ and report.json.
+    """Run RECIPE_FILE: write data/, dropped/, quarantine/, report.html and report.json.
 
     Run it again on the same output.path after a crash or kill and it resumes: shards that
     finished are reused, the output is the same as an uninterrupted run's."""
