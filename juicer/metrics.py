@@ -100,33 +100,25 @@ class Summary:
             low, high = self.min, self.max
         return low, high
 
-    def log_scale(self) -> bool:
-        """Log-spaced bins for positive, long-tailed stats (lengths, counts)."""
-        low, high = self.histogram_range()
-        return self.count > 0 and low > 0 and high / low > LOG_SCALE_SPREAD
-
-    def edges(self) -> list[float]:
+    def edges(self) -> tuple[list[float], bool]:
+        """Bin edges over histogram_range, and whether they are log-spaced (positive,
+        long-tailed stats: lengths, counts). Bins are at most HISTOGRAM_BINS and no
+        narrower than the sketch's buckets (else bins between two bucket values stay
+        empty: a comb, not a distribution)."""
         if self.count == 0:
-            return []
+            return [], False
         low, high = self.histogram_range()
-        bins = self.histogram_bins()
-        if self.log_scale():
-            return [low * (high / low) ** (i / bins) for i in range(bins + 1)]
-        return [low + i * (high - low) / bins for i in range(bins + 1)]
-
-    def histogram_bins(self) -> int:
-        """At most HISTOGRAM_BINS, and no narrower than the sketch's buckets (else bins
-        between two bucket values stay empty: a comb, not a distribution)."""
-        low, high = self.histogram_range()
-        if self.count == 0 or high == low:
-            return 1
-        if self.log_scale():
-            return int(min(max(math.log(high / low) / (2.2 * _LOG_GAMMA), 1), HISTOGRAM_BINS))
+        if high == low:
+            return [low, high], False
+        if low > 0 and high / low > LOG_SCALE_SPREAD:
+            bins = int(min(max(math.log(high / low) / (2.2 * _LOG_GAMMA), 1), HISTOGRAM_BINS))
+            return [low * (high / low) ** (i / bins) for i in range(bins + 1)], True
         resolution = 2.2 * RELATIVE_ACCURACY * max(abs(low), abs(high))
-        return int(min(max((high - low) / resolution, 1), HISTOGRAM_BINS))
+        bins = int(min(max((high - low) / resolution, 1), HISTOGRAM_BINS))
+        return [low + i * (high - low) / bins for i in range(bins + 1)], False
 
-    def histogram(self, buckets: Counter) -> list[int]:
-        edges = self.edges()
+    @staticmethod
+    def histogram(buckets: Counter, edges: list[float]) -> list[int]:
         counts = [0] * max(len(edges) - 1, 1)
         if len(edges) < 2 or edges[0] == edges[-1]:
             counts[0] = sum(buckets.values())
@@ -140,17 +132,17 @@ class Summary:
         mean = self.total / self.count if self.count else None
         variance = max(self.total_sq / self.count - mean * mean, 0.0) if self.count else None
         low, high = self.histogram_range()
-        edges = self.edges()
+        edges, log = self.edges()
         return {
             "count": self.count, "mean": mean,
             "std": math.sqrt(variance) if variance is not None else None,
             "min": self.min, "max": self.max,
             "quantiles": {f"p{round(q * 100)}": self.quantile(q) for q in QUANTILES},
             # the first and last bins also hold the values below p1 and above p99
-            "histogram": {"edges": edges, "all": self.histogram(self.buckets),
-                          "kept": self.histogram(self.kept_buckets),
+            "histogram": {"edges": edges, "all": self.histogram(self.buckets, edges),
+                          "kept": self.histogram(self.kept_buckets, edges),
                           "clamped": bool(self.count) and (low > self.min or high < self.max),
-                          "scale": "log" if self.log_scale() else "linear"},
+                          "scale": "log" if log else "linear"},
         }
 
     # compact form that crosses process boundaries (JSON-friendly)

@@ -17,12 +17,12 @@ from juicer.errors import OperatorError
 from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
 from juicer.samples import change_window, clip
-
-DROP_SAMPLES = 5  # sample documents per drop rule in the report
-CHANGE_SAMPLES = 3  # before/after samples per mapper
 from juicer.operator import (Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator,
                              SpanDeduplicator)
 from juicer.recipe import Step
+
+DROP_SAMPLES = 5  # sample documents per drop rule in the report
+CHANGE_SAMPLES = 3  # before/after samples per mapper
 
 
 @dataclass
@@ -347,13 +347,11 @@ def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
                 name: pa.array(decisions.stats[name][position[is_dropped]], kind)
                 for name, kind in kinds.items()})
         rule = operator.drop_rule
-        dropped.append(gone.append_column(
-            DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
         step_metrics.drops[rule] += int(is_dropped.sum())
         offer_dropped(step_metrics, gone, field_name, rule)
-        if observe:
-            dropped = []
-        else:
+        if not observe:
+            dropped.append(gone.append_column(
+                DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
             batch = batch.filter(~is_dropped)
     step_metrics.docs_out += len(batch)
     step_metrics.chars_out += int(batch.char_length(field_name).sum())

@@ -163,7 +163,8 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     work = os.path.join(out, "_work")
     fingerprint = input_fingerprint(files)
     sampling = _sampling(files, sample) if sample else None
-    mode = {"observe": observe, "sample_rate": sampling and sampling["rate"]}
+    sample_rate = sampling["rate"] if sampling else None
+    mode = {"observe": observe, "sample_rate": sample_rate}
     resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint, mode),
                               overwrite, force)
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
@@ -181,7 +182,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
                                recipe.input.strict, recipe.input.max_document_bytes,
-                               observe, sampling and sampling["rate"])
+                               observe, sample_rate)
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
@@ -377,7 +378,8 @@ def _shard_dir(work: str, stage: int, shard: int) -> str:
 def run_shard_task(task: ShardTask) -> dict:
     """One shard through one stage: apply the previous global step's decisions, the
     row-local steps, then the map phase of the next global step."""
-    stage = plan_stages(list(_steps(task.pipeline)))[task.stage]
+    stages = plan_stages(list(_steps(task.pipeline)))
+    stage = stages[task.stage]
     directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
     shutil.rmtree(directory, ignore_errors=True)  # what an interrupted attempt left
     kept = ArrowSink(directory, "kept", task.marker)
@@ -389,7 +391,7 @@ def run_shard_task(task: ShardTask) -> dict:
     input_docs = input_chars = 0
     row_range = None  # lowest and highest row id kept
     decisions = None
-    last_stage = task.stage == len(plan_stages(list(_steps(task.pipeline)))) - 1
+    last_stage = task.stage == len(stages) - 1
     kept_samples = Samples(KEPT_SAMPLES)
     if stage.previous_global is not None:
         source_files = _previous_files(task)
