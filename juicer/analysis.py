@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
-from juicer import registry, report_html
+from juicer import llm_tokenizers, registry, report_html
 from juicer.batch import STATS
 from juicer.errors import JuicerError
 from juicer.io.writers import write_json
@@ -47,18 +47,25 @@ def analyze(recipe: Recipe, *, output: Optional[str] = None, inputs: Sequence[st
 
 
 def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[int] = None,
+              tokens: Optional[int] = None, tokenizer: Optional[str] = None,
               analysis: Optional[str] = None, recipe_out: Optional[str] = None,
               **analyze_options) -> dict:
-    """Propose thresholds for the recipe's filters that keep about `keep` of the documents.
+    """Propose thresholds for the recipe's filters that keep about `keep` of the documents,
+    or `chars` characters, or `tokens` tokens of `tokenizer` (default: the recipe's
+    output.count_tokens, else cl100k_base).
 
     Uses the analysis in `analysis` when given (a directory `juicer analyze` wrote), else
     runs one. Writes the calibrated recipe to `recipe_out` (default: beside the analysis)
     and the proposal into the analysis report; returns the proposal."""
-    if (keep is None) == (chars is None):
-        raise JuicerError("give one target: --keep SHARE of the documents, or --chars N "
-                          "characters to keep")
+    if sum(target is not None for target in (keep, chars, tokens)) != 1:
+        raise JuicerError("give one target: --keep SHARE of the documents, --chars N "
+                          "characters or --tokens N tokens to keep")
     if keep is not None and not 0 < keep <= 1:
         raise JuicerError(f"--keep must be a share in (0, 1], not {keep}")
+    counter = None
+    if tokens is not None:  # load it first: a missing tokenizer fails before the analysis
+        counter = llm_tokenizers.load(tokenizer or recipe.output.count_tokens
+                                      or llm_tokenizers.DEFAULT_TOKENIZER)
     if analysis is None:
         analysis = analyze(recipe, overwrite=True, **analyze_options).output
     report = _read_report(analysis)
@@ -69,20 +76,27 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
                           "calibrate\n    hint: calibrate works on filters such as "
                           "text_length_filter (min_len/max_len)")
     fixed = _fixed_mask(recipe, stats, {(r["step"], r["rule"]) for r in rules})
-    lengths = _text_lengths(analysis, recipe.input.text_field)
-    if chars is not None:
-        total = float(lengths.sum())
-        if chars > total:
-            raise JuicerError(f"the analysed documents hold {int(total):,} characters, fewer "
-                              f"than --chars {chars:,}")
-        weights, target = lengths, chars / total
+    texts = _texts(analysis, recipe.input.text_field)
+    sizes = {"characters": np.array([len(t) for t in texts], dtype=np.float64)}
+    if counter is not None:
+        sizes["tokens"] = counter.count(texts).astype(np.float64)
+    budget = {"characters": chars, "tokens": tokens}
+    unit = next((name for name, value in budget.items() if value is not None), None)
+    if unit:
+        total = float(sizes[unit].sum())
+        if budget[unit] > total:
+            raise JuicerError(f"the analysed documents hold {int(total):,} {unit}, fewer "
+                              f"than --{'chars' if unit == 'characters' else unit} {budget[unit]:,}")
+        weights, target = sizes[unit], budget[unit] / total
     else:
-        weights, target = np.ones(len(lengths)), keep
+        weights, target = np.ones(len(texts)), keep
     share = _solve(rules, fixed, target, weights)
-    proposal = _proposal(recipe, rules, stats, share, keep if keep is not None else target,
-                         lengths)
+    proposal = _proposal(recipe, rules, stats, share, target, sizes)
     if chars is not None:
         proposal["budget_chars"] = chars
+    if counter is not None:
+        proposal["budget_tokens"] = tokens
+        proposal["tokenizer"] = counter.name
     recipe_out = recipe_out or os.path.join(analysis, "recipe.calibrated.yaml")
     _write_recipe(recipe, proposal, recipe_out)
     proposal["recipe_path"] = recipe_out
@@ -107,13 +121,10 @@ def _read_report(directory: str) -> dict:
     return report
 
 
-def _text_lengths(directory: str, text_field: str) -> np.ndarray:
-    """Characters of each analysed document, in the order of `_read_stats`."""
-    import pyarrow.compute as pc
-
-    lengths = [pc.utf8_length(table.column(text_field)).to_numpy(zero_copy_only=False)
-               for table in _data_tables(directory, [text_field])]
-    return np.concatenate(lengths).astype(np.float64)
+def _texts(directory: str, text_field: str) -> list[str]:
+    """The text of each analysed document, in the order of `_read_stats`."""
+    return [text or "" for table in _data_tables(directory, [text_field])
+            for text in table.column(text_field).to_pylist()]
 
 
 def _data_tables(directory: str, columns: list[str]):
@@ -241,7 +252,7 @@ def _solve(rules: list[dict], fixed: np.ndarray, target: float, weights: np.ndar
 
 
 def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: float,
-              target: float, lengths: np.ndarray) -> dict:
+              target: float, sizes: dict[str, np.ndarray]) -> dict:
     thresholds = _thresholds(rules, share)
     # the achieved share is measured with the operators rebuilt from the proposed params
     params = _proposed_params(recipe, rules, thresholds)
@@ -258,9 +269,11 @@ def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: f
                 mine &= np.asarray(rule.passes(values), dtype=bool)
         step_kept[step.id] = int(mine.sum())
         keep &= mine
+    sized = {}
+    for unit, size in sizes.items():
+        sized[unit], sized[f"kept_{unit}"] = int(size.sum()), int(size[keep].sum())
     return {"target": target, "achieved": float(keep.mean()), "documents": int(len(stats)),
-            "kept_documents": int(keep.sum()), "characters": int(lengths.sum()),
-            "kept_characters": int(lengths[keep].sum()),
+            "kept_documents": int(keep.sum()), **sized,
             "thresholds": [{"step": r["step"], "param": r["rule"], "stat": r["stat"], "op": r["op"],
                             "was": r["was"], "proposed": t, "step_kept": step_kept[r["step"]]}
                            for r, t in zip(rules, thresholds)]}
@@ -282,8 +295,12 @@ def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
     resolved.pop("juicer_version")
     for entry in resolved["pipeline"]:
         entry["params"].update(changed.get(entry["id"], {}))
-    target = (f"--chars {proposal['budget_chars']}" if "budget_chars" in proposal
-              else f"--keep {proposal['target']}")
+    if "budget_tokens" in proposal:
+        target = f"--tokens {proposal['budget_tokens']} --tokenizer {proposal['tokenizer']}"
+    elif "budget_chars" in proposal:
+        target = f"--chars {proposal['budget_chars']}"
+    else:
+        target = f"--keep {proposal['target']}"
     header = (f"# Calibrated by `juicer calibrate {target}` from {recipe.source}:\n"
               f"# on the analysed data these filter thresholds keep "
               f"{100 * proposal['achieved']:.1f}% ({proposal['kept_documents']:,} of "

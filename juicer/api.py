@@ -72,17 +72,20 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
 
 
 def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: Optional[float] = None, *,
-              chars: Optional[int] = None, overrides: Sequence[str] = (),
+              chars: Optional[int] = None, tokens: Optional[int] = None,
+              tokenizer: Optional[str] = None, overrides: Sequence[str] = (),
               analysis: Optional[str] = None, recipe_out: Optional[str] = None,
               **analyze_options) -> dict:
     """Like `juicer calibrate`: thresholds for the recipe's filters that together keep about
-    `keep` of the documents (or `chars` characters), written as a recipe; returns the
-    proposal (also in the analysis report). `analysis` reuses a directory `analyze` wrote."""
+    `keep` of the documents (or `chars` characters, or `tokens` tokens of `tokenizer`),
+    written as a recipe; returns the proposal (also in the analysis report). `analysis`
+    reuses a directory `analyze` wrote."""
     from juicer.analysis import calibrate as run_calibration
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
-    return run_calibration(recipe, keep, chars=chars, analysis=analysis,
+    return run_calibration(recipe, keep, chars=chars, tokens=tokens, tokenizer=tokenizer,
+                           analysis=analysis,
                            recipe_out=recipe_out, **analyze_options)
 
 

@@ -123,6 +123,9 @@ def summary(report: dict, output: str) -> str:
         f"  dropped      {share(report['dropped_docs'])}",
         f"  quarantined  {share(report['quarantined_docs'])}",
     ]
+    if "input_tokens" in report:
+        lines.append(f"  tokens       {report['kept_tokens']:>10,} kept of {report['input_tokens']:,} "
+                     f"({report['tokenizer']})")
     resumed = report.get("resumed", {})
     if resumed.get("resumed"):
         lines.insert(1, f"  resumed an interrupted run: {resumed['reused_tasks']} tasks reused, "
@@ -193,6 +196,11 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
               help="Share of documents the filters should keep together, e.g. 0.8.")
 @click.option("--chars", type=click.IntRange(min=1), default=None, metavar="N",
               help="Or: characters the filters should keep together (a size budget).")
+@click.option("--tokens", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Or: tokens the filters should keep together (a token budget).")
+@click.option("--tokenizer", default=None, metavar="NAME",
+              help="Tokenizer for --tokens: cl100k_base (default, or the recipe's "
+                   "output.count_tokens), o200k_base, a tokenizer.json or .model path.")
 @click.option("--analysis", default=None, metavar="DIR",
               help="Reuse an analysis `juicer analyze` wrote (default: run one).")
 @click.option("--recipe-out", default=None, metavar="FILE",
@@ -203,11 +211,11 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
 def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
-              analysis: Optional[str], recipe_out: Optional[str],
+              tokens: Optional[int], tokenizer: Optional[str], analysis: Optional[str], recipe_out: Optional[str],
               inputs: tuple[str, ...], sample: Optional[int], workers: Optional[int],
               overrides: tuple[str, ...]) -> None:
     """Propose thresholds for RECIPE_FILE's filters that keep about --keep of the documents
-    (or --chars characters).
+    (or --chars characters, or --tokens tokens).
 
     Each filter with numeric min/max params gets the same share of the drops, trimmed
     from the tails of its statistic; other rules and deduplication stay as they are.
@@ -218,15 +226,20 @@ def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
     options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
                                    "progress": TerminalProgress()}
     try:
-        proposal = run_calibration(recipe, keep, chars=chars, analysis=analysis,
+        proposal = run_calibration(recipe, keep, chars=chars, tokens=tokens, tokenizer=tokenizer,
+                                   analysis=analysis,
                                    recipe_out=recipe_out, **options)
     except JuicerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
-    goal = f"{chars:,} characters" if chars else f"{100 * keep:.1f}% of the documents"
+    if tokens:
+        goal = f"{tokens:,} tokens ({proposal['tokenizer']})"
+    else:
+        goal = f"{chars:,} characters" if chars else f"{100 * keep:.1f}% of the documents"
+    kept_tokens = f", {proposal['kept_tokens']:,} tokens" if "kept_tokens" in proposal else ""
     click.echo(f"target {goal}; achieved {100 * proposal['achieved']:.1f}% "
                f"({proposal['kept_documents']:,} of {proposal['documents']:,} documents, "
-               f"{proposal['kept_characters']:,} characters)")
+               f"{proposal['kept_characters']:,} characters{kept_tokens})")
     for row in proposal["thresholds"]:
         click.echo(f"  {row['step'] + '.' + row['param']:<44} {row['was']!s:>12} -> "
                    f"{row['proposed']:<12g} (step keeps {row['step_kept']:,})")

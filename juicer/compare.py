@@ -70,7 +70,8 @@ def _header(*columns: str) -> str:
 def _counts(first: dict, second: dict, a: str, b: str) -> str:
     rows = [_row(key.replace("_", " "), first.get(key), second.get(key))
             for key in ("input_docs", "kept_docs", "dropped_docs", "quarantined_docs",
-                        "input_chars", "kept_chars", "seconds")]
+                        "input_chars", "kept_chars", "input_tokens", "kept_tokens", "seconds")
+            if key in first or key in second]
     return f'<section id="counts"><h2>Counts</h2><table>{_header("", a, b, "change")}{"".join(rows)}</table></section>'
 
 

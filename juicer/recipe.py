@@ -69,6 +69,11 @@ class OutputSpec(_Section):
     keep_stats: bool = Field(False, description="Keep the __stats__ column in data/.")
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
         "zstd", description="Parquet compression.")
+    count_tokens: Optional[str] = Field(
+        None, description="Tokenizer whose token counts of the input and of the kept "
+        "documents the report shows (cl100k_base, o200k_base, a tokenizer.json or "
+        "SentencePiece .model path; extra models). Off by default: it tokenizes the input "
+        "and the output once more.")
 
 
 class ExecutorSpec(_Section):
@@ -173,6 +178,9 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     recipe.notes = notes
     recipe.input.paths = [_resolve(p, base) for p in recipe.input.paths]
     recipe.output.path = _resolve(recipe.output.path, base)
+    tokenizer = recipe.output.count_tokens
+    if tokenizer and "://" not in tokenizer and (base / tokenizer).exists():
+        recipe.output.count_tokens = _resolve(tokenizer, base)
     return recipe
 
 
@@ -198,13 +206,20 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
 
 def _resolve_step_paths(data: dict, base: Path) -> None:
     """Operator parameters named `*_path` or `*_dir` (benchmarks, models, word lists) are
-    relative to the recipe, like its input and output paths."""
+    relative to the recipe, like its input and output paths; so is a `tokenizer` that names
+    a file beside the recipe (otherwise it is a built-in encoding's name)."""
     pipeline = data.get("pipeline")
     for step in pipeline if isinstance(pipeline, list) else []:
         params = step.get("params") if isinstance(step, dict) else None
         for key, value in (params or {}).items() if isinstance(params, dict) else []:
-            if key.endswith(("_path", "_dir")) and isinstance(value, str) and value:
+            if not isinstance(value, str) or not value:
+                continue
+            if key.endswith(("_path", "_dir")) or (
+                    key in _TOKENIZER_PARAMS and "://" not in value and (base / value).exists()):
                 params[key] = _resolve(value, base)
+
+
+_TOKENIZER_PARAMS = ("tokenizer", "hf_tokenizer")
 
 
 def _resolve(path: str, base: Path) -> str:

@@ -47,6 +47,7 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "accounting_ok": input_docs + split_docs == kept_docs + dropped_docs + quarantined,
         "input_chars": sum(r["input_chars"] for r in first),
         "kept_chars": kept_chars,
+        **_token_totals(recipe, first, shard_results[-1]),
         "input_fingerprint": fingerprint,
         "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards},
         "files": outputs,
@@ -55,6 +56,15 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "kept_samples": _kept_samples(shard_results[-1]),
         "notes": recipe.notes,
     }
+
+
+def _token_totals(recipe, first_stage: list, last_stage: list) -> dict:
+    """Input and kept tokens, when the recipe asks for them (output.count_tokens)."""
+    if not recipe.output.count_tokens:
+        return {}
+    return {"tokenizer": recipe.output.count_tokens,
+            "input_tokens": sum(r.get("input_tokens", 0) for r in first_stage),
+            "kept_tokens": sum(r.get("kept_tokens", 0) for r in last_stage)}
 
 
 def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> dict:

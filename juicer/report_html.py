@@ -116,7 +116,15 @@ def _summary(report: dict) -> str:
                 f'<div class="l">input characters</div></div>'
                 f'<div class="card kept"><div class="n">{number(report.get("kept_chars"))}</div>'
                 f'<div class="l">kept characters ({_share(report.get("kept_chars", 0), report.get("input_chars", 0))})'
-                f'</div></div></div>')
+                f'</div></div>')
+    if "input_tokens" in report:
+        tokenizer = escape(os.path.basename(str(report.get("tokenizer"))))
+        html.append(f'<div class="card"><div class="n">{number(report["input_tokens"])}</div>'
+                    f'<div class="l">input tokens ({tokenizer})</div></div>'
+                    f'<div class="card kept"><div class="n">{number(report["kept_tokens"])}</div>'
+                    f'<div class="l">kept tokens ({_share(report["kept_tokens"], report["input_tokens"])})'
+                    f'</div></div>')
+    html.append('</div>')
     if analyzing:
         html.append('<p class="note">Analysis: every filter computed its statistics on every '
                     'document and nothing was dropped; the drop counts say what the recipe '
@@ -376,11 +384,17 @@ def _kept(report: dict) -> str:
 
 
 def _calibration(calibration: dict) -> str:
-    goal = (f'{number(calibration["budget_chars"])} characters' if calibration.get("budget_chars")
-            else f'{100 * calibration["target"]:.1f}% of the documents')
+    tokens = (f' and {number(calibration["kept_tokens"])} {escape(calibration["tokenizer"])} tokens'
+              if "kept_tokens" in calibration else "")
+    if calibration.get("budget_tokens"):
+        goal = f'{number(calibration["budget_tokens"])} tokens'
+    elif calibration.get("budget_chars"):
+        goal = f'{number(calibration["budget_chars"])} characters'
+    else:
+        goal = f'{100 * calibration["target"]:.1f}% of the documents'
     html = [f'<p>Thresholds proposed to keep {goal} (filters only); on this data they keep '
-            f'{100 * calibration["achieved"]:.1f}% of the documents and '
-            f'{number(calibration.get("kept_characters"))} characters. '
+            f'{100 * calibration["achieved"]:.1f}% of the documents, '
+            f'{number(calibration.get("kept_characters"))} characters{tokens}. '
             f'Written to <code>{escape(str(calibration.get("recipe_path", "")))}</code>.</p>',
             '<table><tr><th>step</th><th>param</th><th>stat</th><th class="n">was</th>'
             '<th class="n">proposed</th><th class="n">step keeps</th></tr>']

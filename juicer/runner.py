@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import dedup, registry, report_html
+from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.executors import make_executor
@@ -63,6 +63,7 @@ class ShardTask:
     max_document_bytes: int = 10 * 10**6
     observe: bool = False  # juicer analyze: record stats and would-be drops, drop nothing
     sample_rate: Optional[float] = None  # juicer analyze --sample: share of documents read
+    count_tokens: Optional[str] = None  # tokenizer for the input and kept token counts
 
     @property
     def marker(self) -> str:
@@ -182,7 +183,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
                                recipe.input.strict, recipe.input.max_document_bytes,
-                               observe, sample_rate)
+                               observe, sample_rate, recipe.output.count_tokens)
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
@@ -388,7 +389,8 @@ def run_shard_task(task: ShardTask) -> dict:
     failures: list[dict] = []  # documents an operator failed on
     signature_sinks: dict[int, ArrowSink] = {}
     metrics: dict[str, StepMetrics] = {}
-    input_docs = input_chars = 0
+    input_docs = input_chars = input_tokens = kept_tokens = 0
+    tokenizer = llm_tokenizers.load(task.count_tokens) if task.count_tokens else None
     row_range = None  # lowest and highest row id kept
     decisions = None
     last_stage = task.stage == len(stages) - 1
@@ -403,6 +405,8 @@ def run_shard_task(task: ShardTask) -> dict:
         if task.stage == 0:
             input_docs += table.num_rows
             input_chars += int(Batch(table).char_length(task.text_field).sum())
+            if tokenizer:
+                input_tokens += _token_count(tokenizer, table, task.text_field)
         if stage.previous_global is not None:
             result = apply_decisions(stage.previous_global, table, decisions, metrics,
                                      task.text_field, task.observe)
@@ -415,6 +419,8 @@ def run_shard_task(task: ShardTask) -> dict:
         kept.write(result.kept)
         if last_stage:
             offer_kept(kept_samples, result.kept, task.text_field)
+            if tokenizer:
+                kept_tokens += _token_count(tokenizer, result.kept, task.text_field)
         if result.kept.num_rows:
             ids = result.kept.column(ROW_ID)
             low, high = pa.compute.min(ids).as_py(), pa.compute.max(ids).as_py()
@@ -435,6 +441,8 @@ def run_shard_task(task: ShardTask) -> dict:
         "shard": task.shard.index,
         "input_docs": input_docs + unreadable,
         "input_chars": input_chars,
+        "input_tokens": input_tokens,
+        "kept_tokens": kept_tokens,
         "kept": kept.close(),
         "row_range": row_range,
         "dropped": dropped.close(),
@@ -463,6 +471,15 @@ def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict
 
 def _error_kind(error: str) -> str:
     return error.split(":")[0].split(" at byte")[0]
+
+
+def _token_count(tokenizer: llm_tokenizers.TokenCounter, table: pa.Table, field: str) -> int:
+    """Tokens of the text field's strings (a missing or non-string value counts none: it
+    is quarantined, not counted)."""
+    if field not in table.column_names or not pa.types.is_string(table.schema.field(field).type) \
+            and not pa.types.is_large_string(table.schema.field(field).type):
+        return 0
+    return int(tokenizer.count([text or "" for text in table.column(field).to_pylist()]).sum())
 
 
 def _batches_from_source(task: ShardTask, quarantine: list[dict]):

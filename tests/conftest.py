@@ -83,3 +83,19 @@ def _read_jsonl(path):
 
     with open(path, encoding="utf-8") as handle:
         return pa.Table.from_pylist([json.loads(line) for line in handle])
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails, as on a machine with no route out:
+    model operators must work from files that installed packages ship."""
+    import socket
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("network disabled by the no_network fixture")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "/nonexistent")

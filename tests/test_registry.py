@@ -41,7 +41,7 @@ GOLDEN_NAMES = [
     "replace_content_mapper", "sentence_split_mapper", "special_characters_filter",
     "specified_field_filter", "specified_numeric_field_filter", "stats_filter",
     "stopwords_filter", "substring_deduplicator", "suffix_filter", "symbols_to_words_filter",
-    "tags_specified_field_selector", "text_chunk_mapper", "text_length_filter",
+    "tags_specified_field_selector", "text_chunk_mapper", "text_length_filter", "token_num_filter",
     "topk_specified_field_selector", "url_filter", "urls_filter", "white_space_filter",
     "whitespace_normalization_mapper", "word_count_filter", "word_repetition_filter",
     "words_num_filter", "words_without_alphabets_filter",

@@ -1,5 +1,6 @@
 """The report model (samples, label counts, histograms), report.html's content and escaping,
 `juicer analyze`, `juicer calibrate` and `juicer report --compare`, on real data."""
+import gzip
 import json
 import random
 import re
@@ -188,6 +189,40 @@ def test_calibrate_to_a_character_budget(tmp_path):
         juicer.calibrate(QUICKSTART, chars=total * 2, analysis=analysis)
 
 
+def test_calibrate_to_a_token_budget_and_tokens_in_the_summary(tmp_path):
+    from juicer import llm_tokenizers
+
+    tokens_of = llm_tokenizers.load("cl100k_base").count
+    counted = ["output.count_tokens=cl100k_base"]
+    analysis = juicer.analyze(QUICKSTART, overrides=counted, output=str(tmp_path / "analysis"))
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:
+        total = int(tokens_of([json.loads(line)["text"] for line in handle]).sum())
+    assert analysis.report["input_tokens"] == total
+    # analyze keeps everything, as the mappers (Unicode and whitespace repairs) left it
+    analysed = pa.parquet.read_table(tmp_path / "analysis" / "data").column("text").to_pylist()
+    assert analysis.report["kept_tokens"] == int(tokens_of(analysed).sum()) < total
+    budget = total // 3
+    proposal = juicer.calibrate(QUICKSTART, tokens=budget, analysis=analysis.output,
+                                recipe_out=str(tmp_path / "third.yaml"))
+    assert abs(proposal["kept_tokens"] - budget) / budget < 0.02
+    assert proposal["budget_tokens"] == budget and proposal["tokenizer"] == "cl100k_base"
+    assert proposal["kept_characters"] < proposal["characters"]
+    assert "--tokens" in (tmp_path / "third.yaml").read_text().splitlines()[0]
+    html = (tmp_path / "analysis" / "report.html").read_text()
+    assert "input tokens (cl100k_base)" in html and f"{budget:,} tokens" in html
+    with pytest.raises(juicer.JuicerError, match="fewer than --tokens"):
+        juicer.calibrate(QUICKSTART, tokens=total * 2, analysis=analysis.output)
+    # processed with the calibrated recipe: the report's kept tokens are the budget's
+    result = juicer.process(tmp_path / "third.yaml", overrides=[
+        f"output.path={tmp_path / 'run'}", *counted, "output.format=jsonl"])
+    kept = [json.loads(line)["text"] for path in sorted((tmp_path / "run" / "data").iterdir())
+            for line in path.read_text("utf-8").splitlines()]
+    assert result.report["kept_tokens"] == int(tokens_of(kept).sum())
+    assert result.report["input_tokens"] == total
+    # the filters keep what the proposal says; exact dedup after them drops a few more
+    assert 0.9 * budget < result.report["kept_tokens"] <= proposal["kept_tokens"]
+
+
 def test_calibrate_refuses_a_processed_run_and_a_recipe_without_bounds(tmp_path):
     processed = juicer.process(QUICKSTART, overrides=[f"output.path={tmp_path / 'run'}"])
     with pytest.raises(juicer.JuicerError, match="not an analysis"):
@@ -210,6 +245,10 @@ def test_cli_analyze_calibrate_and_report(tmp_path):
     assert ran.returncode == 0, ran.stderr
     assert re.search(r"achieved (59|60|61)\.\d%", ran.stdout) and \
         (analysis / "recipe.calibrated.yaml").exists()
+    ran = juicer_cli("calibrate", str(QUICKSTART), "--tokens", "200000", "--tokenizer",
+                     "o200k_base", "--analysis", str(analysis))
+    assert ran.returncode == 0, ran.stderr
+    assert "target 200,000 tokens (o200k_base)" in ran.stdout and " tokens)" in ran.stdout
     (analysis / "report.html").unlink()
     ran = juicer_cli("report", str(analysis))
     assert ran.returncode == 0 and (analysis / "report.html").exists()
