@@ -1,13 +1,14 @@
 """Juicer: turn raw text corpora into curated LLM training data."""
 from juicer._version import __version__
-from juicer.api import analyze, apply, calibrate, load_recipe, operator, process, render_report
+from juicer.api import (analyze, apply, calibrate, load_recipe, operator, process, render_report,
+                        train_classifier)
 from juicer.errors import InputError, JuicerError, RecipeError
 from juicer.operator import Deduplicator, Filter, Mapper, Operator, Selector
 from juicer.registry import register
 
 __all__ = [
     "__version__", "apply", "analyze", "calibrate", "load_recipe", "operator", "process",
-    "register", "render_report",
+    "register", "render_report", "train_classifier",
     "Operator", "Mapper", "Filter", "Deduplicator", "Selector",
     "JuicerError", "RecipeError", "InputError",
 ]

@@ -109,6 +109,25 @@ def render_report(output_dir: Union[str, os.PathLike], compare: Optional[Union[s
     return report_html.render_path(output_dir)
 
 
+def train_classifier(positive: Sequence[Union[str, os.PathLike]],
+                     negative: Sequence[Union[str, os.PathLike]], output: Union[str, os.PathLike],
+                     *, text_field: str = "text", **options: Any) -> dict:
+    """Like `juicer train-classifier`: a fastText quality classifier from curated
+    (`positive`) and raw (`negative`) JSONL/Parquet files, evaluated on a held-out split;
+    writes the model and its sidecar .json and returns the evaluation (with `model_path`).
+    `options` are juicer.classifier.TrainingOptions fields (epochs, dim, test_share, ...)."""
+    from dataclasses import asdict
+
+    from juicer import classifier
+
+    evaluation = classifier.train(classifier.read_texts([os.fspath(p) for p in positive], text_field),
+                                  classifier.read_texts([os.fspath(p) for p in negative], text_field),
+                                  os.fspath(output), classifier.TrainingOptions(**options))
+    result = asdict(evaluation)
+    result.update(result.pop("extra"))
+    return result
+
+
 @dataclass
 class ApplyResult:
     """What `apply(..., detailed=True)` returns; tables are in the input's type."""

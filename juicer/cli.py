@@ -246,6 +246,43 @@ def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
     click.echo(f"  calibrated recipe: {proposal['recipe_path']}")
 
 
+@main.command("train-classifier")
+@click.option("--positive", "positive", multiple=True, required=True, metavar="PATH",
+              help="Curated text (JSONL/Parquet files or folders): what should score high.")
+@click.option("--negative", "negative", multiple=True, required=True, metavar="PATH",
+              help="Raw text: what should score low.")
+@click.option("--output", "-o", required=True, metavar="MODEL",
+              help="Model file to write (.ftz quantized, the default, or .bin); a sidecar "
+                   "MODEL.json gets the label, the text preparation and the evaluation.")
+@click.option("--text-field", default="text", show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--dim", type=click.IntRange(min=2), default=32, show_default=True)
+@click.option("--word-ngrams", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--test-share", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.1, show_default=True, help="Held out for the evaluation (by text hash).")
+@click.option("--no-quantize", is_flag=True, help="Write a full .bin model.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_classifier(positive: tuple[str, ...], negative: tuple[str, ...], output: str,
+                     text_field: str, epochs: int, dim: int, word_ngrams: int,
+                     test_share: float, no_quantize: bool, seed: int) -> None:
+    """Train a fastText quality classifier (GPT-3 / DCLM style) from two labelled sources,
+    evaluate it on a held-out split and save it for quality_classifier_filter's model_path."""
+    from juicer.api import train_classifier as run_training
+
+    try:
+        result = run_training(positive, negative, output, text_field=text_field, epochs=epochs,
+                              dim=dim, word_ngrams=word_ngrams, test_share=test_share,
+                              quantize=not no_quantize, seed=seed)
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"trained on {result['train_documents']:,} documents ({result['positive_documents']:,} "
+               f"positive, {result['negative_documents']:,} negative)")
+    click.echo(f"held out {result['test_documents']:,}: accuracy {result['accuracy']:.4f}, "
+               f"precision {result['precision']:.4f}, recall {result['recall']:.4f}")
+    click.echo(f"model: {result['model_path']}")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),

@@ -94,7 +94,14 @@ def no_network(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise OSError("network disabled by the no_network fixture")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    connect = socket.socket.connect
+
+    def local_only(self, address):  # worker processes talk over Unix sockets: allowed
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            refuse()
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

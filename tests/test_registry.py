@@ -30,6 +30,7 @@ GOLDEN_NAMES = [
     "ngram_decontamination_filter", "non_alpha_numeric_filter", "numbers_filter",
     "paragraph_deduplicator", "parentheses_filter", "pii_redaction_mapper",
     "pornographic_urls_filter", "punctuation_filter", "punctuation_normalization_mapper",
+    "quality_classifier_filter",
     "random_selector", "range_specified_field_selector", "redpajama_signals_mapper",
     "remove_bibliography_mapper", "remove_comments_mapper", "remove_header_mapper",
     "remove_long_words_mapper", "remove_non_chinese_character_mapper",
