@@ -120,12 +120,30 @@ def train_classifier(positive: Sequence[Union[str, os.PathLike]],
 
     from juicer import classifier
 
-    evaluation = classifier.train(classifier.read_texts([os.fspath(p) for p in positive], text_field),
-                                  classifier.read_texts([os.fspath(p) for p in negative], text_field),
+    from juicer.io.texts import corpus_texts
+
+    evaluation = classifier.train(corpus_texts([os.fspath(p) for p in positive], text_field),
+                                  corpus_texts([os.fspath(p) for p in negative], text_field),
                                   os.fspath(output), classifier.TrainingOptions(**options))
     result = asdict(evaluation)
     result.update(result.pop("extra"))
     return result
+
+
+def train_lm(inputs: Sequence[Union[str, os.PathLike]], output: Union[str, os.PathLike], *,
+             text_field: str = "text", held_out: Sequence[Union[str, os.PathLike]] = (),
+             **options: Any) -> dict:
+    """Like `juicer train-lm`: an n-gram language model for perplexity_filter from the texts
+    of JSONL/Parquet files (CCNet normalization, a SentencePiece model trained on them,
+    Kneser-Ney n-grams). Writes MODEL.arpa, MODEL.sp.model and MODEL.json; returns the
+    sidecar (with `model_path`, and the median perplexity of `held_out` files when given).
+    `options` are juicer.lm.LMOptions fields (order, vocab_size, min_count)."""
+    from juicer import lm
+    from juicer.io.texts import corpus_texts
+
+    texts = corpus_texts([os.fspath(p) for p in inputs], text_field)
+    held = corpus_texts([os.fspath(p) for p in held_out], text_field) if held_out else ()
+    return lm.train(texts, os.fspath(output), lm.LMOptions(**options), held_out=held)
 
 
 @dataclass

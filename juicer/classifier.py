@@ -61,27 +61,6 @@ class Evaluation:
     extra: dict = field(default_factory=dict)
 
 
-def read_texts(paths: Sequence[str], text_field: str = "text") -> list[str]:
-    """The non-empty texts of `text_field` in JSONL/Parquet files or folders, read by
-    Juicer's readers (any format `juicer process` reads); a bad record stops with its file
-    and line."""
-    from juicer.io.planner import expand_paths, plan_shards
-    from juicer.io.readers import read_shard
-
-    texts = []
-    for shard in plan_shards(expand_paths(list(paths)), 2**62):
-        for result in read_shard(shard, text_field):
-            if result.quarantine:
-                bad = result.quarantine[0]
-                where = f"line {bad['line']}" if bad.get("line") is not None else f"row {bad.get('row')}"
-                raise JuicerError(f"{bad['file']} {where}: {bad['error']}")
-            if result.table is not None:
-                texts += [t for t in result.table.column(text_field).to_pylist() if t and t.strip()]
-    if not texts:
-        raise JuicerError(f"no texts in field '{text_field}' of {', '.join(map(str, paths))}")
-    return texts
-
-
 def _held_out(text: str, share: float, seed: int) -> bool:
     """Whether a document is in the test split: by a hash of its text, so the split does
     not depend on file order and a duplicate never sits on both sides."""

@@ -283,6 +283,37 @@ def train_classifier(positive: tuple[str, ...], negative: tuple[str, ...], outpu
     click.echo(f"model: {result['model_path']}")
 
 
+@main.command("train-lm")
+@click.option("--input", "inputs", multiple=True, required=True, metavar="PATH",
+              help="Text the model should find likely (JSONL/Parquet files or folders).")
+@click.option("--output", "-o", required=True, metavar="MODEL.arpa",
+              help="Model to write; MODEL.sp.model and MODEL.json are written beside it.")
+@click.option("--held-out", multiple=True, metavar="PATH",
+              help="Texts whose median perplexity is measured and recorded.")
+@click.option("--text-field", default="text", show_default=True)
+@click.option("--order", type=click.IntRange(1, 5), default=3, show_default=True)
+@click.option("--vocab-size", type=click.IntRange(min=100), default=8000, show_default=True,
+              help="SentencePiece pieces.")
+def train_lm(inputs: tuple[str, ...], output: str, held_out: tuple[str, ...], text_field: str,
+             order: int, vocab_size: int) -> None:
+    """Train an n-gram language model (CCNet style: SentencePiece pieces, Kneser-Ney) for
+    perplexity_filter's model_path, offline."""
+    from juicer.api import train_lm as run_training
+
+    try:
+        sidecar = run_training(inputs, output, text_field=text_field, held_out=held_out,
+                               order=order, vocab_size=vocab_size)
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"trained a {order}-gram model on {sidecar['training_lines']:,} lines "
+               f"({sidecar['training_tokens']:,} pieces)")
+    if "held_out" in sidecar:
+        click.echo(f"held out {sidecar['held_out']['documents']:,} documents: median perplexity "
+                   f"{sidecar['held_out']['median_perplexity']:.1f}")
+    click.echo(f"model: {sidecar['model_path']}")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),

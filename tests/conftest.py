@@ -4,6 +4,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +108,22 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "/nonexistent")
+
+
+ARTICLES = ("article_extraction_benchmark", "mozilla_readability", "trafilatura_tests")
+
+
+@pytest.fixture(scope="session")
+def news_lm(tmp_path_factory, sample_rows):
+    """A 3-gram model trained here, through the CLI, on 400 real articles of the sample."""
+    directory = tmp_path_factory.mktemp("lm")
+    articles = [r for r in sample_rows if r["source"] in ARTICLES]
+    train, held = directory / "train.jsonl", directory / "held.jsonl"
+    train.write_text("".join(json.dumps({"body": r["text"]}) + "\n" for r in articles[:400]), "utf-8")
+    held.write_text("".join(json.dumps({"body": r["text"]}) + "\n" for r in articles[-100:]), "utf-8")
+    ran = subprocess.run([sys.executable, "-m", "juicer.cli", "train-lm", "--input", str(train),
+                          "--held-out", str(held), "--text-field", "body", "--vocab-size", "4000",
+                          "-o", str(directory / "news.arpa")], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert "median perplexity" in ran.stdout
+    return directory / "news.arpa"
