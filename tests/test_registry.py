@@ -42,7 +42,8 @@ GOLDEN_NAMES = [
     "replace_content_mapper", "sentence_split_mapper", "special_characters_filter",
     "specified_field_filter", "specified_numeric_field_filter", "stats_filter",
     "stopwords_filter", "substring_deduplicator", "suffix_filter", "symbols_to_words_filter",
-    "tags_specified_field_selector", "text_chunk_mapper", "text_length_filter", "token_num_filter",
+    "tags_specified_field_selector", "text_action_filter", "text_chunk_mapper",
+    "text_entity_dependency_filter", "text_length_filter", "token_num_filter",
     "topk_specified_field_selector", "url_filter", "urls_filter", "white_space_filter",
     "whitespace_normalization_mapper", "word_count_filter", "word_repetition_filter",
     "words_num_filter", "words_without_alphabets_filter",
@@ -63,6 +64,9 @@ def installed_operators() -> list[str]:
 # operators whose parameters have no default, with values the contract can run with
 REQUIRED_PARAMS = {
     "stats_filter": {"stat": "n"},
+    # English pipelines are not on PyPI; French's is (test extra)
+    "text_action_filter": {"lang": "fr"},
+    "text_entity_dependency_filter": {"lang": "fr"},
     "ngram_decontamination_filter": {
         "benchmark_path": str(DATA / "benchmark_questions.jsonl"),
         "benchmark_fields": ["question"]},
