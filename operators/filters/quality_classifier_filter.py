@@ -15,7 +15,7 @@ class QualityClassifierFilter(Filter):
     (the probability of `label`) lies in [min_score, max_score]. Writes the stat
     `quality_score`.
 
-    The default model ships with Juicer (660 KB, trained by tools/train_quality_classifier,
+    The default model ships with Juicer (548 KB, trained by tools/train_quality_classifier,
     DCLM style: instruction and answer text against raw web text; held-out accuracy and its
     agreement with DCLM's human quality votes are in docs/models.md). Train your own with
     `juicer train-classifier`, or point `model_path` at any fastText supervised model such
