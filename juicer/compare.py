@@ -29,7 +29,7 @@ def render(first: dict, second: dict, names: tuple[str, str] = ("A", "B")) -> st
 
 
 def write(first_dir: str, second_dir: str, path: str) -> str:
-    from juicer.io.writers import read_json
+    from juicer.io.writers import read_json, write_text
 
     reports = []
     for directory in (first_dir, second_dir):
@@ -42,10 +42,7 @@ def write(first_dir: str, second_dir: str, path: str) -> str:
     names = (os.path.basename(os.path.normpath(first_dir)), os.path.basename(os.path.normpath(second_dir)))
     if names[0] == names[1]:
         names = (first_dir, second_dir)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(render(reports[0], reports[1], names))
-    os.replace(temporary, path)
+    write_text(render(reports[0], reports[1], names), path)
     return path
 
 

@@ -21,6 +21,20 @@ class JuicerError(Exception):
     """Base class of every error Juicer raises on purpose."""
 
 
+# errno values (Linux and macOS agree) of a storage problem the user fixes outside Juicer
+_STORAGE = {28: "the disk is full", 122: "the disk quota is used up",
+            13: "no permission to write there", 30: "the file system is read-only"}
+
+
+def storage_hint(message: str) -> str:
+    """For an OSError's text ("[Errno 28] No space left on device: ..."), what to do, or ''."""
+    for number, problem in _STORAGE.items():
+        if f"[Errno {number}]" in message:
+            return (f"{problem}: fix that (or point output.path elsewhere) and run the same "
+                    f"command again; finished work is kept and the run resumes")
+    return ""
+
+
 class RecipeError(JuicerError):
     """A recipe has one or more mistakes; all of them are listed at once."""
 

@@ -63,10 +63,9 @@ def render(report: dict) -> str:
 
 def write(report: dict, path: str) -> str:
     """Write report.html atomically; returns its path."""
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(render(report))
-    os.replace(temporary, path)
+    from juicer.io.writers import write_text
+
+    write_text(render(report), path)
     return path
 
 

@@ -27,10 +27,10 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
-from juicer.errors import InputError, JuicerError
+from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
 from juicer.io.planner import PARQUET_ROW_BITS, Shard, expand_paths, plan_shards, split_row_id
-from juicer.io.integrity import ChecksummingFile, seal
+from juicer.io.integrity import ChecksummingFile, durable_replace, seal
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
@@ -157,6 +157,18 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     `observe` (juicer analyze) drops nothing: every filter sees every document and the
     report counts what it would drop. `sample` reads about that many documents, picked by
     a hash of their row id (the same ones on every run)."""
+    try:
+        return _process(recipe, workers=workers, overwrite=overwrite, force=force,
+                        progress=progress, keep_work=keep_work, observe=observe, sample=sample)
+    except OSError as exc:  # in this process; a task's comes back as TaskFailed
+        hint = storage_hint(str(exc))
+        if not hint:
+            raise
+        raise JuicerError(f"writing the output failed: {exc}\n    hint: {hint}") from exc
+
+
+def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, observe,
+             sample) -> RunResult:
     started = time.time()
     out = recipe.output.path
     files = expand_paths(recipe.input.paths)
@@ -682,7 +694,7 @@ def _write_arrow(table: pa.Table, path: str, producer: str) -> None:
     with pa.ipc.new_file(pa.PythonFile(written, mode="w"), table.schema) as writer:
         writer.write_table(table)
     written.close()
-    os.replace(temporary, path)
+    durable_replace(temporary, path)
     seal(path, producer, written)
 
 

@@ -140,3 +140,33 @@ def test_a_killed_dask_run_resumes_on_ray_with_the_same_output(tmp_path, corpus,
     report = json.loads((out / "report.json").read_text())
     assert report["resumed"]["reused_tasks"] >= 2 and report["executor"]["kind"] == "ray"
     assert outputs(out) == reference
+
+
+@pytest.mark.parametrize("where", ["task", "driver"])
+def test_a_full_disk_stops_with_a_hint_and_the_rerun_resumes(tmp_path, corpus, reference,
+                                                              monkeypatch, where):
+    """ENOSPC mid-run, in a task (one worker runs tasks in this process) or while the driver
+    writes the outputs: a clear message, then the same command finishes the run."""
+    import errno
+
+    from juicer.io import writers
+
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    real = writers.durable_replace
+    calls = {"n": 0}
+
+    def fill_up(temporary, path):
+        calls["n"] += path.endswith(".done.json")  # tasks finished
+        at_the_end = path.endswith("report.html")  # the driver, after every task
+        if (where == "task" and calls["n"] == 4) or (where == "driver" and at_the_end):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return real(temporary, path)
+
+    monkeypatch.setattr(writers, "durable_replace", fill_up)
+    with pytest.raises(juicer.JuicerError, match=r"No space left.*\n    hint: the disk is full.*"
+                                                 r"run the same command again"):
+        juicer.process(recipe, workers=1)
+    monkeypatch.setattr(writers, "durable_replace", real)
+    result = juicer.process(recipe, workers=1)
+    assert result.report["resumed"]["resumed"] and result.report["resumed"]["reused_tasks"] > 0
+    assert outputs(Path(result.output)) == reference

@@ -242,3 +242,18 @@ def test_chunked_parquet_rows_get_distinct_ids(tmp_path, sample_rows):
     kept = read_output(Path(result.output), "data")
     dropped = read_output(Path(result.output), "dropped")
     assert kept.num_rows + dropped.num_rows == 2500 + report["split_docs"]
+
+
+def test_a_run_writes_only_under_its_output_path(tmp_path, split_jsonl, monkeypatch):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in split_jsonl:
+        (inputs / path.name).write_bytes(path.read_bytes())
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "params": {"min_len": 100}},
+                                     {"op": "document_minhash_deduplicator"}],
+                          paths=sorted(inputs.iterdir()), input_shard_size="1MB")
+    monkeypatch.chdir(tmp_path)
+    before = {p for p in tmp_path.rglob("*")}
+    juicer.process(recipe, workers=2)
+    created = {p for p in tmp_path.rglob("*")} - before
+    assert created and all(p.is_relative_to(tmp_path / "out") for p in created)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Optional, Protocol, Sequence
 
-from juicer.errors import JuicerError
+from juicer.errors import JuicerError, storage_hint
 
 
 class TaskFailed(JuicerError):
@@ -11,7 +11,9 @@ class TaskFailed(JuicerError):
 
     def __init__(self, label: str, error_type: str, message: str, details: str = ""):
         self.label, self.error_type, self.details = label, error_type, details
-        super().__init__(f"{label} failed: {error_type}: {message}")
+        hint = storage_hint(message)
+        super().__init__(f"{label} failed: {error_type}: {message}"
+                         + (f"\n    hint: {hint}" if hint else ""))
 
 
 class Executor(Protocol):

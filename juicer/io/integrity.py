@@ -11,6 +11,23 @@ from typing import Optional
 
 from juicer.errors import JuicerError
 
+
+def durable_replace(temporary: str, path: str) -> None:
+    """Rename a finished file into place so that it survives a power loss, not only a
+    killed process: its bytes reach the disk before the rename, the rename before return."""
+    descriptor = os.open(temporary, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    os.replace(temporary, path)
+    folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 SUFFIX = ".crc.json"
 _CHUNK = 16 * 2**20
 
@@ -66,7 +83,7 @@ def seal(path: str, producer: Optional[str], written: Optional[ChecksummingFile]
     temporary = f"{path}{SUFFIX}.tmp-{os.getpid()}"
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(record, handle)
-    os.replace(temporary, path + SUFFIX)
+    durable_replace(temporary, path + SUFFIX)
 
 
 def check(path: str) -> None:

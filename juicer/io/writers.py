@@ -11,19 +11,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
-from juicer.io.integrity import ChecksummingFile, check, seal
+from juicer.io.integrity import ChecksummingFile, check, durable_replace, seal
 
 ROW_GROUP_ROWS = 8 * 1024
 
 
 @contextmanager
 def atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path beside `path`; rename it to `path` when the block succeeds."""
+    """Yield a temporary path beside `path`; rename it to `path` (durably) when the block
+    succeeds."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     temporary = f"{path}.tmp-{os.getpid()}"
     try:
         yield temporary
-        os.replace(temporary, path)
+        durable_replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -180,7 +181,7 @@ class ArrowSink:
         if self._writer is not None:
             self._writer.close()
             self._file.close()
-            os.replace(self._temporary, self.files[-1])
+            durable_replace(self._temporary, self.files[-1])
             seal(self.files[-1], self.producer, self._file)
             self._writer = None
 
