@@ -49,11 +49,13 @@ class LanguageIdScoreFilter(Filter):
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         self.ensure_setup()
-        labels, scores = [], np.zeros(len(batch))
-        for index, text in enumerate(batch.text(self.text_field(text_field)).to_pylist()):
-            label, score = self.model.predict(text.lower().replace("\n", " "))
-            labels.append(label[0].replace("__label__", ""))
-            scores[index] = min(float(score[0]), 1.0)
+        texts = [text.lower().replace("\n", " ")
+                 for text in batch.text(self.text_field(text_field)).to_pylist()]
+        if not texts:
+            return {"lang": pa.array([], pa.string()), "lang_score": pa.array([], pa.float64())}
+        found, probabilities = self.model.predict(texts, k=1)  # one call for the batch
+        labels = [label[0].replace("__label__", "") for label in found]
+        scores = np.minimum(np.array([float(p[0]) for p in probabilities]), 1.0)
         return {"lang": pa.array(labels, pa.string()), "lang_score": pa.array(scores)}
 
     def rules(self):
