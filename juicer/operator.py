@@ -189,7 +189,9 @@ class Operator:
         for field_name in own + shared:
             field = cls.Params.model_fields[field_name]
             default = field.default
-            if isinstance(default, float) and math.isinf(default):
+            if field.is_required():  # no default: the recipe must give it
+                default = "required"
+            elif isinstance(default, float) and math.isinf(default):
                 default = str(default)
             params.append({
                 "name": field_name,
