@@ -64,16 +64,23 @@ class DaskExecutor:
                                       resources=wanted)
                    for index, task in enumerate(tasks)]
         position = {future.key: index for index, future in enumerate(futures)}
+        pending = {future.key: future for future in futures}
+        del futures
         try:
-            for future in as_completed(futures):
+            for future in as_completed(list(pending.values())):
                 index = position[future.key]
                 try:
                     ok, value = future.result()
                 except Exception as exc:  # noqa: BLE001 - KilledWorker, lost scheduler, ...
                     raise TaskFailed(labels[index], type(exc).__name__, str(exc)) from None
+                # Let go of a finished task: while the client holds its future, Dask would
+                # run it again if the worker holding its result died, rewriting the task's
+                # files while later tasks read them
+                del pending[future.key]
+                future.release()
                 yield index, unwrap(ok, value, labels[index])
         finally:
-            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel([f for f in pending.values() if not f.done()])
 
     def _worker_resources(self, resources: dict) -> Optional[dict]:
         """Dask schedules by resources its workers declare (`dask worker --resources
