@@ -76,10 +76,9 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
                           "calibrate\n    hint: calibrate works on filters such as "
                           "text_length_filter (min_len/max_len)")
     fixed = _fixed_mask(recipe, stats, {(r["step"], r["rule"]) for r in rules})
-    texts = _texts(analysis, recipe.input.text_field)
-    sizes = {"characters": np.array([len(t) for t in texts], dtype=np.float64)}
-    if counter is not None:
-        sizes["tokens"] = counter.count(texts).astype(np.float64)
+    sizes = {"characters": _text_lengths(analysis, recipe.input.text_field)}
+    if counter is not None:  # only a token budget needs the texts as Python strings
+        sizes["tokens"] = counter.count(_texts(analysis, recipe.input.text_field)).astype(np.float64)
     budget = {"characters": chars, "tokens": tokens}
     unit = next((name for name, value in budget.items() if value is not None), None)
     if unit:
@@ -89,7 +88,7 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
                               f"than --{'chars' if unit == 'characters' else unit} {budget[unit]:,}")
         weights, target = sizes[unit], budget[unit] / total
     else:
-        weights, target = np.ones(len(texts)), keep
+        weights, target = np.ones(len(sizes["characters"])), keep
     share = _solve(rules, fixed, target, weights)
     proposal = _proposal(recipe, rules, stats, share, target, sizes)
     if chars is not None:
@@ -119,6 +118,16 @@ def _read_report(directory: str) -> dict:
                           "saw only the documents earlier steps kept\n    hint: run "
                           "`juicer analyze RECIPE`")
     return report
+
+
+def _text_lengths(directory: str, text_field: str) -> np.ndarray:
+    """Characters of each analysed document, in the order of `_read_stats` (Arrow counts
+    them; no Python strings)."""
+    import pyarrow.compute as pc
+
+    lengths = [pc.utf8_length(table.column(text_field)).fill_null(0).to_numpy(zero_copy_only=False)
+               for table in _data_tables(directory, [text_field])]
+    return np.concatenate(lengths).astype(np.float64) if lengths else np.zeros(0)
 
 
 def _texts(directory: str, text_field: str) -> list[str]:
