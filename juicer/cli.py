@@ -1,6 +1,7 @@
 """The `juicer` command: process recipes, check and fill them, list operators."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -61,6 +62,16 @@ def _executor_overrides(executor: Optional[str], address: Optional[str]) -> tupl
                  (("kind", executor), ("address", address)) if value is not None)
 
 
+@contextlib.contextmanager
+def _failure_exits():
+    """A JuicerError inside ends the command with its message and EXIT_FAILED, no traceback."""
+    try:
+        yield
+    except JuicerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
 def _load(recipe_file: str, overrides: tuple[str, ...]):
     from juicer.recipe import load_recipe
 
@@ -97,12 +108,9 @@ def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...]
     recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
     for note in recipe.notes:
         click.echo(f"note: {note}", err=True)
-    try:
+    with _failure_exits():
         result = run(recipe, workers=workers, overwrite=overwrite, force=force,
                      progress=TerminalProgress(), keep_work=keep_work)
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(summary(result.report, result.output))
 
 
@@ -181,12 +189,9 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
     from juicer.analysis import analyze as run_analysis
 
     recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
-    try:
+    with _failure_exits():
         result = run_analysis(recipe, output=output, inputs=inputs, sample=sample,
                               workers=workers, overwrite=True, progress=TerminalProgress())
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(summary(result.report, result.output))
 
 
@@ -225,13 +230,10 @@ def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
     recipe = _load(recipe_file, overrides)
     options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
                                    "progress": TerminalProgress()}
-    try:
+    with _failure_exits():
         proposal = run_calibration(recipe, keep, chars=chars, tokens=tokens, tokenizer=tokenizer,
                                    analysis=analysis,
                                    recipe_out=recipe_out, **options)
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     if tokens:
         goal = f"{tokens:,} tokens ({proposal['tokenizer']})"
     else:
@@ -269,13 +271,10 @@ def train_classifier(positive: tuple[str, ...], negative: tuple[str, ...], outpu
     evaluate it on a held-out split and save it for quality_classifier_filter's model_path."""
     from juicer.api import train_classifier as run_training
 
-    try:
+    with _failure_exits():
         result = run_training(positive, negative, output, text_field=text_field, epochs=epochs,
                               dim=dim, word_ngrams=word_ngrams, test_share=test_share,
                               quantize=not no_quantize, seed=seed)
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(f"trained on {result['train_documents']:,} documents ({result['positive_documents']:,} "
                f"positive, {result['negative_documents']:,} negative)")
     click.echo(f"held out {result['test_documents']:,}: accuracy {result['accuracy']:.4f}, "
@@ -300,12 +299,9 @@ def train_lm(inputs: tuple[str, ...], output: str, held_out: tuple[str, ...], te
     perplexity_filter's model_path, offline."""
     from juicer.api import train_lm as run_training
 
-    try:
+    with _failure_exits():
         sidecar = run_training(inputs, output, text_field=text_field, held_out=held_out,
                                order=order, vocab_size=vocab_size)
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(f"trained a {order}-gram model on {sidecar['training_lines']:,} lines "
                f"({sidecar['training_tokens']:,} pieces)")
     if "held_out" in sidecar:
@@ -326,11 +322,8 @@ def report_command(output_dir: str, compare: Optional[str], output: Optional[str
     it with the run in OTHER_DIR (counts, funnels, drops per rule, stat shifts)."""
     from juicer.api import render_report as write_report
 
-    try:
+    with _failure_exits():
         path = write_report(output_dir, compare, output)
-    except JuicerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
     click.echo(path)
 
 
