@@ -347,7 +347,7 @@ def recipe_check(recipe_file: str, overrides: tuple[str, ...]) -> None:
     except JuicerError as exc:
         click.echo(f"{recipe_file}: input: {exc}", err=True)
         sys.exit(EXIT_RECIPE)
-    shards = plan_shards(files, loaded.input.shard_size)
+    shards = plan_shards(files, loaded.input.shard_size, loaded.input.text_unit)
     click.echo(f"{recipe_file}: OK, {len(loaded.pipeline)} steps, {len(files)} input files, "
                f"{len(shards)} shards")
 

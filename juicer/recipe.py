@@ -39,9 +39,13 @@ class _Section(BaseModel):
 
 
 class InputSpec(_Section):
-    paths: list[str] = Field(description="Files, directories or globs (.jsonl, .jsonl.gz, "
-                             ".jsonl.zst, .json, .parquet).")
+    paths: list[str] = Field(description="Files, directories or globs (.jsonl, .json, "
+                             ".parquet, .arrow, .csv, .tsv, .txt, .warc, .wet; JSONL, CSV and "
+                             "text also .gz/.zst; a Hugging Face save_to_disk folder).")
     text_field: str = Field("text", description="Field holding each document's text.")
+    text_unit: Literal["file", "line"] = Field(
+        "file", description="What one document is in a plain-text (.txt) input: the whole "
+        "file, or each line that holds more than whitespace.")
     shard_size: int = Field(32 * 10**6, gt=0, description="Bytes of input per work unit "
                             "(big files are split, small ones grouped).")
     batch_size: int = Field(2048, gt=0, description="Documents per Arrow batch inside a work unit.")

@@ -29,7 +29,8 @@ from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
-from juicer.io.planner import PARQUET_ROW_BITS, Shard, expand_paths, plan_shards, split_row_id
+from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
+                               split_row_id)
 from juicer.io.integrity import ChecksummingFile, durable_replace, seal
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
@@ -172,10 +173,10 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
     started = time.time()
     out = recipe.output.path
     files = expand_paths(recipe.input.paths)
-    shards = plan_shards(files, recipe.input.shard_size)
+    shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
     work = os.path.join(out, "_work")
     fingerprint = input_fingerprint(files)
-    sampling = _sampling(files, sample) if sample else None
+    sampling = _sampling(files, sample, recipe.input.text_unit) if sample else None
     sample_rate = sampling["rate"] if sampling else None
     mode = {"observe": observe, "sample_rate": sample_rate}
     resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint, mode),
@@ -290,8 +291,8 @@ def input_fingerprint(files: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _sampling(files: list[str], requested: int) -> dict:
-    population = sum(count_records(path) for path in files)
+def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
+    population = sum(count_records(path, text_unit) for path in files)
     return {"requested": requested, "population": population,
             "rate": min(1.0, requested / max(population, 1))}
 
@@ -524,9 +525,9 @@ def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict])
         file_index, position = split_row_id(row_id)
         piece = pieces[file_index]
         line = row = None
-        if piece.format == "parquet":
+        if piece.format in ROW_FORMATS:
             row = position >> PARQUET_ROW_BITS
-        elif piece.format == "jsonl":
+        elif piece.format in ("jsonl", "lines"):
             line = count_newlines(piece.path, position) + 1
         where = "" if line or row is not None else f" (document at byte {position} of the " \
             "decompressed stream)"

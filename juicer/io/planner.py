@@ -1,20 +1,24 @@
 """Split the inputs into shards: units of work small enough for one worker.
 
-Plain JSONL files are cut into byte ranges (a line belongs to the range holding its first
-byte), Parquet files into groups of row groups, compressed JSONL stays whole (it cannot be
-entered in the middle) and is streamed. Small pieces are grouped up to the shard size.
-Every document gets a row id = file index << 43 | position: the byte offset of its line in
-the uncompressed stream, or its row number in a Parquet file shifted left by 16 bits. It
-is stable whatever the shard size, and the ids between one document's and the next are
-free for rows derived from it (text_chunk_mapper numbers chunk k of a document id + k: a
-JSONL line has at least one byte per character, a Parquet row 65,536 ids).
+Plain JSONL and text-per-line files are cut into byte ranges (a line belongs to the range
+holding its first byte), Parquet files into groups of row groups, Arrow IPC files into
+groups of record batches; compressed files, CSV, Arrow streams (Hugging Face `save_to_disk`)
+and WARC stay whole (they cannot be entered in the middle) and are streamed. Small pieces
+are grouped up to the shard size. Every document gets a row id = file index << 43 |
+position: the byte offset of its line (or WARC record) in the file, or its row number in a
+table format shifted left by 16 bits. It is stable whatever the shard size, and the ids
+between one document's and the next are free for rows derived from it (text_chunk_mapper
+numbers chunk k of a document id + k: a JSONL line has at least one byte per character, a
+table row 65,536 ids).
 """
 from __future__ import annotations
 
 import glob
 import os
+import json
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import InputError
@@ -31,7 +35,20 @@ FORMATS = {
     ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
     ".jsonl.gz": "jsonl.gz", ".json.gz": "jsonl.gz", ".jsonl.zst": "jsonl.zst",
     ".json.zst": "jsonl.zst", ".parquet": "parquet",
+    ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow",
+    ".csv": "csv", ".csv.gz": "csv", ".csv.zst": "csv",
+    ".tsv": "tsv", ".tsv.gz": "tsv", ".tsv.zst": "tsv",
+    # plain text: one document per file, or per line with input.text_unit: line
+    ".txt": "txt", ".txt.gz": "txt.gz", ".txt.zst": "txt.zst",
+    ".warc": "warc", ".warc.gz": "warc", ".wet": "warc", ".wet.gz": "warc",
 }
+# formats whose row ids number rows (row << PARQUET_ROW_BITS), not byte offsets
+ROW_FORMATS = frozenset({"parquet", "arrow", "csv", "tsv"})
+# formats whose row ids are byte offsets of lines in the (decompressed) stream
+LINE_FORMATS = frozenset({"jsonl", "jsonl.gz", "jsonl.zst", "lines", "lines.gz", "lines.zst"})
+# a Hugging Face `save_to_disk` folder: state.json lists its Arrow files in order
+_HF_STATE, _HF_META = "state.json", frozenset({"state.json", "dataset_info.json",
+                                               "dataset_dict.json"})
 
 
 def detect_format(path: str) -> str | None:
@@ -42,13 +59,32 @@ def detect_format(path: str) -> str | None:
     return None
 
 
+def _folder_files(folder: str) -> list[str]:
+    """Input files under a folder; a Hugging Face dataset folder gives its data files in the
+    order state.json lists them (not its metadata .json files)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        if _HF_STATE in names:
+            try:
+                with open(os.path.join(root, _HF_STATE), encoding="utf-8") as handle:
+                    listed = [entry["filename"] for entry in json.load(handle)["_data_files"]]
+            except (OSError, ValueError, KeyError, TypeError):
+                listed = None
+            if listed is not None:
+                found += [os.path.join(root, name) for name in listed]
+                continue
+        found += sorted(os.path.join(root, name) for name in names
+                        if detect_format(name) and name not in _HF_META)
+    return found
+
+
 def expand_paths(patterns: list[str]) -> list[str]:
     """Files named by paths, directories (searched recursively) and globs; sorted, unique."""
     found: list[str] = []
     for pattern in patterns:
         if os.path.isdir(pattern):
-            matches = [os.path.join(root, name) for root, _, names in os.walk(pattern)
-                       for name in names if detect_format(name)]
+            matches = _folder_files(pattern)
         elif any(ch in pattern for ch in "*?["):
             matches = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
         elif os.path.isfile(pattern):
@@ -58,7 +94,7 @@ def expand_paths(patterns: list[str]) -> list[str]:
         if not matches:
             raise InputError(f"input '{pattern}' matches no file with a supported suffix "
                              f"({', '.join(sorted(FORMATS))})")
-        for path in sorted(matches):
+        for path in matches if os.path.isdir(pattern) else sorted(matches):
             if detect_format(path) is None:
                 raise InputError(f"input file '{path}' has an unsupported suffix; supported: "
                                  f"{', '.join(sorted(FORMATS))}")
@@ -71,8 +107,8 @@ def expand_paths(patterns: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Piece:
-    """Part of one file: a byte range (jsonl), row groups [start, end) (parquet), or the
-    whole stream (compressed jsonl, start=0, end=-1)."""
+    """Part of one file: a byte range (jsonl, lines), row groups (parquet) or record batches
+    (arrow) [start, end), or the whole stream (start=0, end=-1)."""
 
     file_index: int
     path: str
@@ -82,7 +118,8 @@ class Piece:
     size: int  # bytes, for grouping
 
     def first_row_id(self) -> int:
-        return (self.file_index << POSITION_BITS) | (self.start if self.format == "jsonl" else 0)
+        return (self.file_index << POSITION_BITS) | (self.start if self.format in _SPLIT_BY_BYTES
+                                                    else 0)
 
 
 @dataclass
@@ -98,10 +135,12 @@ class Shard:
         return ", ".join(f"{p.path}[{p.start}:{p.end}]" for p in self.pieces)
 
 
-def plan_shards(files: list[str], shard_size: int) -> list[Shard]:
+def plan_shards(files: list[str], shard_size: int, text_unit: str = "file") -> list[Shard]:
+    """`text_unit` says what a document is in a plain-text (.txt) file: the whole file or
+    each non-empty line."""
     pieces: list[Piece] = []
     for file_index, path in enumerate(files):
-        pieces.extend(_pieces_of(file_index, path, shard_size))
+        pieces.extend(_pieces_of(file_index, path, shard_size, text_unit))
     shards: list[Shard] = []
     current = Shard(0)
     for piece in pieces:
@@ -114,10 +153,15 @@ def plan_shards(files: list[str], shard_size: int) -> list[Shard]:
     return shards
 
 
-def _pieces_of(file_index: int, path: str, shard_size: int) -> list[Piece]:
+_SPLIT_BY_BYTES = frozenset({"jsonl", "lines"})
+
+
+def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> list[Piece]:
     fmt = detect_format(path)
+    if fmt.startswith("txt") and text_unit == "line":
+        fmt = fmt.replace("txt", "lines")
     size = os.path.getsize(path)
-    if fmt == "jsonl":
+    if fmt in _SPLIT_BY_BYTES:
         if size == 0:
             return [Piece(file_index, path, fmt, 0, 0, 0)]
         return [Piece(file_index, path, fmt, start, min(start + shard_size, size),
@@ -139,4 +183,32 @@ def _pieces_of(file_index: int, path: str, shard_size: int) -> list[Piece]:
         if start < meta.num_row_groups or not out:
             out.append(Piece(file_index, path, fmt, start, meta.num_row_groups, acc))
         return out
-    return [Piece(file_index, path, fmt, 0, -1, size * 4)]
+    if fmt == "arrow":
+        return _arrow_pieces(file_index, path, shard_size)
+    compressed = path.lower().endswith((".gz", ".zst"))
+    return [Piece(file_index, path, fmt, 0, -1, size * 4 if compressed else size)]
+
+
+def _arrow_pieces(file_index: int, path: str, shard_size: int) -> list[Piece]:
+    """An Arrow IPC file is cut between record batches; a stream (what Hugging Face
+    `save_to_disk` writes) can only be read from its start, so it stays whole."""
+    size = os.path.getsize(path)
+    try:
+        with pa.memory_map(path) as source:
+            reader = pa.ipc.open_file(source)
+            sizes = [reader.get_batch(i).nbytes for i in range(reader.num_record_batches)]
+            rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+    except pa.ArrowInvalid:
+        return [Piece(file_index, path, "arrow", 0, -1, size)]
+    if rows >= MAX_PARQUET_ROWS:
+        raise InputError(f"{path}: {rows:,} rows; one Arrow input file may hold at most "
+                         f"{MAX_PARQUET_ROWS - 1:,}: split it into several files")
+    out, start, acc = [], 0, 0
+    for index, nbytes in enumerate(sizes):
+        acc += nbytes
+        if acc >= shard_size:
+            out.append(Piece(file_index, path, "arrow", start, index + 1, acc))
+            start, acc = index + 1, 0
+    if start < len(sizes) or not out:
+        out.append(Piece(file_index, path, "arrow", start, len(sizes), acc))
+    return out

@@ -38,28 +38,40 @@ class ReadResult:
 
 
 def read_shard(shard: Shard, text_field: str) -> Iterator[ReadResult]:
+    from juicer.io import documents, tables
+
+    readers = {"parquet": _read_parquet, "arrow": tables.read_arrow, "csv": tables.read_csv,
+               "tsv": tables.read_csv, "warc": documents.read_warc}
     for piece in shard.pieces:
-        if piece.format == "parquet":
-            yield from _read_parquet(piece, text_field)
+        kind = piece.format.split(".")[0]
+        if kind == "txt":
+            yield documents.read_text_file(piece, text_field)
+        elif kind == "lines":
+            yield from documents.read_lines(piece, text_field)
         else:
-            yield from _read_jsonl(piece, text_field)
+            yield from readers.get(kind, _read_jsonl)(piece, text_field)
 
 
 # ---------------------------------------------------------------- JSONL
 
 
-def _open_stream(piece: Piece) -> IO[bytes]:
-    if piece.format == "jsonl.gz":
-        return gzip.open(piece.path, "rb")
-    if piece.format == "jsonl.zst":
+def open_stream(path: str) -> IO[bytes]:
+    """A file's bytes, decompressed by its suffix (.gz, .zst)."""
+    name = path.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".zst"):
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(piece.path, "rb"),
-                                                          closefd=True)
-    return open(piece.path, "rb")
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+    return open(path, "rb")
 
 
-def _blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
+def _open_stream(piece: Piece) -> IO[bytes]:
+    return open_stream(piece.path)
+
+
+def blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
     """(offset, block of whole lines, error) for the lines whose first byte is in the piece.
     A stream that breaks (truncated .gz) yields what it had, then its error."""
     whole = piece.end < 0
@@ -142,7 +154,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
             lines_before = count_newlines(piece.path, first_offset)
         return lines_before + newlines_seen + 1
 
-    for offset, block, stream_error in _blocks(piece):
+    for offset, block, stream_error in blocks(piece):
         if first_offset is None:
             first_offset = offset
         if stream_error:
@@ -153,7 +165,7 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
             table = _fast_parse(block, offset, file_base, text_field)
             if table is not None:
                 good, quarantine = table, []
-                bad_rows = _invalid_text_rows(good, text_field)
+                bad_rows = invalid_text_rows(good, text_field)
                 if bad_rows:
                     good, quarantine = _split_bad_rows(good, bad_rows, piece, block, offset,
                                                        first_line_number(), text_field)
@@ -164,26 +176,27 @@ def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
             newlines_seen += block.count(b"\n")
 
 
-def count_records(path: str) -> int:
-    """Documents in one input file: Parquet rows from its footer, JSONL lines (decompressed)."""
-    from juicer.io.planner import detect_format
+def count_records(path: str, text_unit: str = "file") -> int:
+    """Documents in one input file: Parquet rows from its footer, lines of JSONL and of text
+    read by line (decompressed), one per text file, and for the other formats the records
+    a read finds (good or quarantined)."""
+    from juicer.io.planner import detect_format, plan_shards
 
     kind = detect_format(path)
     if kind == "parquet":
-        import pyarrow.parquet as pq
-
         return pq.ParquetFile(path).metadata.num_rows
-    opener = {"jsonl.gz": lambda: gzip.open(path, "rb")}.get(kind)
-    if kind == "jsonl.zst":
-        import zstandard
-
-        opener = lambda: zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: E731
-    count, last = 0, b"\n"
-    with (opener or (lambda: open(path, "rb")))() as handle:
-        while chunk := handle.read(16 * 2**20):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
+    if kind.startswith("txt") and text_unit == "file":
+        return 1
+    if kind.startswith(("jsonl", "txt")):
+        count, last = 0, b"\n"
+        with open_stream(path) as handle:
+            while chunk := handle.read(16 * 2**20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (last != b"\n")
+    return sum((result.table.num_rows if result.table is not None else 0)
+               + len(result.quarantine)
+               for shard in plan_shards([path], 2**62) for result in read_shard(shard, ""))
 
 
 def count_newlines(path: str, upto: int) -> int:
@@ -201,7 +214,7 @@ def count_newlines(path: str, upto: int) -> int:
 _BLANK = frozenset(b" \t\r\n")
 
 
-def _line_starts(block: bytes) -> np.ndarray:
+def line_starts(block: bytes) -> np.ndarray:
     """Offsets in `block` of the lines that hold something other than whitespace."""
     raw = np.frombuffer(block, dtype=np.uint8)
     breaks = np.flatnonzero(raw == 10)
@@ -235,7 +248,7 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
                                  parse_options=pj.ParseOptions(explicit_schema=as_read))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    starts = _line_starts(block)
+    starts = line_starts(block)
     if len(starts) != table.num_rows:
         return None
     table = table.drop_columns([c for c in RESERVED if c in table.column_names])
@@ -263,7 +276,7 @@ def _strings_for_timestamps(kind: pa.DataType) -> pa.DataType:
     return kind
 
 
-def _invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
+def invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
     """Row index -> reason, for rows whose text is missing, null or not a string."""
     if text_field not in table.column_names:
         return {i: f"missing field '{text_field}'" for i in range(table.num_rows)}
@@ -278,7 +291,7 @@ def _invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
 
 
 def _split_bad_rows(table, bad_rows, piece, block, offset, first_line, text_field):
-    starts = _line_starts(block)
+    starts = line_starts(block)
     keep = np.ones(table.num_rows, dtype=bool)
     keep[list(bad_rows)] = False
     quarantine = []
@@ -400,13 +413,15 @@ def _read_parquet(piece: Piece, text_field: str) -> Iterator[ReadResult]:
         row_ids = pa.array((np.arange(row, row + table.num_rows, dtype=np.int64)
                             << PARQUET_ROW_BITS) + file_base)
         table = table.add_column(0, ROW_ID, row_ids)
-        table, quarantine = _parquet_text(table, text_field, piece.path, row - 0, file_base)
+        table, quarantine = text_as_string(table, text_field, piece.path, row - 0, file_base)
         row += batch.num_rows
         yield ReadResult(table, quarantine)
 
 
-def _parquet_text(table: pa.Table, text_field: str, path: str, first_row: int, file_base: int):
-    """Bring the text column to `string`, quarantining rows where that is impossible."""
+def text_as_string(table: pa.Table, text_field: str, path: str, first_row: int,
+                   file_base: int, row_numbers=None):
+    """Bring the text column to `string`, quarantining rows where that is impossible.
+    Rows are numbered first_row + index, or by `row_numbers` when given."""
     if text_field in table.column_names:
         column = table.column(text_field)
         if pa.types.is_large_string(column.type) or pa.types.is_string_view(column.type):
@@ -419,9 +434,10 @@ def _parquet_text(table: pa.Table, text_field: str, path: str, first_row: int, f
             values = [None if v is False else v for v in values]
             table = table.set_column(table.schema.get_field_index(text_field), text_field,
                                      pa.array(values, pa.string()))
-            return _drop_rows(table, {**_invalid_text_rows(table, text_field), **bad}, path,
-                              first_row, file_base)
-    return _drop_rows(table, _invalid_text_rows(table, text_field), path, first_row, file_base)
+            return drop_bad_rows(table, {**invalid_text_rows(table, text_field), **bad}, path,
+                                 first_row, file_base, row_numbers)
+    return drop_bad_rows(table, invalid_text_rows(table, text_field), path, first_row,
+                         file_base, row_numbers)
 
 
 def _utf8_or_none(value: bytes):
@@ -431,7 +447,7 @@ def _utf8_or_none(value: bytes):
         return False
 
 
-def _drop_rows(table, bad_rows, path, first_row, file_base):
+def drop_bad_rows(table, bad_rows, path, first_row, file_base, row_numbers=None):
     if not bad_rows:
         return table, []
     keep = np.ones(table.num_rows, dtype=bool)
@@ -440,9 +456,9 @@ def _drop_rows(table, bad_rows, path, first_row, file_base):
     for index, reason in sorted(bad_rows.items()):
         raw = json.dumps(_jsonable(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0]),
                          ensure_ascii=False)
-        quarantine.append(quarantine_record(file_base + ((first_row + index) << PARQUET_ROW_BITS),
-                                            path, None, first_row + index, reason,
-                                            raw.encode("utf-8")))
+        row = int(row_numbers[index]) if row_numbers is not None else first_row + index
+        quarantine.append(quarantine_record(file_base + (row << PARQUET_ROW_BITS),
+                                            path, None, row, reason, raw.encode("utf-8")))
     return table.filter(pa.array(keep)), quarantine
 
 
