@@ -41,10 +41,26 @@ class TerminalProgress:
         self.stream.flush()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(__version__, prog_name="juicer")
 def main() -> None:
-    """Juicer turns raw text corpora into curated LLM training data."""
+    """Juicer turns raw text corpora into curated LLM training data.
+
+    Exit codes: 0 done; 1 the run failed (bad input file, storage, an operator with
+    on_error: raise); 2 the recipe or the command line is wrong (nothing was read)."""
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    bash: eval "$(juicer completion bash)" in ~/.bashrc; zsh: the same in ~/.zshrc;
+    fish: juicer completion fish > ~/.config/fish/completions/juicer.fish"""
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)(main, {}, "juicer", "_JUICER_COMPLETE").source()
+    click.echo(script)
 
 
 EXECUTOR_OPTION = click.option(
@@ -310,6 +326,78 @@ def train_lm(inputs: tuple[str, ...], output: str, held_out: tuple[str, ...], te
     click.echo(f"model: {sidecar['model_path']}")
 
 
+TEXT_UNIT_OPTION = click.option(
+    "--text-unit", type=click.Choice(["file", "line"]), default="file",
+    help="What one document is in a .txt input: the whole file or each line.")
+
+
+@main.command("count")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--field", "fields", multiple=True, metavar="FIELD",
+              help="Text field to measure (repeatable; default: text). Records without the "
+                   "first one count as unreadable.")
+@click.option("--by", default=None, metavar="FIELD",
+              help="Also count per value of this field, e.g. lang or source.")
+@click.option("--tokenizer", default=None, metavar="NAME",
+              help="Count tokens too: cl100k_base, o200k_base, a tokenizer.json or .model "
+                   "path (extra models).")
+@TEXT_UNIT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def count_command(inputs: tuple[str, ...], fields: tuple[str, ...], by: Optional[str],
+                  tokenizer: Optional[str], text_unit: str, as_json: bool) -> None:
+    """Count documents, characters, bytes and tokens of INPUT files, folders or globs
+    (any format process reads), in total and per value of --by."""
+    from juicer.corpus import count
+
+    with _failure_exits():
+        counted = count(inputs, fields=fields or ("text",), by=by, tokenizer=tokenizer,
+                        text_unit=text_unit)
+    if as_json:
+        click.echo(json.dumps(counted, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"documents   {counted['documents']:>14,}")
+    if counted["unreadable"]:
+        click.echo(f"unreadable  {counted['unreadable']:>14,}  (records without "
+                   f"'{(fields or ('text',))[0]}', or damaged)")
+    units = ["documents", "chars", "bytes"] + (["tokens"] if tokenizer else [])
+    click.echo(f"\n{'field':<24}" + "".join(f"{unit:>16}" for unit in units))
+    for name, sums in counted["fields"].items():
+        click.echo(f"{name:<24.24}" + "".join(f"{sums[unit]:>16,}" for unit in units))
+    if by is None:
+        return
+    groups = list(counted["groups"].items())
+    click.echo(f"\nby {by} ({len(groups)} values{', the 50 largest' if len(groups) > 50 else ''})")
+    first = next(iter(counted["fields"]))
+    click.echo(f"{by:<24.24}{'documents':>16}{'share':>8}" + "".join(
+        f"{unit:>16}" for unit in units[1:]))
+    for key, group in groups[:50]:
+        sums = group["fields"][first]
+        share = group["documents"] / max(counted["documents"], 1)
+        click.echo(f"{key:<24.24}{group['documents']:>16,}{share:>8.1%}" + "".join(
+            f"{sums[unit]:>16,}" for unit in units[1:]))
+
+
+@main.command("sample")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-n", "size", type=click.IntRange(min=1), required=True,
+              help="Documents to draw.")
+@click.option("--output", "-o", required=True, metavar="FILE",
+              help="A .jsonl or .parquet file.")
+@click.option("--seed", type=int, default=0, help="Another seed draws another sample.")
+@click.option("--text-field", default="text")
+@TEXT_UNIT_OPTION
+def sample_command(inputs: tuple[str, ...], size: int, output: str, seed: int,
+                   text_field: str, text_unit: str) -> None:
+    """Draw N documents uniformly at random from INPUT (files, folders, globs; any format),
+    the same ones every time for the same input and seed, and write them in input order."""
+    from juicer.corpus import sample
+
+    with _failure_exits():
+        drawn = sample(inputs, size, output, seed=seed, text_field=text_field,
+                       text_unit=text_unit)
+    click.echo(f"{drawn['sampled']:,} of {drawn['population']:,} documents -> {output}")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),
@@ -335,19 +423,41 @@ def recipe() -> None:
 @recipe.command("check")
 @click.argument("recipe_file", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
-def recipe_check(recipe_file: str, overrides: tuple[str, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {ok, steps, input_files, shards, notes, problems} as JSON.")
+def recipe_check(recipe_file: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Validate RECIPE_FILE without reading any data; exit 2 listing every mistake."""
-    loaded = _load(recipe_file, overrides)
     from juicer.io.planner import expand_paths, plan_shards
+    from juicer.recipe import load_recipe
 
-    for note in loaded.notes:
-        click.echo(f"note: {note}")
+    result = {"recipe": recipe_file, "ok": False, "steps": None, "input_files": None,
+              "shards": None, "notes": [], "problems": []}
+
+    def fail(problems: list[dict], text: str) -> None:
+        if as_json:
+            click.echo(json.dumps({**result, "problems": problems}, indent=2))
+        else:
+            click.echo(text, err=True)
+        sys.exit(EXIT_RECIPE)
+
+    try:
+        loaded = load_recipe(recipe_file, list(overrides))
+    except RecipeError as exc:
+        fail([{"location": p.location, "message": p.message, "hint": p.hint}
+              for p in exc.problems], str(exc))
+    result.update(steps=len(loaded.pipeline), notes=list(loaded.notes))
     try:
         files = expand_paths(loaded.input.paths)
     except JuicerError as exc:
-        click.echo(f"{recipe_file}: input: {exc}", err=True)
-        sys.exit(EXIT_RECIPE)
+        fail([{"location": f"{recipe_file}: input", "message": str(exc), "hint": ""}],
+             f"{recipe_file}: input: {exc}")
     shards = plan_shards(files, loaded.input.shard_size, loaded.input.text_unit)
+    result.update(ok=True, input_files=len(files), shards=len(shards))
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for note in loaded.notes:
+        click.echo(f"note: {note}")
     click.echo(f"{recipe_file}: OK, {len(loaded.pipeline)} steps, {len(files)} input files, "
                f"{len(shards)} shards")
 

@@ -60,3 +60,36 @@ def test_operator_docs_are_current():
 
     assert (REPO / "docs" / "operators.md").read_text(encoding="utf-8") == render(), \
         "regenerate with: juicer ops docs > docs/operators.md"
+
+
+def test_recipe_check_json_lists_problems_with_their_location():
+    good = subprocess.run(JUICER + ["recipe", "check", str(REPO / "recipes" / "quickstart.yaml"),
+                                    "--json"], capture_output=True, text=True, check=True)
+    checked = json.loads(good.stdout)
+    assert checked["ok"] and checked["steps"] == 9 and checked["input_files"] == 1
+    bad = subprocess.run(JUICER + ["recipe", "check", str(REPO / "tests" / "data" /
+                                                        "bad_recipe.yaml"), "--json"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    problems = json.loads(bad.stdout)["problems"]
+    assert any(p["location"].endswith(":8 pipline") and "did you mean 'pipeline'" in p["message"]
+               for p in problems)
+
+
+def test_help_shows_defaults_and_completion_scripts_load():
+    helped = subprocess.run(JUICER + ["sample", "--help"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "[default: 0]" in helped and "[default: file]" in helped
+    assert "Exit codes" in subprocess.run(JUICER + ["--help"], capture_output=True, text=True,
+                                          check=True).stdout
+    script = subprocess.run(JUICER + ["completion", "bash"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "_JUICER_COMPLETE=bash_complete" in script
+    # the script's protocol answers: subcommands starting with "ca" complete to calibrate
+    import os
+
+    answered = subprocess.run([sys.executable, "-c", "from juicer.cli import main; main(prog_name=\"juicer\")"],
+                              env={**os.environ, "_JUICER_COMPLETE": "bash_complete",
+                                   "COMP_WORDS": "juicer ca", "COMP_CWORD": "1"},
+                              capture_output=True, text=True)
+    assert "calibrate" in answered.stdout
