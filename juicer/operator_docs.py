@@ -21,6 +21,9 @@ declare the class or its module in your package's `juicer.operators` entry-point
 my_ops = "my_package.operators"     # every Operator subclass defined under it registers
 ```
 
+[writing-operators.md](writing-operators.md) explains the contract, and
+`examples/juicer-plugin-example/` is a package to copy.
+
 """
 
 
