@@ -1,7 +1,7 @@
 """Juicer: turn raw text corpora into curated LLM training data."""
 from juicer._version import __version__
 from juicer.api import (analyze, apply, calibrate, load_recipe, operator, process, render_report,
-                        train_classifier, train_lm)
+                        run, train_classifier, train_lm)
 from juicer.corpus import count, sample
 from juicer.errors import InputError, JuicerError, RecipeError
 from juicer.operator import Deduplicator, Filter, Mapper, Operator, Selector
@@ -9,7 +9,7 @@ from juicer.registry import register
 
 __all__ = [
     "__version__", "apply", "analyze", "calibrate", "count", "load_recipe", "operator",
-    "process", "register", "render_report", "sample", "train_classifier",
+    "process", "register", "render_report", "run", "sample", "train_classifier",
     "train_lm",
     "Operator", "Mapper", "Filter", "Deduplicator", "Selector",
     "JuicerError", "RecipeError", "InputError",

@@ -8,9 +8,13 @@ and run recipes.
     result = juicer.apply(df, "recipes/quickstart.yaml", detailed=True)
     result.kept, result.dropped, result.quarantined, result.steps
 
-`apply` accepts a `pyarrow.Table`, a polars DataFrame, a list of dicts or a Hugging Face
-`datasets.Dataset`, and returns the same type. It runs the same engine as `juicer process`
-(juicer.pipeline), in memory and in one process: meant for data that fits in memory.
+    kept = juicer.run("recipes/quickstart.yaml", ray_dataset)
+
+`apply` (and `run`, recipe first) accepts a `pyarrow.Table`, a polars DataFrame or
+LazyFrame, a pandas DataFrame, a list of dicts, a Hugging Face `datasets.Dataset`, a Ray
+Dataset or a Dask DataFrame, and returns the same type; the data crosses as Arrow. It runs
+the same engine as `juicer process` (juicer.pipeline), in memory and in one process: meant
+for data that fits in memory.
 """
 from __future__ import annotations
 
@@ -182,11 +186,21 @@ def apply(data: Any, steps: StepsLike, *, text_field: Optional[str] = None,
     kept_columns = [ROW_ID] if keep_stats else [ROW_ID, STATS]
     kept = kept.drop_columns([c for c in kept_columns if c in kept.column_names])
     dropped = dropped.drop_columns([ROW_ID])
-    kept_out = _from_table(kept, kind)
+    kept_out = _from_table(kept, kind, data)
     if not detailed:
         return kept_out
-    return ApplyResult(kept_out, _from_table(dropped, kind),
-                       _from_table(quarantined.drop_columns([ROW_ID]), kind), step_reports)
+    return ApplyResult(kept_out, _from_table(dropped, kind, data),
+                       _from_table(quarantined.drop_columns([ROW_ID]), kind, data), step_reports)
+
+
+def run(recipe: StepsLike, data: Any, **options: Any):
+    """Run a recipe's pipeline (or operators) over in-memory data and return the kept
+    documents in the data's type: a pyarrow Table, polars DataFrame or LazyFrame, pandas
+    DataFrame, list of dicts, Hugging Face Dataset, Ray Dataset or Dask DataFrame. The data
+    crosses as Arrow tables. `options` are those of `apply` (detailed=True for the dropped
+    and quarantined rows and per-step metrics). Ray and Dask data are gathered into this
+    process: for more than fits in memory, run `juicer process` on the cluster."""
+    return apply(data, recipe, **options)
 
 
 def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
@@ -274,20 +288,47 @@ def _concat_dropped(dropped: list[pa.Table], kept_schema: pa.Schema) -> pa.Table
 
 
 def _kind_of(data: Any) -> str:
-    if isinstance(data, pa.Table):
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
         return "arrow"
     if isinstance(data, list):
         return "list"
-    module = type(data).__module__
+    module, name = type(data).__module__, type(data).__name__
     if module.startswith("polars"):
-        return "polars"
+        return "polars_lazy" if name == "LazyFrame" else "polars"
     if module.startswith("datasets"):
         return "hf"
-    if isinstance(data, pa.RecordBatch):
-        return "arrow"
+    if module.startswith("pandas") and name == "DataFrame":
+        return "pandas"
+    if module.startswith("ray.data") and name in ("Dataset", "MaterializedDataset"):
+        return "ray"
+    if module.startswith(("dask.dataframe", "dask_expr")) and hasattr(data, "npartitions"):
+        return "dask"
     raise JuicerError(
-        f"apply() takes a pyarrow.Table, a polars DataFrame, a list of dicts or a "
-        f"datasets.Dataset, not {type(data).__name__}")
+        f"apply() takes a pyarrow Table, a polars DataFrame or LazyFrame, a pandas DataFrame, "
+        f"a list of dicts, a datasets.Dataset, a Ray Dataset or a Dask DataFrame, not "
+        f"{name}")
+
+
+def _arrow_of(data: Any, kind: str) -> pa.Table:
+    """The data as one Arrow table, through Arrow (or pandas' columns), never row objects."""
+    if kind == "polars":
+        return data.to_arrow()
+    if kind == "polars_lazy":
+        return data.collect().to_arrow()
+    if kind == "hf":
+        return data.with_format("arrow")[:]
+    if kind == "pandas":
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if kind == "ray":
+        import ray
+
+        # every block as the Arrow table it is, gathered in the driver (apply is in memory)
+        tables = ray.get(data.to_arrow_refs())
+        return pa.concat_tables(tables, promote_options="permissive") if tables else \
+            data.schema().base_schema.empty_table()
+    if kind == "dask":
+        return pa.Table.from_pandas(data.compute(), preserve_index=False)
+    return data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
 
 
 def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table]:
@@ -314,12 +355,7 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
                               f"Table yourself)") from None
         table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
         return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
-    if kind == "polars":
-        table = data.to_arrow()
-    elif kind == "hf":
-        table = data.with_format("arrow")[:]
-    else:
-        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+    table = _arrow_of(data, kind)
     if text_field not in table.column_names:
         raise JuicerError(f"the data has no column '{text_field}' (columns: "
                           f"{', '.join(table.column_names)})"
@@ -346,15 +382,27 @@ def _quarantine_row(index: int, error: str, record: Any) -> dict:
             "raw": repr(record)[:2000]}
 
 
-def _from_table(table: pa.Table, kind: str):
+def _from_table(table: pa.Table, kind: str, like: Any = None):
     if kind == "arrow":
         return table
     if kind == "list":
         return table.to_pylist()
-    if kind == "polars":
+    if kind in ("polars", "polars_lazy"):
         import polars as pl
 
-        return pl.from_arrow(table)
+        frame = pl.from_arrow(table)
+        return frame.lazy() if kind == "polars_lazy" else frame
+    if kind == "pandas":
+        return table.to_pandas()
+    if kind == "ray":
+        import ray
+
+        return ray.data.from_arrow(table)
+    if kind == "dask":
+        import dask.dataframe as dd
+
+        partitions = max(1, min(getattr(like, "npartitions", 1), table.num_rows))
+        return dd.from_pandas(table.to_pandas(), npartitions=partitions, sort=False)
     import datasets
 
     return datasets.Dataset(datasets.table.InMemoryTable(table))
@@ -363,4 +411,10 @@ def _from_table(table: pa.Table, kind: str):
 def _length(data: Any) -> int:
     if isinstance(data, pa.Table):
         return data.num_rows
+    if hasattr(data, "count") and type(data).__module__.startswith("ray.data"):
+        return data.count()
+    if type(data).__name__ == "LazyFrame":
+        import polars as pl
+
+        return data.select(pl.len()).collect().item()
     return len(data)
