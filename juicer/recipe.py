@@ -73,6 +73,10 @@ class OutputSpec(_Section):
     keep_stats: bool = Field(False, description="Keep the __stats__ column in data/.")
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
         "zstd", description="Parquet compression.")
+    staging: Optional[str] = Field(
+        None, description="When path is a URL (s3://...): the local or shared folder where "
+        "the run is built before it is uploaded, and from which an interrupted run resumes "
+        "(default: ~/.cache/juicer/staging/<hash of the URL>, or $JUICER_STAGING).")
     count_tokens: Optional[str] = Field(
         None, description="Tokenizer whose token counts of the input and of the kept "
         "documents the report shows (cl100k_base, o200k_base, a tokenizer.json or "

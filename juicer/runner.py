@@ -29,6 +29,7 @@ from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
+from juicer.io import fs
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
 from juicer.io.integrity import ChecksummingFile, durable_replace, seal
@@ -159,6 +160,10 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
     report counts what it would drop. `sample` reads about that many documents, picked by
     a hash of their row id (the same ones on every run)."""
     try:
+        if fs.is_url(recipe.output.path):
+            return _process_to_url(recipe, workers=workers, overwrite=overwrite, force=force,
+                                   progress=progress, keep_work=keep_work, observe=observe,
+                                   sample=sample)
         return _process(recipe, workers=workers, overwrite=overwrite, force=force,
                         progress=progress, keep_work=keep_work, observe=observe, sample=sample)
     except OSError as exc:  # in this process; a task's comes back as TaskFailed
@@ -166,6 +171,22 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
         if not hint:
             raise
         raise JuicerError(f"writing the output failed: {exc}\n    hint: {hint}") from exc
+
+
+def _process_to_url(recipe: Recipe, **options) -> RunResult:
+    """Build the run in a staging folder (where an interrupted one resumes), then publish it
+    to the URL (juicer/io/remote_output.py)."""
+    from juicer.io import remote_output
+
+    url = recipe.output.path.rstrip("/")
+    remote_output.check_target(url, options["overwrite"])
+    staging = remote_output.staging_dir(url, recipe.output.staging)
+    staged = recipe.model_copy(update={"output": recipe.output.model_copy(
+        update={"path": staging})})
+    result = _process(staged, **options)
+    remote_output.publish(staging, url, recipe.to_yaml(
+        {"input_fingerprint": result.report["input_fingerprint"]}))
+    return RunResult(url, {**result.report, "output": url})
 
 
 def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, observe,
@@ -286,8 +307,7 @@ def input_fingerprint(files: list[str]) -> str:
     """Changes when an input file is added, removed, resized or rewritten."""
     digest = hashlib.sha256()
     for path in files:
-        stat = os.stat(path)
-        digest.update(f"{os.path.abspath(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(f"{fs.version(path)}\n".encode())
     return digest.hexdigest()[:16]
 
 

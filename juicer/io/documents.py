@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from juicer.batch import ROW_ID
 from juicer.errors import MissingDependencyError
+from juicer.io import fs
 from juicer.io.planner import POSITION_BITS, Piece
 from juicer.io.readers import ReadResult, blocks, count_newlines, open_stream, quarantine_record
 
@@ -134,7 +135,7 @@ def _warc_documents(path: str) -> Iterator[tuple[dict, Optional[str]]]:
     documents = (WarcRecordType.response, WarcRecordType.resource, WarcRecordType.conversion)
     held: Optional[tuple[dict, Optional[str]]] = None
     position = 0
-    with open(path, "rb") as handle:
+    with fs.open_binary(path) as handle:
         records = iter(ArchiveIterator(handle, parse_http=True, auto_decode="transfer",
                                        quirks_mode=True))
         while True:
@@ -184,7 +185,7 @@ def _truncated_member(path: str, position: int) -> Optional[str]:
     starting at the record's position: only that one is checked; otherwise the file is."""
     if not path.lower().endswith(".gz"):
         return None
-    with open(path, "rb") as handle:
+    with fs.open_binary(path) as handle:
         handle.seek(position)
         if handle.read(2) != b"\x1f\x8b":
             handle.seek(0)

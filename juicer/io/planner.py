@@ -13,8 +13,6 @@ table row 65,536 ids).
 """
 from __future__ import annotations
 
-import glob
-import os
 import json
 from dataclasses import dataclass, field
 
@@ -22,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import InputError
+from juicer.io import fs
 
 POSITION_BITS = 43
 PARQUET_ROW_BITS = 16  # ids per Parquet row, for rows derived from one document
@@ -63,19 +62,18 @@ def _folder_files(folder: str) -> list[str]:
     """Input files under a folder; a Hugging Face dataset folder gives its data files in the
     order state.json lists them (not its metadata .json files)."""
     found = []
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
+    for root, names in fs.walk(folder):
         if _HF_STATE in names:
             try:
-                with open(os.path.join(root, _HF_STATE), encoding="utf-8") as handle:
+                with fs.open_binary(fs.join(root, _HF_STATE)) as handle:
                     listed = [entry["filename"] for entry in json.load(handle)["_data_files"]]
             except (OSError, ValueError, KeyError, TypeError):
                 listed = None
             if listed is not None:
-                found += [os.path.join(root, name) for name in listed]
+                found += [fs.join(root, name) for name in listed]
                 continue
-        found += sorted(os.path.join(root, name) for name in names
-                        if detect_format(name) and name not in _HF_META)
+        found += [fs.join(root, name) for name in names
+                  if detect_format(name) and name not in _HF_META]
     return found
 
 
@@ -83,18 +81,19 @@ def expand_paths(patterns: list[str]) -> list[str]:
     """Files named by paths, directories (searched recursively) and globs; sorted, unique."""
     found: list[str] = []
     for pattern in patterns:
-        if os.path.isdir(pattern):
+        folder = fs.is_dir(pattern)
+        if folder:
             matches = _folder_files(pattern)
         elif any(ch in pattern for ch in "*?["):
-            matches = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        elif os.path.isfile(pattern):
+            matches = fs.glob(pattern)
+        elif fs.is_file(pattern):
             matches = [pattern]
         else:
             raise InputError(f"input path '{pattern}' does not exist")
         if not matches:
             raise InputError(f"input '{pattern}' matches no file with a supported suffix "
                              f"({', '.join(sorted(FORMATS))})")
-        for path in matches if os.path.isdir(pattern) else sorted(matches):
+        for path in matches if folder else sorted(matches):
             if detect_format(path) is None:
                 raise InputError(f"input file '{path}' has an unsupported suffix; supported: "
                                  f"{', '.join(sorted(FORMATS))}")
@@ -160,7 +159,7 @@ def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> l
     fmt = detect_format(path)
     if fmt.startswith("txt") and text_unit == "line":
         fmt = fmt.replace("txt", "lines")
-    size = os.path.getsize(path)
+    size = fs.size(path)
     if fmt in _SPLIT_BY_BYTES:
         if size == 0:
             return [Piece(file_index, path, fmt, 0, 0, 0)]
@@ -168,7 +167,8 @@ def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> l
                       min(shard_size, size - start)) for start in range(0, size, shard_size)]
     if fmt == "parquet":
         try:
-            meta = pq.ParquetFile(path).metadata
+            with fs.open_binary(path) as handle:
+                meta = pq.ParquetFile(handle).metadata
         except Exception as exc:
             raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
         if meta.num_rows >= MAX_PARQUET_ROWS:
@@ -183,7 +183,7 @@ def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> l
         if start < meta.num_row_groups or not out:
             out.append(Piece(file_index, path, fmt, start, meta.num_row_groups, acc))
         return out
-    if fmt == "arrow":
+    if fmt == "arrow" and not fs.is_url(path):  # a remote one is streamed whole
         return _arrow_pieces(file_index, path, shard_size)
     compressed = path.lower().endswith((".gz", ".zst"))
     return [Piece(file_index, path, fmt, 0, -1, size * 4 if compressed else size)]
@@ -192,9 +192,9 @@ def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> l
 def _arrow_pieces(file_index: int, path: str, shard_size: int) -> list[Piece]:
     """An Arrow IPC file is cut between record batches; a stream (what Hugging Face
     `save_to_disk` writes) can only be read from its start, so it stays whole."""
-    size = os.path.getsize(path)
+    size = fs.size(path)
     try:
-        with pa.memory_map(path) as source:
+        with fs.arrow_source(path) as source:
             reader = pa.ipc.open_file(source)
             sizes = [reader.get_batch(i).nbytes for i in range(reader.num_record_batches)]
             rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))

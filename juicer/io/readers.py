@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from juicer.errors import InputError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.io import fs
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
 
 BLOCK_BYTES = 2 * 2**20
@@ -56,15 +57,15 @@ def read_shard(shard: Shard, text_field: str) -> Iterator[ReadResult]:
 
 
 def open_stream(path: str) -> IO[bytes]:
-    """A file's bytes, decompressed by its suffix (.gz, .zst)."""
+    """A file's bytes (local or a URL), decompressed by its suffix (.gz, .zst)."""
     name = path.lower()
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(fileobj=fs.open_binary(path), mode="rb")
     if name.endswith(".zst"):
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-    return open(path, "rb")
+        return zstandard.ZstdDecompressor().stream_reader(fs.open_binary(path), closefd=True)
+    return fs.open_binary(path)
 
 
 def _open_stream(piece: Piece) -> IO[bytes]:
@@ -184,7 +185,8 @@ def count_records(path: str, text_unit: str = "file") -> int:
 
     kind = detect_format(path)
     if kind == "parquet":
-        return pq.ParquetFile(path).metadata.num_rows
+        with fs.open_binary(path) as handle:
+            return pq.ParquetFile(handle).metadata.num_rows
     if kind.startswith("txt") and text_unit == "file":
         return 1
     if kind.startswith(("jsonl", "txt")):
@@ -201,7 +203,7 @@ def count_records(path: str, text_unit: str = "file") -> int:
 
 def count_newlines(path: str, upto: int) -> int:
     count = 0
-    with open(path, "rb") as handle:
+    with fs.open_binary(path) as handle:
         while upto > 0:
             chunk = handle.read(min(upto, 16 * 2**20))
             if not chunk:
@@ -399,21 +401,26 @@ def quarantine_record(row_id, path, line, row, error, raw) -> dict:
 
 
 def _read_parquet(piece: Piece, text_field: str) -> Iterator[ReadResult]:
-    handle = pq.ParquetFile(piece.path)
-    meta = handle.metadata
-    first_row = sum(meta.row_group(g).num_rows for g in range(piece.start))
-    file_base = piece.file_index << POSITION_BITS
     groups = list(range(piece.start, piece.end))
     if not groups:
         return
-    row = first_row
+    source = fs.open_binary(piece.path) if fs.is_url(piece.path) else piece.path
+    with pq.ParquetFile(source) as handle:
+        yield from _parquet_groups(handle, piece, groups, text_field)
+
+
+def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
+                    text_field: str) -> Iterator[ReadResult]:
+    meta = handle.metadata
+    row = sum(meta.row_group(g).num_rows for g in range(piece.start))
+    file_base = piece.file_index << POSITION_BITS
     for batch in handle.iter_batches(row_groups=groups, batch_size=65536, use_threads=False):
         table = pa.Table.from_batches([batch])
         table = table.drop_columns([c for c in RESERVED if c in table.column_names])
         row_ids = pa.array((np.arange(row, row + table.num_rows, dtype=np.int64)
                             << PARQUET_ROW_BITS) + file_base)
         table = table.add_column(0, ROW_ID, row_ids)
-        table, quarantine = text_as_string(table, text_field, piece.path, row - 0, file_base)
+        table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
         row += batch.num_rows
         yield ReadResult(table, quarantine)
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from juicer.batch import ROW_ID
+from juicer.io import fs
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece
 from juicer.io.readers import (RESERVED, ReadResult, open_stream, quarantine_record,
                                text_as_string)
@@ -39,16 +40,19 @@ def read_arrow(piece: Piece, text_field: str) -> Iterator[ReadResult]:
 
 def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
     """(number of the batch's first row in the file, batch)."""
-    with pa.memory_map(piece.path) as source:
+    with fs.arrow_source(piece.path) as source:
         row = 0
-        if piece.end < 0:  # a stream
+        is_file = source.read(6) == b"ARROW1"
+        source.seek(0)
+        if piece.end < 0 and not is_file:  # a stream
             for batch in pa.ipc.open_stream(source):
                 yield row, batch
                 row += batch.num_rows
             return
         reader = pa.ipc.open_file(source)
-        row = sum(reader.get_batch(i).num_rows for i in range(piece.start))
-        for index in range(piece.start, piece.end):
+        start, end = (0, reader.num_record_batches) if piece.end < 0 else (piece.start, piece.end)
+        row = sum(reader.get_batch(i).num_rows for i in range(start))
+        for index in range(start, end):
             batch = reader.get_batch(index)
             yield row, batch
             row += batch.num_rows
