@@ -3,12 +3,13 @@ from juicer._version import __version__
 from juicer.api import (analyze, apply, calibrate, load_recipe, operator, process, render_report,
                         run, train_classifier, train_lm)
 from juicer.corpus import count, sample
+from juicer.instruct import convert
 from juicer.errors import InputError, JuicerError, RecipeError
 from juicer.operator import Deduplicator, Filter, Mapper, Operator, Selector
 from juicer.registry import register
 
 __all__ = [
-    "__version__", "apply", "analyze", "calibrate", "count", "load_recipe", "operator",
+    "__version__", "apply", "analyze", "calibrate", "convert", "count", "load_recipe", "operator",
     "process", "register", "render_report", "run", "sample", "train_classifier",
     "train_lm",
     "Operator", "Mapper", "Filter", "Deduplicator", "Selector",

@@ -17,6 +17,7 @@ import yaml
 
 from juicer import llm_tokenizers, registry, report_html
 from juicer.batch import STATS
+from juicer.fields import column_of, text_values
 from juicer.errors import JuicerError
 from juicer.io.writers import write_json
 from juicer.operator import Filter
@@ -125,20 +126,22 @@ def _text_lengths(directory: str, text_field: str) -> np.ndarray:
     them; no Python strings)."""
     import pyarrow.compute as pc
 
-    lengths = [pc.utf8_length(table.column(text_field)).fill_null(0).to_numpy(zero_copy_only=False)
-               for table in _data_tables(directory, [text_field])]
+    lengths = [pc.utf8_length(text_values(table, text_field)).fill_null(0).to_numpy(
+        zero_copy_only=False) for table in _data_tables(directory, [text_field])]
     return np.concatenate(lengths).astype(np.float64) if lengths else np.zeros(0)
 
 
 def _texts(directory: str, text_field: str) -> list[str]:
     """The text of each analysed document, in the order of `_read_stats`."""
     return [text or "" for table in _data_tables(directory, [text_field])
-            for text in table.column(text_field).to_pylist()]
+            for text in text_values(table, text_field).to_pylist()]
 
 
 def _data_tables(directory: str, columns: list[str]):
+    """The data/ files' columns (a field path reads the column that holds it)."""
     import pyarrow.parquet as pq
 
+    columns = [column_of(name, ()) for name in columns]
     folder = os.path.join(directory, "data")
     for path in sorted(os.path.join(folder, f) for f in os.listdir(folder)):
         if path.endswith(".parquet"):

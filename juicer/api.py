@@ -28,6 +28,7 @@ import pyarrow as pa
 from juicer import dedup, registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
+from juicer.fields import text_values
 from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, Operator, SegmentDeduplicator, SpanDeduplicator
@@ -268,7 +269,7 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
 def _texts_of(table: pa.Table, field: str) -> dedup.TextsOf:
     row_ids = table.column(ROW_ID).to_numpy()
     order = np.argsort(row_ids, kind="stable")
-    texts = table.column(field)
+    texts = text_values(table, field)
 
     def lookup(wanted: np.ndarray) -> list[str]:
         return texts.take(pa.array(order[np.searchsorted(row_ids[order], wanted)])).to_pylist()

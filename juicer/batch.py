@@ -99,10 +99,11 @@ def steps_with_stat(table: pa.Table, stat: str) -> list[str]:
 
 
 def _text_array(table: pa.Table, field: str) -> pa.Array:
-    if field not in table.column_names:
+    from juicer import fields
+
+    if field not in table.column_names and not fields.is_path(table, field):
         raise KeyError(f"no field '{field}' in the data (fields: {', '.join(table.column_names)})")
-    column = table.column(field)
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    array = fields.text_values(table, field)
     if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
         array = array.cast(pa.string())
     if array.null_count:

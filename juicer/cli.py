@@ -398,6 +398,32 @@ def sample_command(inputs: tuple[str, ...], size: int, output: str, seed: int,
     click.echo(f"{drawn['sampled']:,} of {drawn['population']:,} documents -> {output}")
 
 
+@main.command("convert")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--to", "to", type=click.Choice(["alpaca", "sharegpt", "messages",
+                                                "query_response"]), required=True,
+              help="Layout to write.")
+@click.option("--from", "source", type=click.Choice(["alpaca", "sharegpt", "messages",
+                                                     "query_response"]), default=None,
+              help="Layout of INPUT (default: recognized from its fields).")
+@click.option("--output", "-o", required=True, metavar="FILE",
+              help="A .jsonl or .parquet file.")
+def convert_command(inputs: tuple[str, ...], to: str, source: Optional[str],
+                    output: str) -> None:
+    """Convert instruction data between layouts (Alpaca, ShareGPT, OpenAI messages,
+    query/response). Records with no form in the target layout go to FILE.failed.jsonl
+    with their file, position and reason."""
+    from juicer.instruct import convert
+
+    with _failure_exits():
+        done = convert(inputs, output, to, source=source)
+    click.echo(f"{done['converted']:,} records {done['from']} -> {done['to']}: {output}")
+    if done["failed"]:
+        click.echo(f"{done['failed']:,} records have no {to} form: {done['failures']}")
+    if done["unreadable"]:
+        click.echo(f"{done['unreadable']:,} records could not be read")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),

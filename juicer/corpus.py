@@ -18,15 +18,23 @@ PRIORITY = "__priority__"
 NO_VALUE = "(none)"
 
 
-def _tables(paths: Sequence[str], text_field: str, text_unit: str
+def _tables(paths: Sequence[str], text_field: Optional[str], text_unit: str
             ) -> Iterator[tuple[Optional[pa.Table], int]]:
     """(good records, number of unreadable ones) per block read."""
+    for table, bad, _ in tables_with_files(paths, text_field, text_unit):
+        yield table, bad
+
+
+def tables_with_files(paths: Sequence[str], text_field: Optional[str], text_unit: str = "file"
+                      ) -> Iterator[tuple[Optional[pa.Table], int, list[str]]]:
+    """(good records, number of unreadable ones, the input files by index) per block."""
     from juicer.io.planner import expand_paths, plan_shards
     from juicer.io.readers import read_shard
 
-    for shard in plan_shards(expand_paths([str(p) for p in paths]), 2**62, text_unit):
+    files = expand_paths([str(p) for p in paths])
+    for shard in plan_shards(files, 2**62, text_unit):
         for result in read_shard(shard, text_field):
-            yield result.table, len(result.quarantine)
+            yield result.table, len(result.quarantine), files
 
 
 def count(paths: Sequence[str], *, fields: Sequence[str] = ("text",), by: Optional[str] = None,

@@ -26,7 +26,8 @@ class OpParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     text_key: Optional[str] = Field(
-        None, description="Field holding the text; defaults to the recipe's `input.text_field`."
+        None, description="Field or path (`messages[-1].content`) holding the text; defaults "
+        "to the recipe's `input.text_field`."
     )
 
 
@@ -223,10 +224,10 @@ class Mapper(Operator):
     kind = "mapper"
 
     def process(self, batch: Batch, text_field: str) -> pa.Table:
+        from juicer.fields import with_text
+
         field = self.text_field(text_field)
-        new_text = self.map_text(batch.text(field))
-        index = batch.table.schema.get_field_index(field)
-        return batch.table.set_column(index, field, new_text)
+        return with_text(batch.table, field, self.map_text(batch.text(field)))
 
     def map_text(self, text: pa.Array) -> pa.Array:
         raise NotImplementedError

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from juicer import dedup
+from juicer.fields import text_values, with_text
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import OperatorError
 from juicer.segments import rejoin
@@ -183,8 +184,7 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
             if changed:
                 offers.append(_change_offer(batch.table.column(ROW_ID), batch.text(field_name),
                                             new_text, differs))
-            index = with_stats.schema.get_field_index(field_name)
-            batch = Batch(with_stats.set_column(index, field_name, new_text))
+            batch = Batch(with_text(with_stats, field_name, new_text))
         if not keep.all():
             rules = operator.rules()
             reasons = np.array([f"{step.id}:{rule.name}" for rule in rules], dtype=object)
@@ -218,7 +218,7 @@ def _drop_offers(gone: pa.Table, field_name: str, codes: np.ndarray, rules, stat
                  dropped_mask: np.ndarray) -> list:
     """Sample candidates of the documents each rule dropped, with the stat that decided."""
     ids = gone.column(ROW_ID).to_numpy()
-    texts = gone.column(field_name)
+    texts = text_values(gone, field_name)
     offers = []
     for code in np.unique(codes).tolist():
         rule = rules[code]
@@ -237,7 +237,7 @@ def _drop_offers(gone: pa.Table, field_name: str, codes: np.ndarray, rules, stat
 
 def offer_dropped(step_metrics: StepMetrics, gone: pa.Table, field_name: str, rule: str) -> None:
     """Sample candidates of documents a global step dropped."""
-    texts = gone.column(field_name)
+    texts = text_values(gone, field_name)
     step_metrics.sample(f"drop:{rule}", DROP_SAMPLES).offer(
         gone.column(ROW_ID).to_numpy(), lambda i: {"text": clip(texts[i].as_py())})
 
@@ -440,7 +440,7 @@ def _with_texts(table: pa.Table, field_name: str, texts: pa.Array, changed: np.n
     mask = np.zeros(len(texts), dtype=bool)
     mask[changed] = True
     texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(rewritten, texts.type))
-    return table.set_column(table.schema.get_field_index(field_name), field_name, texts)
+    return with_text(table, field_name, texts)
 
 
 def _rewrite_done(step_metrics: StepMetrics, table: pa.Table, field_name: str,

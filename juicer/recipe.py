@@ -42,7 +42,8 @@ class InputSpec(_Section):
     paths: list[str] = Field(description="Files, directories or globs (.jsonl, .json, "
                              ".parquet, .arrow, .csv, .tsv, .txt, .warc, .wet; JSONL, CSV and "
                              "text also .gz/.zst; a Hugging Face save_to_disk folder).")
-    text_field: str = Field("text", description="Field holding each document's text.")
+    text_field: str = Field("text", description="Field holding each document's text, or a "
+                            "path into the record such as messages[-1].content.")
     text_unit: Literal["file", "line"] = Field(
         "file", description="What one document is in a plain-text (.txt) input: the whole "
         "file, or each line that holds more than whitespace.")

@@ -29,6 +29,7 @@ from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
+from juicer.fields import column_of, text_values
 from juicer.io import fs
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
@@ -509,10 +510,13 @@ def _error_kind(error: str) -> str:
 def _token_count(tokenizer: llm_tokenizers.TokenCounter, table: pa.Table, field: str) -> int:
     """Tokens of the text field's strings (a missing or non-string value counts none: it
     is quarantined, not counted)."""
-    if field not in table.column_names or not pa.types.is_string(table.schema.field(field).type) \
-            and not pa.types.is_large_string(table.schema.field(field).type):
+    try:
+        texts = text_values(table, field)
+    except (JuicerError, KeyError):
         return 0
-    return int(tokenizer.count([text or "" for text in table.column(field).to_pylist()]).sum())
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return 0
+    return int(tokenizer.count([text or "" for text in texts.to_pylist()]).sum())
 
 
 def _batches_from_source(task: ShardTask, quarantine: list[dict]):
@@ -534,7 +538,7 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
 def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
     """Set aside documents longer than input.max_document_bytes, with their location."""
     limit = task.max_document_bytes
-    lengths = pa.compute.binary_length(table.column(task.text_field)).to_numpy(
+    lengths = pa.compute.binary_length(text_values(table, task.text_field)).fill_null(0).to_numpy(
         zero_copy_only=False)
     oversized = lengths > limit
     if not oversized.any():
@@ -551,7 +555,7 @@ def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict])
             line = count_newlines(piece.path, position) + 1
         where = "" if line or row is not None else f" (document at byte {position} of the " \
             "decompressed stream)"
-        text = table.column(task.text_field)[int(index)].as_py()
+        text = text_values(table, task.text_field)[int(index)].as_py()
         error = (f"document too large: {int(lengths[index]):,} bytes of text, more than "
                  f"input.max_document_bytes ({limit:,}){where}")
         if task.strict:
@@ -696,9 +700,11 @@ def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str
         wanted = np.flatnonzero((row_ids >= source.low) & (row_ids <= source.high))
         if not len(wanted):
             continue
-        table = read_arrow_files(list(source.files), columns=[ROW_ID, field_name], verify=False)
+        table = read_arrow_files(list(source.files), columns=[ROW_ID, column_of(
+            field_name, schema_of_files(list(source.files)).names)], verify=False)
         ids = table.column(ROW_ID).to_numpy()
-        found = table.column(field_name).take(pa.array(np.searchsorted(ids, row_ids[wanted])))
+        found = text_values(table, field_name).take(
+            pa.array(np.searchsorted(ids, row_ids[wanted])))
         for index, text in zip(wanted, found.to_pylist()):
             texts[index] = text
     return texts

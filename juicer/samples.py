@@ -14,6 +14,7 @@ from typing import Callable, Optional
 import numpy as np
 import pyarrow as pa
 
+from juicer.fields import text_values
 from juicer.shingles import fmix64_array
 
 TEXT_LIMIT = 600  # characters of a sample document shown in the report
@@ -149,6 +150,6 @@ def offer_kept(samples: Samples, table: pa.Table, text_field: str) -> None:
             value = table.column(name)[i].as_py()
             if isinstance(value, (str, int, float, bool)):
                 fields[name] = clip(value, FIELD_LIMIT) if isinstance(value, str) else value
-        return {"text": clip(table.column(text_field)[i].as_py()), "fields": fields}
+        return {"text": clip(text_values(table, text_field)[i].as_py()), "fields": fields}
     if table.num_rows:
         samples.offer(table.column(ROW_ID).to_numpy(), payload)

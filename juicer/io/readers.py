@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
-from juicer.errors import InputError
+from juicer import fields
+from juicer.errors import InputError, JuicerError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import fs
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
@@ -279,7 +280,12 @@ def _strings_for_timestamps(kind: pa.DataType) -> pa.DataType:
 
 
 def invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
-    """Row index -> reason, for rows whose text is missing, null or not a string."""
+    """Row index -> reason, for rows whose text is missing, null or not a string (no text
+    field given: every record is fine)."""
+    if text_field is None:
+        return {}
+    if fields.is_path(table, text_field):
+        return _invalid_path_rows(table, text_field)
     if text_field not in table.column_names:
         return {i: f"missing field '{text_field}'" for i in range(table.num_rows)}
     column = table.column(text_field)
@@ -290,6 +296,17 @@ def invalid_text_rows(table: pa.Table, text_field: str) -> dict[int, str]:
         return {}
     nulls = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))
     return {int(i): f"field '{text_field}' is null or missing" for i in nulls}
+
+
+def _invalid_path_rows(table: pa.Table, path: str) -> dict[int, str]:
+    """For a text field given as a path (messages[-1].content): rows where it leads to no
+    string."""
+    try:
+        values = fields.text_values(table, path)
+    except JuicerError as exc:
+        return {i: str(exc) for i in range(table.num_rows)}
+    nulls = np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))
+    return {int(i): f"'{path}' is missing or not a string" for i in nulls}
 
 
 def _split_bad_rows(table, bad_rows, piece, block, offset, first_line, text_field):
@@ -352,6 +369,13 @@ def record_problem(record, text_field: str,
     string), or None."""
     if not isinstance(record, dict):
         return f"{not_a_record}, not {type(record).__name__}"
+    if text_field is None:
+        return None
+    if text_field not in record and ("." in text_field or "[" in text_field):
+        value = fields.record_value(record, text_field)
+        if not isinstance(value, str):
+            return f"'{text_field}' is missing or not a string"
+        return None
     if text_field not in record:
         return f"missing field '{text_field}'"
     value = record[text_field]
