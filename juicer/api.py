@@ -28,7 +28,7 @@ import pyarrow as pa
 from juicer import dedup, registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
-from juicer.fields import text_values
+from juicer.fields import is_path, text_values
 from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, Operator, SegmentDeduplicator, SpanDeduplicator
@@ -357,18 +357,20 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
         table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
         return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
     table = _arrow_of(data, kind)
-    if text_field not in table.column_names:
+    path = is_path(table, text_field)
+    if text_field not in table.column_names and not path:
         raise JuicerError(f"the data has no column '{text_field}' (columns: "
                           f"{', '.join(table.column_names)})"
                           f"{registry.did_you_mean(text_field, table.column_names)}")
-    column = table.column(text_field)
+    column = text_values(table, text_field)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
             or pa.types.is_string_view(column.type)):
         raise JuicerError(f"column '{text_field}' holds {column.type}, not text")
-    table = table.set_column(table.schema.get_field_index(text_field), text_field,
-                             column.cast(pa.string()))
+    if not path:
+        table = table.set_column(table.schema.get_field_index(text_field), text_field,
+                                 column.cast(pa.string()))
     table = table.add_column(0, ROW_ID, pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    nulls = table.column(text_field).is_null().to_numpy(zero_copy_only=False)
+    nulls = column.is_null().to_numpy(zero_copy_only=False)
     if nulls.any():
         for index in np.flatnonzero(nulls):
             record = table.slice(int(index), 1).drop_columns([ROW_ID]).to_pylist()[0]

@@ -181,3 +181,25 @@ def convert(paths: Sequence[str], output: str, to: str, *, source: Optional[str]
     return {"from": source, "to": to, "converted": len(converted), "failed": len(failed),
             "unreadable": unreadable, "output": output,
             "failures": failures if failed else None}
+
+
+def answer_field(columns: Sequence[str], default: str) -> str:
+    """Where the (last) answer of a record is, by its layout; `default` (the document's
+    text) for data in no instruction layout."""
+    names = set(columns)
+    for field, path in (("messages", "messages[-1].content"),
+                        ("conversations", "conversations[-1].value"),
+                        ("output", "output"), ("response", "response")):
+        if field in names:
+            return path
+    return default
+
+
+def dialogue_column(columns: Sequence[str]) -> tuple[str, str, tuple[str, ...]]:
+    """(list column, speaker field, speaker values that open a turn) of a chat layout."""
+    if "messages" in columns:
+        return "messages", "role", ("user",)
+    if "conversations" in columns:
+        return "conversations", "from", ("human", "user")
+    raise JuicerError("no messages or conversations field in the data (fields: "
+                      f"{', '.join(columns)})\n    hint: set dialogue_key")

@@ -17,7 +17,8 @@ def test_recipe_validates(path):
     assert recipe.pipeline
 
 
-PRETRAIN = sorted((REPO / "recipes" / "pretrain").glob("*.yaml"))
+PRETRAIN = sorted((REPO / "recipes" / "pretrain").glob("*.yaml")) + \
+    sorted((REPO / "recipes" / "instruct").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", PRETRAIN, ids=lambda p: p.stem)

@@ -32,19 +32,19 @@ GOLDEN_NAMES = [
     "pornographic_urls_filter", "punctuation_filter", "punctuation_normalization_mapper",
     "quality_classifier_filter",
     "random_selector", "range_specified_field_selector", "redpajama_signals_mapper",
-    "remove_bibliography_mapper", "remove_comments_mapper", "remove_header_mapper",
+    "refusal_filter", "remove_bibliography_mapper", "remove_comments_mapper", "remove_header_mapper",
     "remove_long_words_mapper", "remove_non_chinese_character_mapper",
     "remove_repeat_sentences_mapper", "remove_specific_chars_mapper",
     "remove_table_text_mapper", "remove_words_with_incorrect_substrings_mapper",
     "repeated_lines_by_char_filter", "repeated_lines_filter",
     "repeated_paragraphs_by_char_filter", "repeated_paragraphs_filter",
     "repeating_duplicate_ngrams_filter", "repeating_top_ngrams_filter",
-    "replace_content_mapper", "sentence_split_mapper", "special_characters_filter",
+    "replace_content_mapper", "response_length_filter", "sentence_split_mapper", "special_characters_filter",
     "specified_field_filter", "specified_numeric_field_filter", "stats_filter",
     "stopwords_filter", "substring_deduplicator", "suffix_filter", "symbols_to_words_filter",
     "tags_specified_field_selector", "text_action_filter", "text_chunk_mapper",
     "text_entity_dependency_filter", "text_length_filter", "token_num_filter",
-    "topk_specified_field_selector", "url_filter", "urls_filter", "white_space_filter",
+    "topk_specified_field_selector", "turn_count_filter", "url_filter", "urls_filter", "white_space_filter",
     "whitespace_normalization_mapper", "word_count_filter", "word_repetition_filter",
     "words_num_filter", "words_without_alphabets_filter",
 ]
@@ -88,6 +88,10 @@ def test_operator_contract(name, request):
     # params round-trip through the JSON a recipe, a worker task and the report hold
     assert cls(json.loads(json.dumps(op.params.model_dump(mode="json")))).params == op.params
     rows = [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)]
+    if name == "turn_count_filter":  # reads dialogues: each edge text as a one-turn chat
+        rows = [dict(row, messages=[{"role": "user", "content": row["text"]},
+                                    {"role": "assistant", "content": "ok"}] * (row["n"] % 3))
+                for row in rows]
     first = juicer.apply(rows, op, detailed=True)
     again = juicer.apply(list(reversed(rows))[::-1], cls(**params), detailed=True)
     assert first.kept == again.kept and first.dropped == again.dropped  # deterministic
