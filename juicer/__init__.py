@@ -4,12 +4,13 @@ from juicer.api import (analyze, apply, calibrate, load_recipe, operator, proces
                         run, train_classifier, train_lm)
 from juicer.corpus import count, sample
 from juicer.instruct import convert
+from juicer.mix import mix
 from juicer.errors import InputError, JuicerError, RecipeError
 from juicer.operator import Deduplicator, Filter, Mapper, Operator, Selector
 from juicer.registry import register
 
 __all__ = [
-    "__version__", "apply", "analyze", "calibrate", "convert", "count", "load_recipe", "operator",
+    "__version__", "apply", "analyze", "calibrate", "convert", "count", "load_recipe", "mix", "operator",
     "process", "register", "render_report", "run", "sample", "train_classifier",
     "train_lm",
     "Operator", "Mapper", "Filter", "Deduplicator", "Selector",

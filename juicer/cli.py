@@ -424,6 +424,40 @@ def convert_command(inputs: tuple[str, ...], to: str, source: Optional[str],
         click.echo(f"{done['unreadable']:,} records could not be read")
 
 
+@main.command("mix")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE:WEIGHT...")
+@click.option("--output", "-o", required=True, metavar="DIR")
+@click.option("--docs", "documents", type=float, default=None, metavar="N",
+              help="Size of the mix in documents (e.g. 1e6).")
+@click.option("--tokens", type=float, default=None, metavar="N",
+              help="Or: size in tokens (weights count tokens).")
+@click.option("--tokenizer", default="cl100k_base", metavar="NAME",
+              help="Tokenizer for --tokens.")
+@click.option("--seed", type=int, default=0)
+@click.option("--text-field", default="text")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet")
+def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float],
+                tokens: Optional[float], tokenizer: str, seed: int, text_field: str,
+                fmt: str) -> None:
+    """Mix datasets by weight: each SOURCE is a recipe (its output), a folder or a file,
+    e.g. web.yaml:0.7 code/:0.3. Without --docs or --tokens the mix is as large as the
+    weights allow without repeating a document. Writes DIR/data/ and DIR/mix_report.json
+    with the realized shares."""
+    from juicer.mix import mix, parse_source
+
+    with _failure_exits():
+        report = mix([parse_source(s) for s in sources], output,
+                     documents=int(documents) if documents else None,
+                     tokens=int(tokens) if tokens else None, tokenizer=tokenizer, seed=seed,
+                     text_field=text_field, fmt=fmt)
+    click.echo(f"{report['total']:,} {report['unit']} -> {output}/data/")
+    for entry in report["sources"]:
+        short = "  (source too small for its share)" if entry["short"] else ""
+        click.echo(f"  {entry['source']:<40.40} {entry['realized_share']:>7.2%} of the mix "
+                   f"(asked {entry['requested_share']:.2%}), {entry['taken']:,} of "
+                   f"{entry['available']:,}{short}")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),
