@@ -68,7 +68,9 @@ class Scorer:
             raise JuicerError(f"no language model at {model_path}; set model_path to an "
                               f".arpa or KenLM .bin file (juicer train-lm makes one)")
         sidecar = read_sidecar(model_path)
-        tokenizer_path = tokenizer_path or sidecar.get("tokenizer_path")
+        beside = re.sub(r"(\.arpa)?(\.bin|\.arpa)$", "", model_path) + ".sp.model"  # CCNet's
+        tokenizer_path = tokenizer_path or sidecar.get("tokenizer_path") or (
+            beside if os.path.isfile(beside) else None)
         if tokenizer_path and not os.path.isabs(tokenizer_path):
             tokenizer_path = os.path.join(os.path.dirname(model_path), tokenizer_path)
         self.pieces = None
@@ -106,6 +108,26 @@ class Scorer:
             length[owner] += len(tokens.split()) + 1
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(length > 0, np.round(10.0 ** (-log_score / np.maximum(length, 1)), 1), 0.0)
+
+
+def model_dir() -> str:
+    """Where models named by language are looked for: $JUICER_MODEL_DIR, else
+    ~/.cache/juicer/models."""
+    return os.environ.get("JUICER_MODEL_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "juicer", "models")
+
+
+def default_model_path(lang: str) -> str:
+    """The language model for `lang` in model_dir(): LANG.arpa.bin, LANG.bin or LANG.arpa
+    (CCNet's names; `juicer train-lm -o DIR/LANG.arpa` writes the last)."""
+    folder = model_dir()
+    for name in (f"{lang}.arpa.bin", f"{lang}.bin", f"{lang}.arpa"):
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    raise ValueError(f"no language model for '{lang}' in {folder} (looked for {lang}.arpa.bin, "
+                     f"{lang}.bin, {lang}.arpa); set model_path, or build one: juicer train-lm "
+                     f"--input TEXTS -o {os.path.join(folder, lang + '.arpa')} (or set "
+                     "JUICER_MODEL_DIR to a folder holding CCNet's models)")
 
 
 def sidecar_path(model_path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
@@ -154,6 +155,9 @@ _TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline", 
 _STEP_KEYS = {"op", "id", "params", "resources"}
 
 
+_NATIVE_KEYS = {"input", "output", "executor", "pipeline", "on_error", "name", "description"}
+
+
 def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()) -> Recipe:
     """Load and validate a recipe file (or dict). Raises RecipeError listing every mistake."""
     if isinstance(source, dict):
@@ -174,10 +178,15 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
         raise RecipeError([Problem(name, "a recipe is a YAML mapping with input, output and "
                                    "pipeline", "see docs/recipes.md")], name)
     notes: list[str] = []
+    problems: list[Problem] = []
     if "process" in data or "dataset_path" in data:
+        # Data-Juicer's own keys (dataset_path=..., export_path=...) are set in its layout
+        own = [o for o in overrides if o.split("=", 1)[0].split(".")[0] not in _NATIVE_KEYS]
+        for override in own:
+            _apply_override(data, override, problems)
+        overrides = [o for o in overrides if o not in own]
         data, lines = _from_data_juicer(data, lines, notes)
         base = Path.cwd()  # Data-Juicer resolves relative paths from the working directory
-    problems: list[Problem] = []
     for override in overrides:
         _apply_override(data, override, problems)
     _resolve_step_paths(data, base)
@@ -426,6 +435,18 @@ _DJ_RUNTIME_KWARGS = {
 }
 
 
+_EXPONENT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+def _yaml11_number(value: Any) -> Any:
+    """'1e5' as the number Data-Juicer reads it (YAML 1.1 loads it as a string; Data-Juicer's
+    typed arguments parse it)."""
+    if isinstance(value, str) and _EXPONENT_NUMBER.match(value):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return value
+
+
 def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, dict]:
     """Translate Data-Juicer's layout into Juicer's; keep line numbers pointing at the file."""
     known = _data_juicer_settings()
@@ -476,7 +497,7 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
                 if not isinstance(params, (dict, type(None))):
                     native["pipeline"].append({"op": op_name, "params": params})
                     continue
-                params = dict(params or {})
+                params = {name: _yaml11_number(v) for name, v in (params or {}).items()}
                 for kwarg in sorted(set(params) & _DJ_RUNTIME_KWARGS):
                     params.pop(kwarg)
                     notes.append(f"process[{index}] ({op_name}): '{kwarg}' steers Data-Juicer's "

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pyarrow as pa
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from juicer import lm
 from juicer.batch import Batch
@@ -19,9 +19,11 @@ class PerplexityFilter(Filter):
     punctuation), split into SentencePiece pieces, scored by KenLM; the document's
     perplexity is 10 ** (-total log10 score / (pieces + one per line)). `model_path` is an
     .arpa or KenLM .bin file; `tokenizer_path` its SentencePiece model (default: the one
-    `juicer train-lm` wrote beside it; none scores whitespace words). Data-Juicer downloads
-    CCNet's `{lang}.arpa.bin` and `{lang}.sp.model`; point the two paths at them to get its
-    scores. Needs the `models` extra (KenLM from the prebuilt ufal.kenlm wheel); the model
+    `juicer train-lm` wrote beside it, or CCNet's `LANG.sp.model` beside `LANG.arpa.bin`;
+    none scores whitespace words). Without `model_path`, the model for `lang` is taken from
+    $JUICER_MODEL_DIR (default ~/.cache/juicer/models), so Data-Juicer recipes that name only
+    `lang` run unchanged: Data-Juicer downloads CCNet's `{lang}.arpa.bin` and
+    `{lang}.sp.model`; put those two files there (or your own) to get its scores. Needs the `models` extra (KenLM from the prebuilt ufal.kenlm wheel); the model
     is loaded once per worker."""
 
     name = "perplexity_filter"
@@ -30,14 +32,22 @@ class PerplexityFilter(Filter):
 
     class Params(RangeParams):
         _range = ("min_ppl", "max_ppl")
-        model_path: str = Field(description="KenLM model (.arpa or .bin), e.g. from "
-                                "`juicer train-lm` or CCNet's en.arpa.bin.")
+        model_path: Optional[str] = Field(
+            None, description="KenLM model (.arpa or .bin), e.g. from `juicer train-lm` or "
+            "CCNet's en.arpa.bin; default: LANG.arpa.bin / LANG.bin / LANG.arpa in "
+            "$JUICER_MODEL_DIR (else ~/.cache/juicer/models).")
         tokenizer_path: Optional[str] = Field(None, description="SentencePiece model of "
                                               "the language model; default: its sidecar's.")
         lang: str = Field("en", description="Language of the documents (Data-Juicer's "
                           "parameter; the model decides what is scored).")
         min_ppl: float = Field(0, ge=0, description="Lowest perplexity kept.")
         max_ppl: float = Field(1500, ge=0, description="Highest perplexity kept.")
+
+        @model_validator(mode="after")
+        def _default_model(self):
+            if self.model_path is None:
+                object.__setattr__(self, "model_path", lm.default_model_path(self.lang))
+            return self
 
     def setup(self) -> None:
         self.scorer = lm.Scorer(self.params.model_path, self.params.tokenizer_path)
