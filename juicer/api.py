@@ -76,6 +76,17 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
                         overwrite=overwrite)
 
 
+def plan(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
+         sample: int = 2000, workers: Optional[int] = None) -> dict:
+    """Like `juicer plan`: estimate the full run's documents per step, time, disk and memory
+    from a dry run on about `sample` documents (juicer/plan.py)."""
+    from juicer.plan import plan as estimate
+
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, overrides)
+    return estimate(recipe, sample=sample, workers=workers)
+
+
 def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: Optional[float] = None, *,
               chars: Optional[int] = None, tokens: Optional[int] = None,
               tokenizer: Optional[str] = None, overrides: Sequence[str] = (),

@@ -458,6 +458,54 @@ def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float
                    f"{entry['available']:,}{short}")
 
 
+def _size(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if count < 1000 or unit == "TB":
+            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
+        count /= 1000
+    return f"{count} B"
+
+
+@main.command("plan")
+@click.argument("recipe_file", type=click.Path(dir_okay=False))
+@click.option("--sample", type=click.IntRange(min=10), default=2000, metavar="N",
+              help="Documents of the dry run (picked by row id, the same every time).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plan_command(recipe_file: str, sample: int, workers: Optional[int],
+                 overrides: tuple[str, ...], as_json: bool) -> None:
+    """Estimate what running RECIPE_FILE on its whole input costs: a dry run on about N
+    documents, scaled up. Per step: documents in, dropped, CPU time; in total: time on the
+    workers, disk for data/, dropped/ and intermediates, memory per worker. Writes nothing
+    but a scratch folder it removes."""
+    from juicer.plan import plan
+
+    recipe = _load(recipe_file, overrides)
+    with _failure_exits():
+        estimate = plan(recipe, sample=sample, workers=workers)
+    if as_json:
+        click.echo(json.dumps(estimate, indent=2))
+        return
+    click.echo(f"{recipe_file}: {estimate['input_files']} files, {_size(estimate['input_bytes'])}, "
+               f"about {estimate['population']:,} documents in {estimate['shards']} shards "
+               f"(dry run on {estimate['sampled']:,})")
+    click.echo(f"\n  {'step':<36} {'docs in':>12} {'dropped':>10} {'keeps':>7} {'CPU':>10}")
+    for step in estimate["steps"]:
+        share = f"{step['keep_share']:.1%}" if step["keep_share"] is not None else "-"
+        click.echo(f"  {step['id']:<36.36} {step['docs_in']:>12,} {step['dropped']:>10,} "
+                   f"{share:>7} {step['cpu_seconds']:>9,.0f}s")
+    disk = estimate["disk_bytes"]
+    click.echo(f"\n  kept about {estimate['kept_docs']:,} documents, dropped "
+               f"{estimate['dropped_docs']:,}, quarantined {estimate['quarantined_docs']:,}")
+    click.echo(f"  time:   about {estimate['wall_seconds']:,.0f} s on {estimate['workers']} "
+               f"workers ({estimate['cpu_seconds']:,.0f} CPU seconds)")
+    click.echo(f"  disk:   data/ {_size(disk['data'])}, dropped/ {_size(disk['dropped'])}, "
+               f"intermediates up to {_size(disk['_work'])}")
+    click.echo(f"  memory: about {_size(estimate['worker_memory_bytes'])} per worker "
+               "(set by shard and batch size, not by the corpus)")
+
+
 @main.command("report")
 @click.argument("output_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("--compare", default=None, type=click.Path(file_okay=False, exists=True),

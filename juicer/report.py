@@ -50,6 +50,9 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         **_token_totals(recipe, first, shard_results[-1]),
         "input_fingerprint": fingerprint,
         "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards},
+        # the largest worker process that ran a shard task (bytes; 0 in reports from before)
+        "peak_worker_rss": max((r.get("peak_rss", 0) for stage in shard_results for r in stage),
+                               default=0),
         "files": outputs,
         "steps": steps,
         "quarantine": _quarantine_report([r for stage in shard_results for r in stage]),

@@ -410,6 +410,15 @@ def _shard_dir(work: str, stage: int, shard: int) -> str:
     return os.path.join(work, f"stage{stage}", f"shard{shard:05d}")
 
 
+def _peak_rss() -> int:
+    """The largest resident size this worker process has had, in bytes."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
 def run_shard_task(task: ShardTask) -> dict:
     """One shard through one stage: apply the previous global step's decisions, the
     row-local steps, then the map phase of the next global step."""
@@ -489,6 +498,7 @@ def run_shard_task(task: ShardTask) -> dict:
         "metrics": {k: v.to_state() for k, v in metrics.items()},
         "kept_samples": kept_samples.to_state(),
         "directory": directory,
+        "peak_rss": _peak_rss(),
     }
     write_json(result, task.marker)  # commits the shard: a resumed run reuses it
     return result
