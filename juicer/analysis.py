@@ -146,6 +146,9 @@ def _data_tables(directory: str, columns: list[str]):
     for path in sorted(os.path.join(folder, f) for f in os.listdir(folder)):
         if path.endswith(".parquet"):
             yield pq.read_table(path, columns=columns)
+        elif path.endswith(".arrow"):
+            with pa.memory_map(path) as source:
+                yield pa.ipc.open_file(source).read_all().select(columns)
         else:
             import pyarrow.json as pj
 

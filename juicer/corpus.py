@@ -158,6 +158,8 @@ def _output_format(path: str) -> str:
     name = os.fspath(path).lower()
     if name.endswith(".parquet"):
         return "parquet"
+    if name.endswith(".arrow"):
+        return "arrow"
     if name.endswith((".jsonl", ".json", ".ndjson")):
         return "jsonl"
-    raise JuicerError(f"output '{path}': write the sample to a .jsonl or .parquet file")
+    raise JuicerError(f"output '{path}': write the sample to a .jsonl, .parquet or .arrow file")

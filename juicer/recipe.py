@@ -70,7 +70,8 @@ class InputSpec(_Section):
 
 class OutputSpec(_Section):
     path: str = Field(description="Directory that receives data/, dropped/, quarantine/ and reports.")
-    format: Literal["parquet", "jsonl"] = Field("parquet", description="File format of the outputs.")
+    format: Literal["parquet", "jsonl", "arrow"] = Field(
+        "parquet", description="File format of the outputs (arrow: Arrow IPC files).")
     shard_rows: int = Field(100_000, gt=0, description="Documents per output file.")
     keep_stats: bool = Field(False, description="Keep the __stats__ column in data/.")
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(

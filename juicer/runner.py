@@ -778,7 +778,7 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
         shard_order = sorted(sources[kind])
         for index, ranges in enumerate(_cut_parts([counts[kind][s] for s in shard_order],
                                                   shard_order, spec.shard_rows)):
-            suffix = "parquet" if spec.format == "parquet" else "jsonl"
+            suffix = {"parquet": "parquet", "arrow": "arrow"}.get(spec.format, "jsonl")
             tasks.append(PartTask(kind, index, tuple(ranges),
                                   {s: sources[kind][s] for s, _, _ in ranges}, schema,
                                   drop_columns[kind],

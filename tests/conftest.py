@@ -76,7 +76,9 @@ def read_output(directory: os.PathLike, kind: str = "data"):
     import pyarrow.parquet as pq
 
     files = sorted(Path(directory, kind).glob("part-*"))
-    tables = [pq.read_table(f) if f.suffix == ".parquet" else _read_jsonl(f) for f in files]
+    tables = [pq.read_table(f) if f.suffix == ".parquet" else
+              pa.ipc.open_file(pa.memory_map(str(f))).read_all() if f.suffix == ".arrow" else
+              _read_jsonl(f) for f in files]
     return pa.concat_tables(tables, promote_options="permissive") if tables else None
 
 

@@ -82,7 +82,7 @@ def test_sample_from_the_cli_to_parquet_and_its_errors(tmp_path):
     assert "50 of 2,500 documents" in run.stdout and pq.read_table(out).num_rows == 50
     everything = juicer.sample([SAMPLE], 5000, str(tmp_path / "all.jsonl"))
     assert everything["sampled"] == 2500
-    with pytest.raises(JuicerError, match=".jsonl or .parquet"):
+    with pytest.raises(JuicerError, match=".jsonl, .parquet or .arrow"):
         juicer.sample([SAMPLE], 5, str(tmp_path / "s.csv"))
     bad = subprocess.run(JUICER + ["sample", str(tmp_path / "missing.jsonl"), "-n", "5", "-o",
                                    str(out)], capture_output=True, text=True)

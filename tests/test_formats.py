@@ -210,3 +210,19 @@ def test_text_unit_is_validated(tmp_path):
                           input_text_unit="paragraph")
     with pytest.raises(RecipeError, match="text_unit"):
         juicer.load_recipe(recipe)
+
+
+@pytest.mark.parametrize("output_format", ["parquet", "jsonl", "arrow"])
+def test_every_output_format_reads_back_as_input_unchanged(tmp_path, rows, output_format):
+    """Write the documents in each output format, read that output as the next run's input:
+    the same documents and fields come back."""
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
+                      encoding="utf-8")
+    first = run(tmp_path, [source], "first", pipeline=[], output_format=output_format,
+                output_shard_rows=250)
+    written = sorted((Path(first.output) / "data").iterdir())
+    assert len(written) == 3 and {p.suffix for p in written} == {f".{output_format}"}
+    second = run(tmp_path, [Path(first.output) / "data"], "second", pipeline=[])
+    assert second.report["input_docs"] == len(rows) and second.report["quarantined_docs"] == 0
+    assert read_output(second.output, "data").to_pylist() == pa.Table.from_pylist(rows).to_pylist()

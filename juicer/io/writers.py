@@ -65,11 +65,20 @@ class TableWriter:
         temporary = self._atomic.__enter__()
         if self.fmt == "parquet":
             self._parquet = pq.ParquetWriter(temporary, self.schema, compression=self.compression)
+        elif self.fmt == "arrow":
+            # an IPC file (random access, what `.arrow` input and other Arrow tools read);
+            # uncompressed, so it can be memory-mapped
+            self._handle = open(temporary, "wb")
+            self._ipc = pa.ipc.new_file(self._handle, self.schema)
         else:
             self._handle = open(temporary, "wb")
         return self
 
     def write(self, table: pa.Table) -> None:
+        if self.fmt == "arrow":
+            if table.num_rows:
+                self._ipc.write_table(conform(table, self.schema), max_chunksize=ROW_GROUP_ROWS)
+            return
         if self.fmt != "parquet":
             if table.num_rows:
                 import polars as pl
@@ -97,6 +106,8 @@ class TableWriter:
                         self._flush(self.pending_rows)
                     self._parquet.close()
                 else:
+                    if self.fmt == "arrow":
+                        self._ipc.close()
                     self._handle.close()
             else:
                 (self._parquet if self.fmt == "parquet" else self._handle).close()
