@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import juicer
 from juicer import registry
 from juicer.errors import RecipeError
-from tests.test_registry import REQUIRED_PARAMS, installed_operators
+from tests.test_registry import REQUIRED_PARAMS, installed_operators, rows_for
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 DOCUMENTS = st.lists(TEXT, max_size=12)
@@ -26,8 +26,9 @@ def test_every_operator_on_arbitrary_unicode(news_lm, texts):
         params = REQUIRED_PARAMS.get(name, {})
         if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
             params = {"model_path": str(news_lm)}
-        first = juicer.apply(rows, registry.get(name)(**params), detailed=True)
-        again = juicer.apply(rows, registry.get(name)(**params), detailed=True)
+        data = rows_for(name, rows)
+        first = juicer.apply(data, registry.get(name)(**params), detailed=True)
+        again = juicer.apply(data, registry.get(name)(**params), detailed=True)
         assert first.kept == again.kept and first.dropped == again.dropped, name
         assert first.counts["quarantined"] == 0, (name, first.quarantined[:1])
         assert first.counts["kept"] + first.counts["dropped"] == len(rows), name

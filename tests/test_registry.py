@@ -73,6 +73,16 @@ REQUIRED_PARAMS = {
 }
 
 
+def rows_for(name: str, rows: list[dict]) -> list[dict]:
+    """The rows an operator reads: dialogues for turn_count_filter (each text as a chat of
+    0 to 2 turns), the rows themselves for the others."""
+    if name != "turn_count_filter":
+        return rows
+    return [dict(row, messages=[{"role": "user", "content": row["text"]},
+                                {"role": "assistant", "content": "ok"}] * (row["n"] % 3))
+            for row in rows]
+
+
 @pytest.mark.parametrize("name", installed_operators())
 def test_operator_contract(name, request):
     cls = registry.get(name)
@@ -87,11 +97,7 @@ def test_operator_contract(name, request):
     op = cls(**params)
     # params round-trip through the JSON a recipe, a worker task and the report hold
     assert cls(json.loads(json.dumps(op.params.model_dump(mode="json")))).params == op.params
-    rows = [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)]
-    if name == "turn_count_filter":  # reads dialogues: each edge text as a one-turn chat
-        rows = [dict(row, messages=[{"role": "user", "content": row["text"]},
-                                    {"role": "assistant", "content": "ok"}] * (row["n"] % 3))
-                for row in rows]
+    rows = rows_for(name, [{"text": t, "n": i} for i, t in enumerate(EDGE_TEXTS)])
     first = juicer.apply(rows, op, detailed=True)
     again = juicer.apply(list(reversed(rows))[::-1], cls(**params), detailed=True)
     assert first.kept == again.kept and first.dropped == again.dropped  # deterministic

@@ -30,8 +30,11 @@ BUCKET = "juicer-test"
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """A moto S3 server on a free loopback port; env points boto (and workers) at it."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -95,7 +98,9 @@ def upload(s3, inputs: Path, prefix: str) -> str:
     return f"s3://{BUCKET}/{prefix}"
 
 
-def test_s3_input_and_output_match_a_local_run(tmp_path, s3, inputs, local_reference):
+def test_s3_input_and_output_match_a_local_run(tmp_path, local_reference, s3, inputs):
+    # local_reference runs first, so the process's forkserver starts before the S3
+    # credentials are in the environment: workers must still get them (they once did not)
     source = upload(s3, inputs, "raw-1")
     url = f"s3://{BUCKET}/runs/one"
     recipe = write_recipe(tmp_path, PIPELINE, paths=[source], input_shard_size="300KB")

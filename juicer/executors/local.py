@@ -50,6 +50,11 @@ def _startable_main():
         main.__file__ = bogus
 
 
+def _adopt_environment(environment: dict) -> None:
+    os.environ.clear()
+    os.environ.update(environment)
+
+
 class LocalExecutor:
     def __init__(self, workers: Optional[int] = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -65,8 +70,13 @@ class LocalExecutor:
             return
         if self._pool is None:
             # forkserver: workers start clean, without the driver's threads or open files
+            # The forkserver keeps the environment of the moment it started (the first run of
+            # this process): hand every worker the driver's current one (credentials,
+            # JUICER_MODEL_DIR set since)
             self._pool = ProcessPoolExecutor(self.workers,
-                                             mp_context=multiprocessing.get_context("forkserver"))
+                                             mp_context=multiprocessing.get_context("forkserver"),
+                                             initializer=_adopt_environment,
+                                             initargs=(dict(os.environ),))
         with _startable_main():  # the pool starts its workers on the first submit
             futures = {self._pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
         pending = set(futures)

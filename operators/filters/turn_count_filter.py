@@ -41,6 +41,8 @@ class TurnCountFilter(Filter):
             raise OperatorError(f"no field '{column}' in the data")
         dialogues = batch.table.column(column).combine_chunks()
         lengths = pc.fill_null(pc.list_value_length(dialogues), 0).to_numpy(zero_copy_only=False)
+        if not pa.types.is_struct(dialogues.type.value_type):  # no message at all (list<null>)
+            return {"num_turns": pa.array(np.zeros(len(batch), dtype=np.int64))}
         speakers = pc.struct_field(dialogues.values, speaker)
         opens = pc.fill_null(pc.is_in(speakers, pa.array(openers)), False)
         opens = opens.to_numpy(zero_copy_only=False).astype(np.int64)
