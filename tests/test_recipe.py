@@ -24,7 +24,7 @@ def test_every_mistake_is_reported_at_once_with_its_line():
     expected = [
         (":8 pipline", "did you mean 'pipeline'"),
         (":4 input.shard_sise", "did you mean 'shard_size'"),
-        (":7 output.format", "'parquet' or 'jsonl'"),
+        (":7 output.format", "'parquet', 'jsonl' or 'arrow'"),
         (":10 pipeline[0] (text_lenght_filter)", "did you mean 'text_length_filter'"),
         (":13 pipeline[1] (words_num_filter).params.min_nm", "did you mean 'min_num'"),
         (":15 pipeline[2] (alphanumeric_filter).params", "min_ratio (0.9) is greater than max_ratio"),
