@@ -73,10 +73,12 @@ def count(paths: Sequence[str], *, fields: Sequence[str] = ("text",), by: Option
 
 
 def _measure(table: pa.Table, name: str, counter) -> dict[str, np.ndarray]:
-    if name not in table.column_names:
+    from juicer.fields import is_path, text_values
+
+    if name not in table.column_names and not is_path(table, name):
         zeros = np.zeros(table.num_rows, dtype=np.int64)
         return {"present": zeros.astype(bool), "chars": zeros, "bytes": zeros, "tokens": zeros}
-    column = table.column(name)
+    column = text_values(table, name)  # a column, or a path such as messages[-1].content
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise JuicerError(f"field '{name}' is {column.type}, not text: count characters of "
                           "text fields only")

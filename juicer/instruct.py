@@ -195,11 +195,15 @@ def answer_field(columns: Sequence[str], default: str) -> str:
     return default
 
 
-def dialogue_column(columns: Sequence[str]) -> tuple[str, str, tuple[str, ...]]:
-    """(list column, speaker field, speaker values that open a turn) of a chat layout."""
-    if "messages" in columns:
-        return "messages", "role", ("user",)
-    if "conversations" in columns:
-        return "conversations", "from", ("human", "user")
-    raise JuicerError("no messages or conversations field in the data (fields: "
-                      f"{', '.join(columns)})\n    hint: set dialogue_key")
+def dialogue_column(columns: Sequence[str], key: Optional[str] = None
+                    ) -> tuple[str, str, tuple[str, ...]]:
+    """(list column, speaker field, speaker values that open a turn) of a chat layout: the
+    `key` column when given (ShareGPT's speakers for `conversations`, OpenAI's otherwise)."""
+    column = key or next((name for name in ("messages", "conversations") if name in columns),
+                         None)
+    if column is None or column not in columns:
+        raise JuicerError(f"no {column or 'messages or conversations'} field in the data "
+                          f"(fields: {', '.join(columns)})\n    hint: set dialogue_key")
+    if column == "conversations":
+        return column, "from", ("human", "user")
+    return column, "role", ("user",)

@@ -87,3 +87,16 @@ def test_sample_from_the_cli_to_parquet_and_its_errors(tmp_path):
     bad = subprocess.run(JUICER + ["sample", str(tmp_path / "missing.jsonl"), "-n", "5", "-o",
                                    str(out)], capture_output=True, text=True)
     assert bad.returncode == 1 and "does not exist" in bad.stderr
+
+
+def test_count_a_path_into_chat_records(tmp_path):
+    path = tmp_path / "chat.jsonl"
+    rows = [{"messages": [{"role": "user", "content": "Hi"},
+                          {"role": "assistant", "content": "Hello there"}]},
+            {"messages": [{"role": "user", "content": "Bye"},
+                          {"role": "assistant", "content": "See you"}]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    counted = juicer.count([path], fields=["messages[-1].content", "messages[0].content"])
+    assert counted["documents"] == 2
+    assert counted["fields"]["messages[-1].content"]["chars"] == len("Hello there") + len("See you")
+    assert counted["fields"]["messages[0].content"]["chars"] == len("Hi") + len("Bye")

@@ -8,7 +8,6 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from juicer.batch import Batch
-from juicer.errors import OperatorError
 from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
@@ -32,13 +31,8 @@ class TurnCountFilter(Filter):
 
         if len(batch) == 0:
             return {"num_turns": pa.array([], pa.int64())}
-        column, speaker, openers = dialogue_column(batch.table.column_names)
-        if self.params.dialogue_key:
-            column = self.params.dialogue_key
-            speaker, openers = ("from", ("human", "user")) if column == "conversations" \
-                else ("role", ("user",))
-        if column not in batch.table.column_names:
-            raise OperatorError(f"no field '{column}' in the data")
+        column, speaker, openers = dialogue_column(batch.table.column_names,
+                                                   self.params.dialogue_key)
         dialogues = batch.table.column(column).combine_chunks()
         lengths = pc.fill_null(pc.list_value_length(dialogues), 0).to_numpy(zero_copy_only=False)
         if not pa.types.is_struct(dialogues.type.value_type):  # no message at all (list<null>)

@@ -27,3 +27,14 @@ def test_sharegpt_conversations_and_empty_dialogues():
     result = juicer.apply(rows, juicer.operator("turn_count_filter"), detailed=True)
     assert [r["text"] for r in result.kept] == ["a"]
     assert [r["text"] for r in result.dropped] == ["b", "c"]
+
+
+def test_dialogue_key_names_another_list_and_a_missing_one_is_named():
+    rows = [{"text": "a", "chat": [{"role": "user", "content": "q"},
+                                   {"role": "assistant", "content": "a"}] * 3},
+            {"text": "b", "chat": [{"role": "user", "content": "q"}]}]
+    op = juicer.operator("turn_count_filter", min_turns=2, dialogue_key="chat")
+    assert [r["text"] for r in juicer.apply(rows, op)] == ["a"]
+    missing = juicer.apply(rows, juicer.operator("turn_count_filter", dialogue_key="dialog"),
+                           detailed=True)
+    assert "no dialog field in the data" in missing.quarantined[0]["error"]
