@@ -6,7 +6,9 @@ Layout of a run under output.path:
   dropped/part-*.parquet          dropped documents with __drop_reason__ and __stats__
   quarantine/part-*.parquet       unreadable records with file, line/row and error
   report.json, recipe.resolved.yaml
-  _work/                          per-shard intermediates (removed after success)
+  _work/run.json                  the run's fingerprint and generation
+  _work/<generation>/             its tasks' intermediates and done markers (removed after
+                                  success; juicer/io/attempts.py says why a generation)
 """
 from __future__ import annotations
 
@@ -31,9 +33,10 @@ from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
 from juicer.fields import column_of, text_values
 from juicer.io import fs
+from juicer.io.attempts import OutputLock, new_generation, once
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
-from juicer.io.integrity import ChecksummingFile, durable_replace, seal
+from juicer.io.integrity import ChecksummingFile, durable_replace, fsync_folder, seal
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
@@ -67,6 +70,7 @@ class ShardTask:
     observe: bool = False  # juicer analyze: record stats and would-be drops, drop nothing
     sample_rate: Optional[float] = None  # juicer analyze --sample: share of documents read
     count_tokens: Optional[str] = None  # tokenizer for the input and kept token counts
+    kept_text_field: Optional[str] = None  # where kept text is, when a step moved it
 
     @property
     def marker(self) -> str:
@@ -196,13 +200,23 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
     out = recipe.output.path
     files = expand_paths(recipe.input.paths)
     shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
-    work = os.path.join(out, "_work")
     fingerprint = input_fingerprint(files)
     sampling = _sampling(files, sample, recipe.input.text_unit) if sample else None
     sample_rate = sampling["rate"] if sampling else None
     mode = {"observe": observe, "sample_rate": sample_rate}
-    resumed = _prepare_output(out, work, run_fingerprint(recipe, fingerprint, mode),
-                              overwrite, force)
+    with OutputLock(out):
+        resumed, work = _prepare_output(out, os.path.join(out, "_work"),
+                                        run_fingerprint(recipe, fingerprint, mode),
+                                        overwrite, force)
+        return _run_stages(recipe, out, work, files, shards, fingerprint, resumed, sampling,
+                           workers=workers, progress=progress, keep_work=keep_work,
+                           observe=observe, started=started)
+
+
+def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: list[Shard],
+                fingerprint: str, resumed: bool, sampling: Optional[dict], *, workers,
+                progress, keep_work, observe, started) -> RunResult:
+    sample_rate = sampling["rate"] if sampling else None
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
                os.path.join(out, "recipe.resolved.yaml"))
     pipeline_json = json.dumps(recipe.resolved()["pipeline"])
@@ -218,7 +232,8 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
                                recipe.input.strict, recipe.input.max_document_bytes,
-                               observe, sample_rate, recipe.output.count_tokens)
+                               observe, sample_rate, recipe.output.count_tokens,
+                               recipe.kept_text_field)
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
@@ -230,7 +245,7 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
                                            f"{label} {stage.global_step.id}")
                 if summary is not None:
                     summaries[stage.global_step.id] = summary
-        outputs = _write_outputs(runs, recipe, shard_results)
+        outputs = _write_outputs(runs, recipe, shard_results, work)
     finally:
         executor.close()
     report = build_report(recipe, shard_results, summaries, outputs,
@@ -244,7 +259,7 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
     report_html.write(report, os.path.join(out, "report.html"))
     write_json(report, os.path.join(out, "report.json"))  # last: it marks the run finished
     if not keep_work:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(work), ignore_errors=True)
     return RunResult(out, report)
 
 
@@ -331,9 +346,11 @@ def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict]
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _prepare_output(out: str, work: str, fingerprint: str, overwrite: bool, force: bool) -> bool:
-    """Make `out` ready; True when it holds an interrupted run to resume."""
-    manifest = os.path.join(work, "run.json")
+def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
+                    force: bool) -> tuple[bool, str]:
+    """Make `out` ready. Returns whether it holds an interrupted run to resume, and the
+    folder of this run's generation under `_work/` (a resumed run keeps its generation)."""
+    manifest = os.path.join(work_root, "run.json")
     existing = [name for name in (*OUTPUT_KINDS, "_work", "report.json")
                 if os.path.exists(os.path.join(out, name))]
     if overwrite:
@@ -345,21 +362,23 @@ def _prepare_output(out: str, work: str, fingerprint: str, overwrite: bool, forc
                           "\n    hint: pass --overwrite to replace it, or choose another "
                           "output.path")
     elif os.path.exists(manifest):
-        previous = read_json(manifest)["fingerprint"]
-        if previous != fingerprint and not force:
+        previous = read_json(manifest)
+        if previous["fingerprint"] != fingerprint and not force:
             raise JuicerError(
                 f"output directory '{out}' holds an interrupted run of a different recipe or "
                 "input (settings, Juicer version or input files changed)\n    hint: pass "
                 "--overwrite to start over, or --force to resume it with this recipe anyway")
-        write_json({"fingerprint": fingerprint}, manifest)
-        return True
+        generation = previous.get("generation") or new_generation()
+        write_json({"fingerprint": fingerprint, "generation": generation}, manifest)
+        return True, os.path.join(work_root, generation)
     elif existing:
         raise JuicerError(f"output directory '{out}' already holds files of another run "
                           f"({', '.join(existing)})\n    hint: pass --overwrite to replace "
                           "them, or choose another output.path")
-    os.makedirs(work, exist_ok=True)
-    write_json({"fingerprint": fingerprint}, manifest)
-    return False
+    generation = new_generation()
+    os.makedirs(os.path.join(work_root, generation), exist_ok=True)
+    write_json({"fingerprint": fingerprint, "generation": generation}, manifest)
+    return False, os.path.join(work_root, generation)
 
 
 class _TaskRunner:
@@ -419,6 +438,7 @@ def _peak_rss() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+@once
 def run_shard_task(task: ShardTask) -> dict:
     """One shard through one stage: apply the previous global step's decisions, the
     row-local steps, then the map phase of the next global step."""
@@ -461,9 +481,10 @@ def run_shard_task(task: ShardTask) -> dict:
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
         if last_stage:
-            offer_kept(kept_samples, result.kept, task.text_field)
+            kept_text = task.kept_text_field or task.text_field
+            offer_kept(kept_samples, result.kept, kept_text)
             if tokenizer:
-                kept_tokens += _token_count(tokenizer, result.kept, task.text_field)
+                kept_tokens += _token_count(tokenizer, result.kept, kept_text)
         if result.kept.num_rows:
             ids = result.kept.column(ROW_ID)
             low, high = pa.compute.min(ids).as_py(), pa.compute.max(ids).as_py()
@@ -627,6 +648,7 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
         sink.write(signatures.take(pa.array(order[bounds[p]:bounds[p + 1]])))
 
 
+@once
 def run_reduce_task(task: ReduceTask) -> dict:
     """One partition of a global step: a deduplicator's candidate pairs, or a selector's
     decisions."""
@@ -646,6 +668,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     return result
 
 
+@once
 def run_verify_task(task: VerifyTask) -> dict:
     """Check the candidate pairs whose later document lies in one shard."""
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
@@ -665,6 +688,7 @@ def run_verify_task(task: VerifyTask) -> dict:
     return result
 
 
+@once
 def run_span_task(task: VerifyTask) -> dict:
     """Turn the anchor matches whose later document is in one shard into spans to remove."""
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
@@ -687,6 +711,7 @@ def run_span_task(task: VerifyTask) -> dict:
     return result
 
 
+@once
 def run_resolve_task(task: ResolveTask) -> dict:
     """All (verified) pairs -> clusters -> one decisions file; returns the report summary."""
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
@@ -738,10 +763,12 @@ def _write_arrow(table: pa.Table, path: str, producer: str) -> None:
 # ------------------------------------------------------------------ writing the outputs
 
 
-def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
-                   shard_results: list[list[dict]]) -> dict[str, list[str]]:
+def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list[dict]],
+                   work: str) -> dict[str, list[str]]:
     """Cut each output into parts of `shard_rows` rows in row-id order. Parts depend only
-    on the data, never on shard size or worker count, so outputs are byte-identical."""
+    on the data, never on shard size or worker count, so outputs are byte-identical.
+    Tasks write the parts into the generation's folder and the driver moves them into
+    place: a worker left over from a replaced run never writes into data/."""
     out, spec = recipe.output.path, recipe.output
     final = shard_results[-1]
     sources = {
@@ -771,8 +798,7 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
         if kind != "quarantine":
             schema = _reserved_last(_stats_in_pipeline_order(_with_types_of(schema, documents),
                                                              recipe))
-        shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # parts of an interrupted write
-        os.makedirs(os.path.join(out, kind), exist_ok=True)
+        shutil.rmtree(os.path.join(work, "parts", kind), ignore_errors=True)
         if schema is None:
             continue
         shard_order = sorted(sources[kind])
@@ -782,12 +808,20 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe,
             tasks.append(PartTask(kind, index, tuple(ranges),
                                   {s: sources[kind][s] for s, _, _ in ranges}, schema,
                                   drop_columns[kind],
-                                  os.path.join(out, kind, f"part-{index:05d}.{suffix}"),
+                                  os.path.join(work, "parts", kind,
+                                               f"part-{index:05d}.{suffix}"),
                                   spec.format, spec.compression))
-    written = runs.run(write_part_task, tasks, [f"writing {t.path}" for t in tasks], "writing")
+    runs.run(write_part_task, tasks, [f"writing {t.path}" for t in tasks], "writing")
     files: dict[str, list[str]] = {kind: [] for kind in OUTPUT_KINDS}
-    for task, rows in zip(tasks, written):
-        files[task.kind].append(os.path.relpath(task.path, out))
+    for kind in OUTPUT_KINDS:
+        shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # an interrupted move
+        os.makedirs(os.path.join(out, kind))
+    for task in tasks:
+        final = os.path.join(out, task.kind, os.path.basename(task.path))
+        os.replace(task.path, final)
+        files[task.kind].append(os.path.relpath(final, out))
+    for kind in OUTPUT_KINDS:
+        fsync_folder(os.path.join(out, kind))
     return files
 
 

@@ -183,7 +183,7 @@ def _in_background(work):
 
 def _kill_one_busy_worker(out: Path, find_workers, total_shards: int) -> int:
     """Once the run has finished some shard tasks but not all, SIGKILL a worker process."""
-    markers = lambda: list((out / "_work" / "stage0").glob("*.done.json"))  # noqa: E731
+    markers = lambda: list((out / "_work").glob("g*/stage0/*.done.json"))  # noqa: E731
     _wait_for(lambda: len(markers()) >= 1, 300, "the first finished shard")
     assert len(markers()) < total_shards, "the run finished before a worker could be killed"
     victim = _wait_for(find_workers, 60, "a worker process")[0]

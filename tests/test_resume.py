@@ -67,7 +67,7 @@ def kill_when(process: subprocess.Popen, pattern: str, count: int) -> None:
 def test_resume_after_sigkill_reuses_work_and_matches(tmp_path, corpus, reference, stage, done):
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
     out = tmp_path / "out"
-    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / f"stage{stage}" / "*.done.json"),
+    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / "g*" / f"stage{stage}" / "*.done.json"),
               done)
     assert not (out / "report.json").exists()
     resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
@@ -83,7 +83,7 @@ def test_resume_after_sigkill_reuses_work_and_matches(tmp_path, corpus, referenc
 def test_changed_recipe_is_refused_unless_forced(tmp_path, corpus):
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
     out = tmp_path / "out"
-    kill_when(start(recipe), str(out / "_work" / "stage0" / "*.done.json"), 2)
+    kill_when(start(recipe), str(out / "_work" / "g*" / "stage0" / "*.done.json"), 2)
     changed = ["--set", "pipeline.1.params.min_len=300"]
     refused = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
                               *changed], capture_output=True, text=True)
@@ -106,8 +106,8 @@ def test_finished_run_is_not_resumed(tmp_path, corpus):
 def test_a_damaged_intermediate_is_named_and_redone(tmp_path, corpus, reference):
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
     out = tmp_path / "out"
-    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / "stage0" / "*.done.json"), 4)
-    finished = sorted(glob.glob(str(out / "_work" / "stage0" / "shard*.done.json")))[0]
+    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / "g*" / "stage0" / "*.done.json"), 4)
+    finished = sorted(glob.glob(str(out / "_work" / "g*" / "stage0" / "shard*.done.json")))[0]
     damaged = sorted(glob.glob(finished.replace(".done.json", "") + "/kept-*.arrow"))[0]
     with open(damaged, "r+b") as handle:  # flip one byte in the middle
         handle.seek(os.path.getsize(damaged) // 2)
@@ -132,7 +132,7 @@ def test_a_killed_dask_run_resumes_on_ray_with_the_same_output(tmp_path, corpus,
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
     out = tmp_path / "out"
     kill_when(start(recipe, "--workers", "2", "--executor", "dask"),
-              str(out / "_work" / "stage1" / "*.done.json"), 2)
+              str(out / "_work" / "g*" / "stage1" / "*.done.json"), 2)
     resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
                               "--workers", "2", "--executor", "ray"], capture_output=True,
                              text=True, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
@@ -170,3 +170,83 @@ def test_a_full_disk_stops_with_a_hint_and_the_rerun_resumes(tmp_path, corpus, r
     result = juicer.process(recipe, workers=1)
     assert result.report["resumed"]["resumed"] and result.report["resumed"]["reused_tasks"] > 0
     assert outputs(Path(result.output)) == reference
+
+
+def test_resuming_while_the_killed_drivers_workers_still_run_matches(tmp_path, corpus,
+                                                                    reference):
+    """SIGKILL the driver only: its pool workers finish the tasks they hold and commit them
+    while the resumed run starts the same tasks. One attempt per task commits; the other
+    waits and takes its result (juicer/io/attempts.py)."""
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    driver = start(recipe, "--workers", "2")
+    deadline = time.monotonic() + 120
+    while len(glob.glob(str(out / "_work" / "g*" / "stage0" / "*.done.json"))) < 2:
+        assert driver.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    driver.kill()  # not its process group: the workers live on
+    driver.wait()
+    resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              "--workers", "2"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert outputs(out) == reference
+    os.killpg(driver.pid, signal.SIGKILL)  # whatever is left of the first run
+
+
+def test_one_attempt_of_a_task_runs_and_the_other_takes_its_result(tmp_path):
+    """Two processes run the same task at once: the function body runs once."""
+    import multiprocessing
+
+    work = tmp_path / "g0123456789ab"
+    work.mkdir()
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        results = pool.map(_slow_task, [str(work)] * 2)
+    assert results[0] == results[1]
+    assert (work / "calls.log").read_text() == "ran\n"
+
+
+def test_a_task_of_a_replaced_run_writes_nothing(tmp_path):
+    from juicer.io.attempts import once
+
+    gone = tmp_path / "_work" / "g0123456789ab"
+    with pytest.raises(juicer.JuicerError, match="was replaced"):
+        once(_record_call)(_Task(str(gone)))
+    assert not (tmp_path / "_work").exists()
+
+
+def test_a_second_driver_on_the_same_output_is_refused(tmp_path, corpus):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    first = start(recipe, "--workers", "2")
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "_work" / "run.json").exists():
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        with pytest.raises(juicer.JuicerError, match="another juicer run is writing to"):
+            juicer.process(recipe, overwrite=True)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+
+
+class _Task:
+    def __init__(self, work_dir: str):
+        self.work_dir = work_dir
+        self.marker = os.path.join(work_dir, "stage0", "shard00000.done.json")
+
+
+def _record_call(task: _Task) -> dict:
+    with open(os.path.join(task.work_dir, "calls.log"), "a") as log:
+        log.write("ran\n")
+    time.sleep(1)  # long enough for the other attempt to arrive and wait
+    result = {"pid": os.getpid()}
+    juicer.io.writers.write_json(result, task.marker)
+    return result
+
+
+def _slow_task(work_dir: str) -> dict:
+    from juicer.io.attempts import once
+
+    return once(_record_call)(_Task(work_dir))

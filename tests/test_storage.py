@@ -132,7 +132,7 @@ def test_a_killed_s3_run_resumes_from_its_staging_folder(tmp_path, s3, inputs, l
     staging = tmp_path / "stage"
     recipe = write_recipe(tmp_path, PIPELINE, paths=[source], input_shard_size="300KB",
                           output_path=url, output_staging=str(staging))
-    kill_when(start(recipe, "--workers", "2"), str(staging / "_work" / "stage0" / "*.done.json"),
+    kill_when(start(recipe, "--workers", "2"), str(staging / "_work" / "g*" / "stage0" / "*.done.json"),
               2)
     assert not s3.exists(f"{url}/report.json")
     resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),

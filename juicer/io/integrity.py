@@ -21,7 +21,12 @@ def durable_replace(temporary: str, path: str) -> None:
     finally:
         os.close(descriptor)
     os.replace(temporary, path)
-    folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    fsync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def fsync_folder(path: str) -> None:
+    """Make the renames into a folder durable."""
+    folder = os.open(path, os.O_RDONLY)
     try:
         os.fsync(folder)
     finally:
@@ -118,4 +123,6 @@ def _task_name(marker: str) -> str:
     parts = marker.replace("\\", "/").split("/")
     if "_work" in parts:
         parts = parts[parts.index("_work") + 1:]
+        if parts and parts[0].startswith("g"):  # the run's generation (io/attempts.py)
+            parts = parts[1:]
     return "/".join(parts).replace(".done.json", "")

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 import numpy as np
 import pyarrow as pa
+import re2
 from pydantic import Field, field_validator, model_validator
 
 from juicer import regex
@@ -27,8 +27,9 @@ class TextChunkMapper(Mapper):
     the document with row id r gets row id r + k, so chunks keep their documents' order
     and later steps (dedup, selection) treat them as documents; `chunk_index_key` also
     writes k into a field. The pattern must be a valid RE2 expression (no lookarounds or
-    backreferences); split-pattern mode runs it in RE2 over the whole batch, the modes with
-    `max_len` (and patterns with groups, whose text Python's split keeps) in Python's `re`.
+    backreferences) and always runs in RE2, in linear time: split-pattern mode over the
+    whole batch through Arrow, the modes with `max_len` (and patterns with groups, whose
+    text is kept as Python's split keeps it) document by document through google-re2.
     Token-based lengths (Data-Juicer's `tokenizer`) are not supported yet."""
 
     name = "text_chunk_mapper"
@@ -67,7 +68,7 @@ class TextChunkMapper(Mapper):
     def process(self, batch: Batch, text_field: str) -> pa.Table:
         field = self.text_field(text_field)
         texts = batch.text(field).to_pylist()
-        pattern = re.compile(regex.strip_raw_prefix(self.params.split_pattern)) \
+        pattern = re2.compile(regex.checked(self.params.split_pattern)) \
             if self.params.split_pattern is not None else None
         if self.params.max_len is None and pattern.groups == 0:
             chunks = self._split_in_re2(batch.text(field), texts)

@@ -73,3 +73,23 @@ def test_null_text_is_quarantined():
 def test_split_pattern_with_a_group_keeps_what_python_keeps():
     op = juicer.operator("text_chunk_mapper", split_pattern=r"(--)")
     assert chunks(op, "a--b") == ["a", "--", "b"]  # re.split returns the group's text
+
+
+@pytest.mark.parametrize("settings", [{"max_len": 5000}, {"max_len": None}])
+def test_a_pathological_pattern_runs_in_linear_time(settings):
+    """(a|aa)+$ backtracks exponentially in Python's re on 'aaa...b'; RE2 answers at once
+    (with max_len, through google-re2; with a group and no max_len too)."""
+    import multiprocessing
+
+    text = "a" * 40 + "b\n" + "a" * 8000
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(_chunk_with_slow_pattern, (text, settings))
+        got = pending.get(timeout=60)  # Python's re would take hours on the first line
+    assert "".join(got) == text.replace("\n", "")
+    assert got[0] == "a" * 40 + "b"
+
+
+def _chunk_with_slow_pattern(text, settings):
+    op = juicer.operator("text_chunk_mapper", split_pattern=r"((a|aa)+$)?\n", **settings)
+    return [c for c in chunks(op, text)]

@@ -1,0 +1,102 @@
+"""One live attempt per task, and one driver per output directory.
+
+A driver killed with SIGKILL does not take its workers with it: a local pool worker, a Dask
+or a Ray worker finishes the task it holds and commits it. When the run is resumed at that
+moment, the resumed attempt of the same task would write the same files. So:
+
+- a task attempt holds an exclusive lock next to its done marker while it runs; a second
+  attempt waits for it, then finds the marker and takes the committed result instead of
+  writing again (`once`). The lock dies with its process, so a killed attempt never blocks.
+- every run of an output directory gets a generation, a folder of `_work/` that its tasks
+  write into. Resuming keeps the generation; `--overwrite` starts a new one, so a worker
+  left over from the replaced run can only write into the removed generation's folder.
+- the driver holds a lock on the output directory: a second `juicer process` on the same
+  output stops with a clear error instead of both writing it.
+
+Locks are advisory `flock` locks: local disks and NFS honour them. Where `fcntl` does not
+exist (Windows) there is no lock and the guard is the committed-marker check alone.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from contextlib import contextmanager
+
+from juicer.errors import JuicerError
+from juicer.io.writers import read_json
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+LOCK_SUFFIX = ".lock"
+
+
+def new_generation() -> str:
+    return "g" + uuid.uuid4().hex[:12]
+
+
+def is_generation(name: str) -> bool:
+    return len(name) == 13 and name.startswith("g") and all(c in "0123456789abcdef"
+                                                             for c in name[1:])
+
+
+@contextmanager
+def exclusive(marker: str):
+    """Hold the lock of one task (waits while another attempt of it runs)."""
+    os.makedirs(os.path.dirname(marker), exist_ok=True)
+    descriptor = os.open(marker + LOCK_SUFFIX, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def once(task_function):
+    """Run a task (anything with a `.marker`) unless an attempt already committed it."""
+    @functools.wraps(task_function)
+    def attempt(task):
+        if not os.path.isdir(task.work_dir):
+            # --overwrite removed this task's generation: its run was replaced
+            raise JuicerError(f"the run this task belongs to was replaced ({task.work_dir} "
+                              "is gone); nothing written")
+        with exclusive(task.marker):
+            if os.path.exists(task.marker):
+                return read_json(task.marker)
+            return task_function(task)
+    return attempt
+
+
+class OutputLock:
+    """The driver's lock on an output directory, held until `release`."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+        self._descriptor = None
+        if fcntl is None:
+            return
+        os.makedirs(directory, exist_ok=True)
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise JuicerError(
+                f"another juicer run is writing to '{directory}' right now\n    hint: wait "
+                "for it to finish (or stop it), or choose another output.path") from None
+        self._descriptor = descriptor
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+    def __enter__(self) -> "OutputLock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
