@@ -280,7 +280,8 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
 def _texts_of(table: pa.Table, field: str) -> dedup.TextsOf:
     row_ids = table.column(ROW_ID).to_numpy()
     order = np.argsort(row_ids, kind="stable")
-    texts = text_values(table, field)
+    # no rows, no lookups: an empty table may lack the field altogether
+    texts = text_values(table, field) if table.num_rows else pa.array([], pa.string())
 
     def lookup(wanted: np.ndarray) -> list[str]:
         return texts.take(pa.array(order[np.searchsorted(row_ids[order], wanted)])).to_pylist()

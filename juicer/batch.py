@@ -101,6 +101,8 @@ def steps_with_stat(table: pa.Table, stat: str) -> list[str]:
 def _text_array(table: pa.Table, field: str) -> pa.Array:
     from juicer import fields
 
+    if table.num_rows == 0 and field not in table.column_names:
+        return pa.array([], pa.string())  # no rows: an empty table may lack the field
     if field not in table.column_names and not fields.is_path(table, field):
         raise KeyError(f"no field '{field}' in the data (fields: {', '.join(table.column_names)})")
     array = fields.text_values(table, field)

@@ -1,6 +1,8 @@
 """Text at a path inside a record, for operators' `text_key`: `output`, `meta.title`,
 `messages[-1].content` (the last message), `conversations[0].value`, `messages[*].content`
-(every message, joined by newlines). Values are read and written as whole Arrow arrays.
+(every message, joined by newlines), `messages[role=user][0].content` (the first of the
+messages whose role is user). Values are read and written as whole Arrow arrays; a
+`[key=value]` selection is read only.
 
 A field name that exists as a column is always that column, even with dots in it. A path
 that leads nowhere in a row (no last message, a null struct) reads as null, which filters
@@ -16,7 +18,7 @@ import pyarrow.compute as pc
 
 from juicer.errors import OperatorError
 
-_STEP = re.compile(r"\.([^.\[\]]+)|\[(-?\d+|\*)\]")
+_STEP = re.compile(r"\.([^.\[\]]+)|\[(-?\d+|\*)\]|\[([^\]=]+)=([^\]]*)\]")
 
 
 def is_path(table: pa.Table, field: str) -> bool:
@@ -29,7 +31,8 @@ def column_of(field: str, columns) -> str:
 
 
 def parse(path: str) -> tuple[str, list]:
-    """(column, steps): a step is a field name (str), an index (int) or '*'."""
+    """(column, steps): a step is a field name (str), an index (int), '*' or a selection
+    of list elements (key, value)."""
     head = re.match(r"[^.\[\]]+", path)
     if not head:
         raise OperatorError(f"'{path}' is not a field path; write e.g. messages[-1].content")
@@ -37,8 +40,9 @@ def parse(path: str) -> tuple[str, list]:
     for match in _STEP.finditer(path, position):
         if match.start() != position:
             break
-        name, index = match.groups()
-        steps.append(name if name is not None else ("*" if index == "*" else int(index)))
+        name, index, key, wanted = match.groups()
+        steps.append(name if name is not None else (key, wanted) if key is not None else
+                     "*" if index == "*" else int(index))
         position = match.end()
     if position != len(path):
         raise OperatorError(f"'{path}' is not a field path: cannot read '{path[position:]}'; "
@@ -65,6 +69,11 @@ def text_values(table: pa.Table, field: str) -> pa.Array:
             offsets, missing, values = _offsets(values), values.is_null(), values.values
         elif isinstance(step, str):
             values = _struct_field(values, step, field)
+        elif isinstance(step, tuple):
+            if offsets is not None:
+                raise OperatorError(f"'{field}': a [key=value] selection after [*] is not "
+                                    "supported")
+            values = _selected(values, step, field)
         else:
             if offsets is not None:
                 raise OperatorError(f"'{field}': an index after [*] is not supported")
@@ -86,6 +95,9 @@ def with_text(table: pa.Table, field: str, text: pa.Array) -> pa.Table:
         index = table.schema.get_field_index(field)
         return table.set_column(index, field, text)
     column, steps = parse(field)
+    if any(isinstance(step, tuple) for step in steps):
+        raise OperatorError(f"'{field}': a mapper cannot rewrite through a [key=value] "
+                            "selection; give an index such as messages[-1].content")
     if "*" in steps:
         raise OperatorError(f"'{field}': a mapper cannot rewrite through [*] (the joined text "
                             "has no one place to go); give an index such as [-1]")
@@ -118,6 +130,20 @@ def _set(values: pa.Array, steps: list, text: pa.Array, rows: np.ndarray, field:
     child = pa.concat_arrays([values.values, new]).take(pa.array(order))
     return pa.ListArray.from_arrays(pa.array(_offsets(values), pa.int32()), child,
                                     mask=values.is_null())
+
+
+def _selected(values: pa.Array, selection: tuple[str, str], field: str) -> pa.Array:
+    """Each list with only its elements whose `key` equals `value` (as text)."""
+    _require_list(values, field)
+    key, wanted = selection
+    offsets = _offsets(values)
+    items = values.values.slice(offsets[0], offsets[-1] - offsets[0])
+    keys = _struct_field(items, key, field)
+    chosen = pc.fill_null(pc.equal(keys.cast(pa.string()), wanted), False).to_numpy(
+        zero_copy_only=False)
+    counts = np.concatenate([[0], np.cumsum(chosen)])
+    return pa.ListArray.from_arrays(pa.array(counts[offsets - offsets[0]], pa.int32()),
+                                    items.filter(pa.array(chosen)), mask=values.is_null())
 
 
 def _struct_field(values: pa.Array, name: str, field: str) -> pa.Array:
@@ -158,6 +184,11 @@ def record_value(record: dict, path: str):
             joined = True
         elif isinstance(step, str):
             values = [value.get(step) if isinstance(value, dict) else None for value in values]
+        elif isinstance(step, tuple):
+            key, wanted = step
+            values = [[item for item in value if isinstance(item, dict)
+                       and str(item.get(key)) == wanted] if isinstance(value, list) else None
+                      for value in values]
         else:
             values = [value[step] if isinstance(value, list) and -len(value) <= step < len(value)
                       else None for value in values]

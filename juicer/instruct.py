@@ -32,6 +32,9 @@ LAYOUTS = ("alpaca", "sharegpt", "messages", "query_response")
 # the field each layout is checked by when read
 TEXT_PATHS = {"alpaca": "instruction", "sharegpt": "conversations[-1].value",
               "messages": "messages[-1].content", "query_response": "response"}
+# where each layout keeps the (last) answer: the text of a converted record
+ANSWER_PATHS = {"alpaca": "output", "sharegpt": "conversations[-1].value",
+                "messages": "messages[-1].content", "query_response": "response"}
 _FROM_ROLE = {"system": "system", "human": "user", "user": "user", "gpt": "assistant",
               "assistant": "assistant", "bot": "assistant", "chatgpt": "assistant"}
 _TO_SHAREGPT = {"system": "system", "user": "human", "assistant": "gpt"}
@@ -45,6 +48,19 @@ _SCHEMAS = {
     "conversations": pa.list_(pa.struct([("from", pa.string()), ("value", pa.string())])),
     "history": pa.list_(pa.list_(pa.string())),
 }
+
+
+def layout_fields(layout: str) -> tuple[str, ...]:
+    """The fields that belong to a layout (replaced when a record is converted)."""
+    return _LAYOUT_FIELDS[layout]
+
+
+def layout_columns(layout: str) -> list[tuple[str, pa.DataType]]:
+    """The columns a converted record is written with, in a fixed order and type."""
+    names = {"alpaca": ("instruction", "input", "output", "system"),
+             "sharegpt": ("conversations",), "messages": ("messages",),
+             "query_response": ("query", "response", "history", "system")}[layout]
+    return [(name, _SCHEMAS.get(name, pa.string())) for name in names]
 
 
 def _schema(records: list[dict]) -> pa.Schema:

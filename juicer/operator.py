@@ -175,6 +175,19 @@ class Operator:
     def text_field(self, default: str) -> str:
         return self.params.text_key or default
 
+    @classmethod
+    def params_after_move(cls, params: dict, moved_text: str) -> dict:
+        """A step's params once an earlier step moved the text to `moved_text`: it reads the
+        text there unless it names its own text_key."""
+        if params.get("text_key") or "text_key" not in cls.Params.model_fields:
+            return params
+        return {**params, "text_key": moved_text}
+
+    def text_key_after(self) -> Optional[str]:
+        """Where the document's text is after this step, when the step moves it (a layout
+        conversion); the recipe points the later steps' `text_key` there."""
+        return None
+
     def __repr__(self) -> str:
         changed = self.params.model_dump(exclude_defaults=True)
         args = ", ".join(f"{k}={v!r}" for k, v in changed.items())

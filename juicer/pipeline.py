@@ -70,9 +70,12 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
     batch = Batch(table)
     dropped: list[pa.Table] = []
     failed: list[tuple[int, str, dict]] = []
+    emptied = False  # every document was set aside: later steps see none
     for step in steps:
         step.operator.ensure_setup()
         step_metrics = metrics.setdefault(step.id, StepMetrics())
+        if emptied:
+            continue
         try:
             outcome = _run_step(step, batch, text_field, observe)
         except Exception as exc:  # noqa: BLE001 - isolated per document below
@@ -92,6 +95,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
                 failed.append((row_ids[index], error, record))
             batch = batch.filter(keep)
             if len(batch) == 0:  # it failed on every document: all are set aside
+                emptied = True
                 continue
             outcome = _run_step(step, batch, text_field, observe)
         batch, gone = outcome.batch, outcome.dropped
@@ -159,6 +163,9 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
         if table.num_rows != len(batch):  # a splitting mapper: one document -> many
             changed = table.num_rows
             batch = Batch(table)
+        elif operator.text_key_after():  # a layout conversion: every document changed
+            changed = table.num_rows
+            batch = Batch(table)
         else:
             batch = Batch(table)
             differs = pc.fill_null(pc.not_equal(before, batch.text(field_name)), False)
@@ -199,7 +206,8 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
                 batch = batch.filter(keep)
     else:
         raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
-    return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_name).sum()),
+    field_after = operator.text_key_after() or field_name  # a conversion moves the text
+    return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_after).sum()),
                         changed, drops, stats_seen, time.perf_counter() - started, labels, offers)
 
 

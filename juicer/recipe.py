@@ -145,10 +145,21 @@ class Recipe(BaseModel):
                          for s in self.pipeline],
         }
 
+    @property
+    def kept_text_field(self) -> str:
+        """Where the kept documents' text is: input.text_field, unless a step moved it."""
+        return final_text_field(self.pipeline, self.input.text_field)
+
     def to_yaml(self, extra: Optional[dict] = None) -> str:
         data = self.resolved()
         data.update(extra or {})
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def final_text_field(steps: list[Step], text_field: str) -> str:
+    for step in steps:
+        text_field = step.operator.text_key_after() or text_field
+    return text_field
 
 
 _SECTIONS = {"input": InputSpec, "output": OutputSpec, "executor": ExecutorSpec}
@@ -294,6 +305,7 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
                                 "pipeline must be a list of steps"))
         return []
     steps, used_ids = [], set()
+    moved_text = None  # where an earlier step (format_convert_mapper) moved the text
     for index, raw in enumerate(pipeline):
         path = ("pipeline", index)
         label = f"pipeline[{index}]"
@@ -321,6 +333,8 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
             problems.append(Problem(_where(name, lines, path + ("params",), label + ".params"),
                                     "params must be a mapping of name: value"))
             continue
+        if moved_text:
+            params = cls.params_after_move(params, moved_text)
         try:
             operator = cls(params)
         except ValidationError as exc:
@@ -351,6 +365,7 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
             continue
         steps.append(Step(op=op_name, id=step_id, operator=operator,
                           params=operator.params.model_dump(mode="json"), resources=resources))
+        moved_text = operator.text_key_after() or moved_text
     return steps
 
 

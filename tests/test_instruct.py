@@ -1,6 +1,7 @@
 """Instruction data: layouts convert into each other (juicer convert), and recipes run on
 nested fields (messages[-1].content) for filters, mappers and dedup, with real GPTeacher
 instructions."""
+import itertools
 import json
 import subprocess
 import sys
@@ -92,6 +93,28 @@ def test_field_paths_read_and_write_nested_text():
         fields.text_values(table, "messages[x]")
     with pytest.raises(OperatorError, match="an index needs a list"):
         fields.text_values(table, "messages[0].content[1]")
+
+
+def test_a_selection_path_reads_the_messages_of_one_role():
+    dialogues = [
+        [{"role": "system", "content": "s"}, {"role": "user", "content": "q1"},
+         {"role": "assistant", "content": "a1"}, {"role": "user", "content": "q2"}],
+        None, [{"role": "assistant", "content": "a"}], [],
+        [{"role": "user", "content": "only"}],
+    ]
+    table = pa.Table.from_pylist([{"messages": d} for d in [[]] + dialogues]).slice(1)
+    assert fields.text_values(table, "messages[role=user][0].content").to_pylist() == [
+        "q1", None, None, None, "only"]
+    assert fields.text_values(table, "messages[role=user][-1].content").to_pylist() == [
+        "q2", None, None, None, "only"]
+    assert fields.text_values(table, "messages[role=assistant][*].content").to_pylist() == [
+        "a1", None, "a", "", ""]
+    for record, path in itertools.product(table.to_pylist(), ["messages[role=user][0].content",
+                                                              "messages[role=user][-1].content"]):
+        assert fields.record_value(record, path) == fields.text_values(
+            pa.Table.from_pylist([record], schema=table.schema), path)[0].as_py()
+    with pytest.raises(OperatorError, match="cannot rewrite through a \\[key=value\\]"):
+        fields.with_text(table, "messages[role=user][0].content", pa.array(["x"] * 5))
 
 
 def test_a_recipe_on_chat_messages_filters_cleans_and_dedups_nested_fields(tmp_path, alpaca):

@@ -23,8 +23,9 @@ GOLDEN_NAMES = [
     "common_english_words_filter", "document_deduplicator", "document_line_deduplicator",
     "document_minhash_deduplicator", "document_simhash_deduplicator", "ellipsis_filter",
     "expand_macro_mapper", "fineweb_quality_filter", "fix_unicode_mapper",
-    "flagged_words_filter", "frequency_specified_field_selector", "general_field_filter",
+    "flagged_words_filter", "format_convert_mapper", "frequency_specified_field_selector", "general_field_filter",
     "gopher_quality_filter", "gopher_repetition_filter", "html_to_text_mapper",
+    "instruction_dedup",
     "language_id_score_filter", "line_dedup_within_doc_mapper", "line_deduplicator",
     "long_word_filter", "maximum_line_length_filter", "mean_word_length_filter",
     "ngram_decontamination_filter", "non_alpha_numeric_filter", "numbers_filter",
@@ -75,7 +76,10 @@ REQUIRED_PARAMS = {
 
 def rows_for(name: str, rows: list[dict]) -> list[dict]:
     """The rows an operator reads: dialogues for turn_count_filter (each text as a chat of
-    0 to 2 turns), the rows themselves for the others."""
+    0 to 2 turns), Alpaca records for the instruction operators (each text as the
+    instruction), the rows themselves for the others."""
+    if name in ("format_convert_mapper", "instruction_dedup"):
+        return [dict(row, instruction=row["text"], input="", output="ok") for row in rows]
     if name != "turn_count_filter":
         return rows
     return [dict(row, messages=[{"role": "user", "content": row["text"]},

@@ -28,7 +28,9 @@ def _table(text_field: str, texts: list[str], row_ids: list[int],
            extra: Optional[dict[str, list]] = None) -> Optional[pa.Table]:
     if not texts:
         return None
-    columns = {ROW_ID: pa.array(row_ids, pa.int64()), text_field: pa.array(texts, pa.string())}
+    # a tool reading without a text field (juicer convert, count) still gets a `text` column
+    columns = {ROW_ID: pa.array(row_ids, pa.int64()),
+               text_field or "text": pa.array(texts, pa.string())}
     for name, values in (extra or {}).items():
         columns[name] = pa.array(values, pa.string())
     return pa.table(columns)
