@@ -224,13 +224,19 @@ def build_steps(pipeline: list, source: str = "<python>") -> list[Step]:
 
 
 def steps_from_operators(operators: list[Operator]) -> list[Step]:
-    """Steps for operator instances built in Python, with ids as a recipe would give them."""
+    """Steps for operator instances built in Python, with ids as a recipe would give them
+    (and, after a step that moves the text, pointed at it as a recipe's steps are)."""
     steps, used = [], set()
+    moved_text = None
     for operator in operators:
         step_id = _free_id(operator.name, used)
         used.add(step_id)
-        steps.append(Step(op=operator.name, id=step_id, operator=operator,
-                          params=operator.params.model_dump(mode="json")))
+        params = operator.params.model_dump(mode="json")
+        if moved_text and type(operator).params_after_move(params, moved_text) != params:
+            operator = type(operator)(type(operator).params_after_move(params, moved_text))
+            params = operator.params.model_dump(mode="json")
+        steps.append(Step(op=operator.name, id=step_id, operator=operator, params=params))
+        moved_text = operator.text_key_after() or moved_text
     return steps
 
 

@@ -77,6 +77,15 @@ def test_python_api_and_every_layout_round_trips():
     assert [r["output"] for r in current] == [r["response"] for r in rows]
 
 
+def test_operator_instances_after_a_conversion_read_the_answer():
+    rows = alpaca_rows()[:40]
+    kept = juicer.apply(rows, [juicer.operator("format_convert_mapper", to="messages"),
+                               juicer.operator("text_length_filter", min_len=600)],
+                        text_field="instruction")
+    assert [r["messages"][-1]["content"] for r in kept] == \
+        [r["response"] for r in rows if len(r["response"]) >= 600]
+
+
 def test_unknown_layout_is_named():
     with pytest.raises(juicer.JuicerError, match="no known instruction layout"):
         juicer.operator("format_convert_mapper")([{"text": "plain"}], on_error="raise")
