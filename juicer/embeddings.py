@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -147,7 +146,3 @@ class SentenceEncoder:
 
 def load(model_path: Optional[str], max_tokens: int) -> SentenceEncoder:
     return SentenceEncoder(resolve_model_dir(model_path), max_tokens)
-
-
-def cache_key(model_path: Optional[str]) -> str:
-    return os.fspath(resolve_model_dir(model_path))

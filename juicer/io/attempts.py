@@ -38,11 +38,6 @@ def new_generation() -> str:
     return "g" + uuid.uuid4().hex[:12]
 
 
-def is_generation(name: str) -> bool:
-    return len(name) == 13 and name.startswith("g") and all(c in "0123456789abcdef"
-                                                             for c in name[1:])
-
-
 @contextmanager
 def exclusive(marker: str):
     """Hold the lock of one task (waits while another attempt of it runs)."""

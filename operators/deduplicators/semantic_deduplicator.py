@@ -93,7 +93,8 @@ _ENCODERS: dict = {}
 
 def _encoder(model_path: Optional[str], max_tokens: int) -> embeddings.SentenceEncoder:
     """One encoder per worker process and model (steps and batches share it)."""
-    key = (embeddings.cache_key(model_path), max_tokens)
+    folder = embeddings.resolve_model_dir(model_path)
+    key = (folder, max_tokens)
     if key not in _ENCODERS:
-        _ENCODERS[key] = embeddings.load(model_path, max_tokens)
+        _ENCODERS[key] = embeddings.SentenceEncoder(folder, max_tokens)
     return _ENCODERS[key]

@@ -92,4 +92,4 @@ def test_a_pathological_pattern_runs_in_linear_time(settings):
 
 def _chunk_with_slow_pattern(text, settings):
     op = juicer.operator("text_chunk_mapper", split_pattern=r"((a|aa)+$)?\n", **settings)
-    return [c for c in chunks(op, text)]
+    return chunks(op, text)
