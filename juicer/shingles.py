@@ -287,16 +287,44 @@ def span_hashes(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     sum(b_i * BASE**(e-1-i)) = BASE**(e-1) * (prefix[e] - prefix[s]), all modulo 2**64."""
     size = max(1024, len(buffer) + 1)
     with np.errstate(over="ignore"):
-        weights = (np.asarray(buffer).astype(_U64) + _U64(1)) * _powers(_BASE_INVERSE, size)[:len(buffer)]
         prefix = np.zeros(len(buffer) + 1, dtype=_U64)
+        weights = prefix[1:]
+        weights[:] = buffer
+        weights += _U64(1)
+        weights *= _powers(_BASE_INVERSE, size)[:len(buffer)]
+        np.cumsum(weights, out=weights)
+        value = prefix[ends]
+        value -= prefix[starts]
+        del prefix, weights
+        value *= _powers(_BASE, size)[ends - 1]
+        value ^= (ends - starts).astype(_U64)
+        return fmix64_array(value)
+
+
+def window_hashes(buffer: np.ndarray, n: int) -> np.ndarray:
+    """span_hashes of every run of n consecutive items, buffer[i:i+n] for i = 0 ..
+    len(buffer) - n: the same values, from slices instead of gathers."""
+    length = len(buffer)
+    if length < n:
+        return np.zeros(0, dtype=_U64)
+    size = max(1024, length + 1)
+    with np.errstate(over="ignore"):
+        weights = np.asarray(buffer).astype(_U64)
+        weights += _U64(1)
+        weights *= _powers(_BASE_INVERSE, size)[:length]
+        prefix = np.zeros(length + 1, dtype=_U64)
         np.cumsum(weights, out=prefix[1:])
-        value = (prefix[ends] - prefix[starts]) * _powers(_BASE, size)[ends - 1]
-        return fmix64_array(value ^ (ends - starts).astype(_U64))
+        del weights
+        value = prefix[n:] - prefix[:-n]
+        del prefix
+        value *= _powers(_BASE, size)[n - 1:length]
+        value ^= _U64(n)
+        return fmix64_array(value)
 
 
 def fmix64_array(value: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        value = value ^ (value >> _U64(33))
+        value = value ^ (value >> _U64(33))  # a new array: the caller's stays as it was
         value *= _U64(0xFF51AFD7ED558CCD)
         value ^= value >> _U64(33)
         value *= _U64(0xC4CEB53FE63FC8D5)

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from juicer import kernels
-from juicer.shingles import fmix64_array, span_hashes
+from juicer.shingles import fmix64_array, span_hashes, window_hashes
 
 # Data-Juicer splits documents into words on these three characters only.
 _WORD_SEPARATORS = np.zeros(0x110000, dtype=bool)
@@ -102,18 +102,28 @@ def _stripped_tokens(cps: np.ndarray, offsets: np.ndarray, separators: np.ndarra
     previous_is_sep[1:] = is_sep[:-1]
     previous_is_sep[offsets[:-1][offsets[:-1] < len(cps)]] = True  # each document starts anew
     token_start = ~is_sep & previous_is_sep
-    token_id = np.cumsum(token_start) - 1
-    kept = np.flatnonzero(~is_sep & ~strip[cps])
+    token_id = np.cumsum(token_start, dtype=np.int64)
+    kept = np.flatnonzero(_kept_table(separators, strip)[cps])
     if len(kept) == 0:
         return Words(np.zeros(0, np.uint64), np.zeros(0, np.int64), n_docs)
     tokens = token_id[kept]
-    first = np.ones(len(kept), dtype=bool)
-    first[1:] = tokens[1:] != tokens[:-1]
-    last = np.ones(len(kept), dtype=bool)
-    last[:-1] = tokens[1:] != tokens[:-1]
-    starts, ends = kept[first], kept[last] + 1
+    boundary = np.ones(len(kept) + 1, dtype=bool)  # a new token starts at each True
+    np.not_equal(tokens[1:], tokens[:-1], out=boundary[1:-1])
+    starts, ends = kept[boundary[:-1]], kept[boundary[1:]] + 1
     doc = np.searchsorted(offsets, starts, side="right") - 1
     return Words(span_hashes(cps, starts, ends), doc.astype(np.int64), n_docs, ends - starts)
+
+
+_KEPT_TABLES: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _kept_table(separators: np.ndarray, strip: np.ndarray) -> np.ndarray:
+    """Code points that are neither separators nor stripped, one lookup per character.
+    (The cache holds the two tables, so their ids stay theirs.)"""
+    key = (id(separators), id(strip))
+    if key not in _KEPT_TABLES:
+        _KEPT_TABLES[key] = (separators, strip, ~separators & ~strip)
+    return _KEPT_TABLES[key][2]
 
 
 def hash_words_in_order(words: list[str]) -> np.ndarray:
@@ -152,23 +162,49 @@ def char_ngrams(text: pa.Array, n: int, code_points=None) -> Words:
     """Every run of `n` consecutive code points of each document, hashed."""
     cps, offsets = code_points if code_points is not None else kernels.code_points(text)
     n_docs = len(offsets) - 1
-    lengths = np.diff(offsets)
-    windows = np.maximum(lengths - n + 1, 0)
+    windows = np.maximum(np.diff(offsets) - n + 1, 0)
     doc = np.repeat(np.arange(n_docs, dtype=np.int64), windows)
-    window_offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(windows, out=window_offsets[1:])
-    starts = np.arange(len(doc), dtype=np.int64) - window_offsets[doc] + offsets[:-1][doc]
-    return Words(span_hashes(cps, starts, starts + n), doc, n_docs)
+    if len(doc) == 0:
+        return Words(np.zeros(0, np.uint64), doc, n_docs)
+    # hash every window of the concatenated text, then keep those inside one document
+    has_windows = windows > 0
+    first = offsets[:-1][has_windows]
+    boundary = np.zeros(len(cps) - n + 2, dtype=np.int8)
+    boundary[first + windows[has_windows]] = -1
+    boundary[first] += 1  # where one document's windows end as the next one's begin
+    inside = np.cumsum(boundary[:-1], dtype=np.int8).view(bool)
+    return Words(window_hashes(cps, n)[inside], doc, n_docs)
 
 
 def frequencies(grams: Words) -> tuple[np.ndarray, np.ndarray]:
     """(document, count) of every distinct gram of every document, in no particular order."""
-    import polars as pl
-
     if len(grams.hashes) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # One sort key mixing document and gram is several times faster than grouping by the
-    # pair; two documents' grams share a key with probability 2**-64.
+    doc_bits = max(1, (grams.count - 1).bit_length())
+    per_document = grams.per_document().astype(np.float64)
+    # Two grams of one document share a packed key when their hashes agree in the top
+    # 64 - doc_bits bits: expected collisions sum(m**2) / 2**(65 - doc_bits).
+    if doc_bits <= 32 and float(per_document @ per_document) < 2.0 ** (45 - doc_bits):
+        return _frequencies_packed(grams, doc_bits)
+    return _frequencies_salted(grams)
+
+
+def _frequencies_packed(grams: Words, doc_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The document in the top bits and the gram hash below it, in one uint64: numpy's
+    vectorized sort of a plain integer array is several times faster than sorting pairs."""
+    hash_bits = np.uint64(64 - doc_bits)
+    key = grams.hashes >> np.uint64(doc_bits)
+    key |= grams.doc.astype(np.uint64) << hash_bits
+    key.sort()
+    starts = _run_starts(key)
+    return (key[starts] >> hash_bits).astype(np.int64), _run_lengths(starts, len(key))
+
+
+def _frequencies_salted(grams: Words) -> tuple[np.ndarray, np.ndarray]:
+    """For batches where one document holds most grams: a full 64-bit key mixing document
+    and gram, two documents' grams sharing one with probability 2**-64 per pair."""
+    import polars as pl
+
     # (The document goes through a different function than the gram hashes, fmix64 of
     # small values, so that document d and gram g never mirror gram d and document g.)
     with np.errstate(over="ignore"):
@@ -176,10 +212,18 @@ def frequencies(grams: Words) -> tuple[np.ndarray, np.ndarray]:
     key = grams.hashes ^ salt
     ordered = pl.DataFrame({"key": key, "doc": grams.doc}).sort("key")
     key, doc = ordered["key"].to_numpy(), ordered["doc"].to_numpy()
-    run_start = np.ones(len(key), dtype=bool)
-    np.not_equal(key[1:], key[:-1], out=run_start[1:])
-    starts = np.flatnonzero(run_start)
-    return doc[starts], np.diff(np.append(starts, len(key))).astype(np.int64)
+    starts = _run_starts(key)
+    return doc[starts], _run_lengths(starts, len(key))
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    run_start = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=run_start[1:])
+    return np.flatnonzero(run_start)
+
+
+def _run_lengths(starts: np.ndarray, total: int) -> np.ndarray:
+    return np.diff(starts, append=total).astype(np.int64)
 
 
 def repeated_share(grams: Words) -> np.ndarray:
@@ -204,13 +248,24 @@ def top_repeated_share(grams: Words) -> np.ndarray:
     k = np.minimum(root, repeated)
     # the k most frequent grams all occur more than once: rank only those
     doc, count = doc[count > 1], count[count > 1]
-    order = np.lexsort((-count, doc))
-    doc, count = doc[order], count[order]
+    doc, count = _by_document_most_frequent_first(doc, count)
     group_start = np.searchsorted(doc, np.arange(grams.count))
     rank = np.arange(len(doc)) - group_start[doc]
     top = rank < k[doc]
     covered = np.bincount(doc[top], weights=count[top], minlength=grams.count)
     return kernels.safe_ratio(covered, grams.per_document())
+
+
+def _by_document_most_frequent_first(doc: np.ndarray, count: np.ndarray):
+    """Sorted by document, then by count descending (ties in any order)."""
+    if len(count) and count.max() < 2 ** 32 and doc.max() < 2 ** 31:
+        key = doc.astype(np.uint64) << np.uint64(32)
+        key |= (np.uint64(2 ** 32 - 1) - count.astype(np.uint64))
+        key.sort()
+        return ((key >> np.uint64(32)).astype(np.int64),
+                (np.uint64(2 ** 32 - 1) - (key & np.uint64(2 ** 32 - 1))).astype(np.int64))
+    order = np.lexsort((-count, doc))
+    return doc[order], count[order]
 
 
 def augmented_words(text: pa.Array, group_sizes: list[int], join_char: str) -> Words:

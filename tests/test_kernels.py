@@ -92,3 +92,28 @@ def test_safe_ratio_is_zero_for_zero_denominators():
 
 def test_count_matches_counts_non_overlapping():
     assert kernels.count_matches(pa.array(["aaaa", "", "abab"]), "aa").tolist() == [2, 0, 0]
+
+
+@pytest.mark.parametrize("n", [1, 3, 10, 40])
+def test_window_hashes_are_the_span_hashes_of_every_window(texts, n):
+    from juicer.shingles import span_hashes, window_hashes
+
+    cps, _ = kernels.code_points(pa.array(texts[:50]))
+    starts = np.arange(max(len(cps) - n + 1, 0))
+    assert np.array_equal(window_hashes(cps, n), span_hashes(cps, starts, starts + n))
+    assert len(window_hashes(cps[:n - 1], n)) == 0
+
+
+def test_gram_frequencies_agree_whichever_key_is_sorted(texts):
+    """Batches where one document holds most grams sort salted 64-bit keys, the rest
+    sort the document packed above the gram hash: the counts are the same."""
+    from juicer import words
+
+    grams = words.refined_words(pa.array(texts)).ngrams(2)
+    doc_bits = max(1, (grams.count - 1).bit_length())
+
+    def as_set(found):
+        return sorted(zip(*(a.tolist() for a in found)))
+
+    assert as_set(words._frequencies_packed(grams, doc_bits)) == \
+        as_set(words._frequencies_salted(grams))

@@ -13,10 +13,12 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 import pyarrow as pa
 
 from juicer.executors.base import TaskFailed
+from juicer.memory import keep_freed_heap
 
 
 def _call(fn: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
     """Run in the worker; a failure comes back as text so it is never lost in pickling."""
+    keep_freed_heap()
     try:
         return True, fn(task)
     except BaseException as exc:  # noqa: BLE001 - reported with the task's label
