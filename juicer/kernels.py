@@ -86,6 +86,52 @@ def code_points(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(decoded, dtype=np.int32), offsets
 
 
+# Python lowers these by context (final sigma) or into two code points (U+0130)
+_LOWER_BY_PYTHON = (0x3A3, 0x130)
+
+
+@lru_cache(maxsize=None)
+def lower_table() -> np.ndarray:
+    """str.lower of each code point taken alone, for all code points but _LOWER_BY_PYTHON
+    (which map to themselves here): Python's own mapping, built by lowering one string of
+    every code point, so it follows this interpreter's Unicode version."""
+    table = np.arange(sys.maxunicode + 1, dtype=np.int32)
+    chosen = np.ones(len(table), dtype=bool)
+    chosen[0xD800:0xE000] = False  # surrogates are not characters
+    chosen[list(_LOWER_BY_PYTHON)] = False
+    points = np.flatnonzero(chosen).astype(np.int32)
+    text = points.tobytes().decode("utf-32-le")
+    lowered = np.frombuffer(text.lower().encode("utf-32-le"), dtype=np.int32)
+    if len(lowered) != len(points):  # some other character lowers into several
+        raise RuntimeError("str.lower changed the length of the code point table")
+    table[points] = lowered
+    return table
+
+
+def lowered_code_points(text: pa.Array, code_points_and_offsets=None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """code_points(str.lower of every string), from the strings' code points by one table
+    lookup; only strings holding a character Python lowers by context go through Python."""
+    cps, offsets = code_points_and_offsets if code_points_and_offsets is not None \
+        else code_points(text)
+    lowered = lower_table()[cps]
+    sigma, dotted_i = _LOWER_BY_PYTHON
+    found = np.flatnonzero((cps == sigma) | (cps == dotted_i))
+    if len(found) == 0:
+        return lowered, offsets
+    by_python = np.unique(np.searchsorted(offsets, found, side="right") - 1)
+    redone_cps, redone_offsets = code_points(pa.array(
+        [value.lower() for value in text.take(pa.array(by_python)).to_pylist()], pa.string()))
+    lengths = np.diff(offsets)
+    lengths[by_python] = np.diff(redone_offsets)
+    pieces = [lowered[offsets[i]:offsets[i + 1]] for i in range(len(lengths))]
+    for position, row in enumerate(by_python):
+        pieces[row] = redone_cps[redone_offsets[position]:redone_offsets[position + 1]]
+    new_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    return np.concatenate(pieces) if pieces else lowered, new_offsets
+
+
 def sum_per_segment(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Per-row sums of a flat array, rows given by offsets (empty rows give 0)."""
     cumulative = np.zeros(len(flags) + 1, dtype=np.int64)

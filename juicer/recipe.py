@@ -91,6 +91,11 @@ class ExecutorSpec(_Section):
     kind: Literal["local", "dask", "ray"] = Field("local", description="Where work runs.")
     workers: Optional[int] = Field(None, ge=1, description="Worker processes (default: CPU count).")
     address: Optional[str] = Field(None, description="Cluster address for dask/ray.")
+    partitions: Optional[int] = Field(
+        None, ge=1, le=65536,
+        description="Reduce partitions of a global step (dedup, selectors): each reduce task "
+                    "holds one partition's signatures. Default: one per shard up to 64, and "
+                    "one per 2 GB of input beyond 128 GB. The output does not depend on it.")
 
 
 class Resources(_Section):

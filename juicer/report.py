@@ -13,7 +13,7 @@ from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
 
 
 def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
-                 workers, shards, fingerprint) -> dict:
+                 workers, shards, fingerprint, partitions=None) -> dict:
     merged: dict[str, StepMetrics] = {}
     for stage_results in shard_results:
         for result in stage_results:
@@ -49,7 +49,8 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "kept_chars": kept_chars,
         **_token_totals(recipe, first, shard_results[-1]),
         "input_fingerprint": fingerprint,
-        "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards},
+        "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards,
+                     "partitions": partitions},
         # the largest worker process that ran a shard task (bytes; 0 in reports from before)
         "peak_worker_rss": max((r.get("peak_rss", 0) for stage in shard_results for r in stage),
                                default=0),

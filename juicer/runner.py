@@ -87,7 +87,7 @@ class ReduceTask:
 
     @property
     def marker(self) -> str:
-        return _stage_file(self.work_dir, self.stage, "reduce", f"p{self.partition:03d}.done.json")
+        return _stage_file(self.work_dir, self.stage, "reduce", f"p{self.partition:05d}.done.json")
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
                os.path.join(out, "recipe.resolved.yaml"))
     pipeline_json = json.dumps(recipe.resolved()["pipeline"])
     stages = plan_stages(recipe.pipeline)
-    partitions = max(1, min(64, len(shards)))
+    partitions = reduce_partitions(shards, recipe.executor.partitions)
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
     runs = _TaskRunner(executor, progress)
@@ -250,7 +250,8 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
         executor.close()
     report = build_report(recipe, shard_results, summaries, outputs,
                           seconds=time.time() - started, started=started,
-                          workers=executor.workers, shards=len(shards), fingerprint=fingerprint)
+                          workers=executor.workers, shards=len(shards), fingerprint=fingerprint,
+                          partitions=partitions)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
@@ -261,6 +262,19 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     if not keep_work:
         shutil.rmtree(os.path.dirname(work), ignore_errors=True)
     return RunResult(out, report)
+
+
+PARTITION_INPUT_BYTES = 2 << 30
+
+
+def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> int:
+    """How many partitions a global step's signatures are hashed into. Up to 64 shards,
+    one per shard; beyond 64 partitions (128 GB of input) one per 2 GB, so that a reduce
+    task's signatures stay a few hundred MB whatever the corpus."""
+    if configured:
+        return configured
+    by_size = -(-sum(shard.size for shard in shards) // PARTITION_INPUT_BYTES)
+    return max(1, min(64, len(shards)), by_size)
 
 
 def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: int,
@@ -644,7 +658,7 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
             continue
         sink = sinks.get(p)
         if sink is None:
-            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:03d}", task.marker)
+            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:05d}", task.marker)
         sink.write(signatures.take(pa.array(order[bounds[p]:bounds[p + 1]])))
 
 
@@ -659,7 +673,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     reduced = reduce_partition(step, signatures)
     folder = "pairs" if isinstance(step.operator, (Deduplicator, SpanDeduplicator)) else \
         "decisions"
-    path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:03d}.arrow")
+    path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:05d}.arrow")
     _write_arrow(reduced, path, task.marker)
     result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
     if isinstance(step.operator, SegmentDeduplicator):

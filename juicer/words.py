@@ -56,7 +56,8 @@ def of_batch(batch, field: str, segment_lang: Optional[str] = None) -> Words:
     """The refined words of a batch's text field, computed once for all operators; with
     `segment_lang`, words come from that language's segmenter (see segmented_text)."""
     if segment_lang is None:
-        return batch.view("refined_words", field, lambda: refined_words(batch.text(field)))
+        return batch.view("refined_words", field, lambda: refined_words(
+            batch.text(field), batch.code_points(field)))
     return batch.view(f"refined_words_{segment_lang}", field,
                       lambda: refined_words(segmented_text(batch.text(field), segment_lang)))
 
@@ -79,13 +80,12 @@ def segmented_text(text: pa.Array, lang: str) -> pa.Array:
                     pa.string())
 
 
-def refined_words(text: pa.Array) -> Words:
+def refined_words(text: pa.Array, code_points=None) -> Words:
     """Data-Juicer's refined words: split on space, newline and tab, lowercase, strip its
     special characters from both ends of each piece, drop pieces left empty."""
-    # str.lower per document (C speed): Arrow's utf8_lower differs from Python on ~80 code
-    # points (U+0130, recent Unicode additions), and Data-Juicer uses Python's.
-    lowered = pa.array([value.lower() for value in text.to_pylist()], pa.string())
-    cps, offsets = kernels.code_points(lowered)
+    # Python's str.lower, as Data-Juicer uses it (Arrow's utf8_lower differs on ~80 code
+    # points: U+0130, recent Unicode additions, the final sigma)
+    cps, offsets = kernels.lowered_code_points(text, code_points)
     return _stripped_tokens(cps, offsets, _WORD_SEPARATORS, kernels.class_table("special"))
 
 
@@ -180,24 +180,54 @@ def frequencies(grams: Words) -> tuple[np.ndarray, np.ndarray]:
     """(document, count) of every distinct gram of every document, in no particular order."""
     if len(grams.hashes) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    doc_bits = _packable(grams)
+    if doc_bits:
+        key, hash_bits = _packed_keys(grams, doc_bits)
+        starts = _run_starts(key)
+        return (key[starts] >> hash_bits).astype(np.int64), _run_lengths(starts, len(key))
+    return _frequencies_salted(grams)
+
+
+def repeated_grams(grams: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(document, count) of every gram seen more than once in its document: in prose most
+    grams are seen once, so this touches far fewer values than `frequencies`."""
+    if len(grams.hashes) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    doc_bits = _packable(grams)
+    if not doc_bits:
+        doc, count = _frequencies_salted(grams)
+        return doc[count > 1], count[count > 1]
+    key, hash_bits = _packed_keys(grams, doc_bits)
+    repeat = np.flatnonzero(key[1:] == key[:-1])  # key[i + 1] repeats key[i]
+    if len(repeat) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    new_gram = np.ones(len(repeat), dtype=bool)
+    np.not_equal(repeat[1:], repeat[:-1] + 1, out=new_gram[1:])
+    first = np.flatnonzero(new_gram)
+    count = np.diff(first, append=len(repeat)) + 1
+    return (key[repeat[first]] >> hash_bits).astype(np.int64), count.astype(np.int64)
+
+
+def _packable(grams: Words) -> int:
+    """The bits a packed key gives the document, or 0 where the salted sort is needed."""
     doc_bits = max(1, (grams.count - 1).bit_length())
     per_document = grams.per_document().astype(np.float64)
     # Two grams of one document share a packed key when their hashes agree in the top
     # 64 - doc_bits bits: expected collisions sum(m**2) / 2**(65 - doc_bits).
     if doc_bits <= 32 and float(per_document @ per_document) < 2.0 ** (45 - doc_bits):
-        return _frequencies_packed(grams, doc_bits)
-    return _frequencies_salted(grams)
+        return doc_bits
+    return 0
 
 
-def _frequencies_packed(grams: Words, doc_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """The document in the top bits and the gram hash below it, in one uint64: numpy's
-    vectorized sort of a plain integer array is several times faster than sorting pairs."""
+def _packed_keys(grams: Words, doc_bits: int) -> tuple[np.ndarray, np.uint64]:
+    """The document in the top bits and the gram hash below it, in one uint64, sorted:
+    numpy's vectorized sort of a plain integer array is several times faster than
+    sorting pairs."""
     hash_bits = np.uint64(64 - doc_bits)
     key = grams.hashes >> np.uint64(doc_bits)
     key |= grams.doc.astype(np.uint64) << hash_bits
     key.sort()
-    starts = _run_starts(key)
-    return (key[starts] >> hash_bits).astype(np.int64), _run_lengths(starts, len(key))
+    return key, hash_bits
 
 
 def _frequencies_salted(grams: Words) -> tuple[np.ndarray, np.ndarray]:
@@ -229,8 +259,8 @@ def _run_lengths(starts: np.ndarray, total: int) -> np.ndarray:
 def repeated_share(grams: Words) -> np.ndarray:
     """Per document, the share of its grams that occur more than once (Data-Juicer's
     word repetition ratio); 0.0 without grams."""
-    doc, count = frequencies(grams)
-    repeated = np.bincount(doc[count > 1], weights=count[count > 1], minlength=grams.count)
+    doc, count = repeated_grams(grams)
+    repeated = np.bincount(doc, weights=count, minlength=grams.count)
     return kernels.safe_ratio(repeated, grams.per_document())
 
 
@@ -238,22 +268,22 @@ def top_repeated_share(grams: Words) -> np.ndarray:
     """Per document, the share of its grams covered by its k most frequent distinct grams,
     k = min(floor(sqrt(distinct)), distinct grams seen more than once) (Data-Juicer's
     character repetition ratio, from the BigScience ROOTS filters); 0.0 without grams."""
-    doc, count = frequencies(grams)
-    distinct = np.bincount(doc, minlength=grams.count)
-    repeated = np.bincount(doc[count > 1], minlength=grams.count)
+    doc, count = repeated_grams(grams)
+    total = grams.per_document()
+    distinct = total - np.bincount(doc, weights=count - 1, minlength=grams.count).astype(np.int64)
+    repeated = np.bincount(doc, minlength=grams.count)
     # integer square root: float sqrt can land just below an exact square
     root = np.sqrt(distinct).astype(np.int64)
     root += (root + 1) ** 2 <= distinct
     root -= root ** 2 > distinct
     k = np.minimum(root, repeated)
     # the k most frequent grams all occur more than once: rank only those
-    doc, count = doc[count > 1], count[count > 1]
     doc, count = _by_document_most_frequent_first(doc, count)
     group_start = np.searchsorted(doc, np.arange(grams.count))
     rank = np.arange(len(doc)) - group_start[doc]
     top = rank < k[doc]
     covered = np.bincount(doc[top], weights=count[top], minlength=grams.count)
-    return kernels.safe_ratio(covered, grams.per_document())
+    return kernels.safe_ratio(covered, total)
 
 
 def _by_document_most_frequent_first(doc: np.ndarray, count: np.ndarray):

@@ -109,11 +109,20 @@ def test_gram_frequencies_agree_whichever_key_is_sorted(texts):
     sort the document packed above the gram hash: the counts are the same."""
     from juicer import words
 
-    grams = words.refined_words(pa.array(texts)).ngrams(2)
-    doc_bits = max(1, (grams.count - 1).bit_length())
-
     def as_set(found):
         return sorted(zip(*(a.tolist() for a in found)))
 
-    assert as_set(words._frequencies_packed(grams, doc_bits)) == \
-        as_set(words._frequencies_salted(grams))
+    grams = words.refined_words(pa.array(texts)).ngrams(2)
+    assert words._packable(grams)
+    salted_doc, salted_count = words._frequencies_salted(grams)
+    assert as_set(words.frequencies(grams)) == as_set((salted_doc, salted_count))
+    repeated = salted_count > 1
+    assert as_set(words.repeated_grams(grams)) == \
+        as_set((salted_doc[repeated], salted_count[repeated]))
+
+    hashes = np.random.default_rng(0).integers(0, 2**20, 5_000_001, dtype=np.uint64)
+    one_giant = words.Words(hashes, (np.arange(len(hashes)) == len(hashes) - 1).astype(np.int64), 2)
+    assert not words._packable(one_giant)
+    doc, count = words.repeated_grams(one_giant)
+    unique, counts = np.unique(hashes[:-1], return_counts=True)
+    assert sorted(count.tolist()) == sorted(counts[counts > 1].tolist()) and set(doc) == {0}

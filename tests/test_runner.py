@@ -96,6 +96,33 @@ def test_output_is_byte_identical_across_workers_and_shard_sizes(tmp_path, split
     assert len(one.report["kept_samples"]) == 20
 
 
+def test_reduce_partitions_follow_the_input_size_and_the_recipe():
+    from juicer.io.planner import Piece, Shard
+    from juicer.runner import PARTITION_INPUT_BYTES, reduce_partitions
+
+    def shards(count, size):
+        return [Shard(i, [Piece(i, "f.jsonl", "jsonl", 0, size, size)]) for i in range(count)]
+
+    assert reduce_partitions(shards(3, 1000)) == 3
+    assert reduce_partitions(shards(500, 1000)) == 64
+    assert reduce_partitions(shards(1000, PARTITION_INPUT_BYTES // 4)) == 250
+    assert reduce_partitions(shards(3, 1000), configured=7) == 7
+
+
+def test_output_does_not_depend_on_the_reduce_partitions(tmp_path, split_jsonl):
+    pipeline = [{"op": "document_deduplicator", "params": {"lowercase": True}},
+                {"op": "document_minhash_deduplicator"},
+                {"op": "random_selector", "params": {"select_ratio": 0.9}}]
+    default = run(tmp_path / "a", split_jsonl, pipeline=pipeline, workers=2,
+                  input_shard_size="300KB")
+    many = run(tmp_path / "b", split_jsonl, pipeline=pipeline, workers=2,
+               input_shard_size="300KB", executor_partitions=11)
+    assert (default.report["executor"]["partitions"], many.report["executor"]["partitions"]) \
+        == (default.report["executor"]["shards"], 11)
+    assert output_files(Path(default.output)) == output_files(Path(many.output))
+    assert default.report["dropped_docs"] == many.report["dropped_docs"] > 0
+
+
 def test_compressed_inputs_give_the_same_output(tmp_path, split_jsonl):
     import gzip
 
