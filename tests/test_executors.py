@@ -231,7 +231,8 @@ def test_cli_run_on_a_two_node_ray_cluster_survives_a_killed_worker(
     assert outputs(out) == outputs(local_run.output)
     report = json.loads((out / "report.json").read_text())
     assert comparable(report) == comparable(local_run.report)
-    assert report["executor"] == {"kind": "ray", "workers": 2, "shards": shards}
+    assert report["executor"] == {"kind": "ray", "workers": 2, "shards": shards,
+                                  "partitions": shards}
 
 
 def test_step_resources_reach_ray_and_do_not_change_the_output(tmp_path, corpus, local_run):
