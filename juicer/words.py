@@ -1,10 +1,12 @@
 """Words and n-gram statistics for a whole batch at once.
 
 A word is identified by a 64-bit hash of its code points (juicer.shingles.span_hashes), so
-counting, n-gram repetition and word-list membership are numpy/polars operations over flat
-arrays instead of a per-document Python `Counter`. Two different words share a hash with
-probability about 2**-64 per pair; the tests compare every statistic with a plain Python
-formulation on the real sample.
+counting, n-gram repetition and word-list membership are numpy operations over flat arrays
+instead of a per-document Python `Counter`. Two different words share a hash with
+probability about 2**-64 per pair; counting packs the document into the top bits of the
+key, which leaves 2**-(64 - document bits) per pair of grams of one document, and falls
+back to full keys where that could matter (`_packable`). The tests compare every
+statistic with a plain Python formulation on the real sample.
 """
 from __future__ import annotations
 
