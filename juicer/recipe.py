@@ -237,8 +237,9 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
         step_id = _free_id(operator.name, used)
         used.add(step_id)
         params = operator.params.model_dump(mode="json")
-        if moved_text and type(operator).params_after_move(params, moved_text) != params:
-            operator = type(operator)(type(operator).params_after_move(params, moved_text))
+        adapted = type(operator).params_after_move(params, moved_text) if moved_text else params
+        if adapted != params:
+            operator = type(operator)(adapted)
             params = operator.params.model_dump(mode="json")
         steps.append(Step(op=operator.name, id=step_id, operator=operator, params=params))
         moved_text = operator.text_key_after() or moved_text

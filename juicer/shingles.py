@@ -272,7 +272,9 @@ _POWERS: dict[int, np.ndarray] = {}
 
 
 def _powers(base: int, length: int) -> np.ndarray:
-    """base**0 .. base**(length-1) modulo 2**64, grown as needed and kept per process."""
+    """base**0 .. base**(length-1) modulo 2**64 (or more), grown as needed and kept per
+    process (at least 1,024, so that many small buffers do not regrow it one by one)."""
+    length = max(1024, length)
     cached = _POWERS.get(base)
     if cached is None or len(cached) < length:
         powers = np.full(length, base, dtype=_U64)
@@ -285,18 +287,12 @@ def _powers(base: int, length: int) -> np.ndarray:
 def span_hashes(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """rolling64 of buffer[s:e] for every span, from prefix sums of byte * BASE**-position:
     sum(b_i * BASE**(e-1-i)) = BASE**(e-1) * (prefix[e] - prefix[s]), all modulo 2**64."""
-    size = max(1024, len(buffer) + 1)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(len(buffer) + 1, dtype=_U64)
-        weights = prefix[1:]
-        weights[:] = buffer
-        weights += _U64(1)
-        weights *= _powers(_BASE_INVERSE, size)[:len(buffer)]
-        np.cumsum(weights, out=weights)
+        prefix = _weighted_prefix(buffer)
         value = prefix[ends]
         value -= prefix[starts]
-        del prefix, weights
-        value *= _powers(_BASE, size)[ends - 1]
+        del prefix
+        value *= _powers(_BASE, len(buffer) + 1)[ends - 1]
         value ^= (ends - starts).astype(_U64)
         return fmix64_array(value)
 
@@ -307,19 +303,25 @@ def window_hashes(buffer: np.ndarray, n: int) -> np.ndarray:
     length = len(buffer)
     if length < n:
         return np.zeros(0, dtype=_U64)
-    size = max(1024, length + 1)
     with np.errstate(over="ignore"):
-        weights = np.asarray(buffer).astype(_U64)
-        weights += _U64(1)
-        weights *= _powers(_BASE_INVERSE, size)[:length]
-        prefix = np.zeros(length + 1, dtype=_U64)
-        np.cumsum(weights, out=prefix[1:])
-        del weights
+        prefix = _weighted_prefix(buffer)
         value = prefix[n:] - prefix[:-n]
         del prefix
-        value *= _powers(_BASE, size)[n - 1:length]
+        value *= _powers(_BASE, length + 1)[n - 1:length]
         value ^= _U64(n)
         return fmix64_array(value)
+
+
+def _weighted_prefix(buffer: np.ndarray) -> np.ndarray:
+    """prefix[i] = sum((b_j + 1) * BASE**-j for j < i), modulo 2**64, built in place."""
+    prefix = np.zeros(len(buffer) + 1, dtype=_U64)
+    weights = prefix[1:]
+    weights[:] = buffer
+    with np.errstate(over="ignore"):
+        weights += _U64(1)
+        weights *= _powers(_BASE_INVERSE, len(buffer) + 1)[:len(buffer)]
+        np.cumsum(weights, out=weights)
+    return prefix
 
 
 def fmix64_array(value: np.ndarray) -> np.ndarray:
