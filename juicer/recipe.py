@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, \
+    model_validator
 
 from juicer import registry
 from juicer._version import __version__
 from juicer.errors import JuicerError, Problem, RecipeError
+from juicer.io import fs
 from juicer.operator import Operator
 from juicer.yamlio import line_of, load_with_lines
 
@@ -77,14 +79,22 @@ class OutputSpec(_Section):
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
         "zstd", description="Parquet compression.")
     staging: Optional[str] = Field(
-        None, description="When path is a URL (s3://...): the local or shared folder where "
-        "the run is built before it is uploaded, and from which an interrupted run resumes "
-        "(default: ~/.cache/juicer/staging/<hash of the URL>, or $JUICER_STAGING).")
+        None, description="When path is a URL (s3://...): where the run is built before it "
+        "is published, and from which an interrupted run resumes: a local or shared folder "
+        "(default: ~/.cache/juicer/staging/<hash of the URL>, or $JUICER_STAGING), or a URL "
+        "on the same store, so that workers on several machines need no shared filesystem.")
     count_tokens: Optional[str] = Field(
         None, description="Tokenizer whose token counts of the input and of the kept "
         "documents the report shows (cl100k_base, o200k_base, a tokenizer.json or "
         "SentencePiece .model path; extra models). Off by default: it tokenizes the input "
         "and the output once more.")
+
+    @model_validator(mode="after")
+    def _staging_needs_a_url(self):
+        if self.staging and not fs.is_url(self.path):
+            raise ValueError("staging applies only when path is a URL (s3://...); a local "
+                             "path is built in place")
+        return self
 
 
 class ExecutorSpec(_Section):

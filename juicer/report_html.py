@@ -407,10 +407,10 @@ def _calibration(calibration: dict) -> str:
 
 
 def render_path(out_dir: str, report: Optional[dict] = None) -> str:
-    """(Re)write OUT_DIR/report.html from OUT_DIR/report.json."""
-    import json
+    """(Re)write OUT_DIR/report.html from OUT_DIR/report.json (OUT_DIR may be a URL)."""
+    from juicer.io import fs
+    from juicer.io.writers import read_json
 
     if report is None:
-        with open(os.path.join(out_dir, "report.json"), encoding="utf-8") as handle:
-            report = json.load(handle)
-    return write(report, os.path.join(out_dir, "report.html"))
+        report = read_json(fs.join(out_dir, "report.json"))
+    return write(report, fs.join(out_dir, "report.html"))

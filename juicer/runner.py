@@ -12,11 +12,9 @@ Layout of a run under output.path:
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -33,10 +31,11 @@ from juicer.errors import InputError, JuicerError, storage_hint
 from juicer.executors import make_executor
 from juicer.fields import column_of, text_values
 from juicer.io import fs
-from juicer.io.attempts import OutputLock, new_generation, once
+from juicer.io.attempts import GENERATION_FILE, OutputLock, forget_locks, new_generation, once
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
-from juicer.io.integrity import ChecksummingFile, durable_replace, fsync_folder, seal
+from juicer.io.integrity import SealedFile, fsync_folder
+from juicer.io.partitioned import PartitionedSink, Segment, read_partition
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
@@ -82,7 +81,7 @@ class ReduceTask:
     pipeline: str
     stage: int
     partition: int
-    files: tuple[str, ...]
+    segments: tuple[Segment, ...]  # this partition's part of each shard's signatures
     work_dir: str
 
     @property
@@ -205,7 +204,7 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
     sample_rate = sampling["rate"] if sampling else None
     mode = {"observe": observe, "sample_rate": sample_rate}
     with OutputLock(out):
-        resumed, work = _prepare_output(out, os.path.join(out, "_work"),
+        resumed, work = _prepare_output(out, fs.join(out, "_work"),
                                         run_fingerprint(recipe, fingerprint, mode),
                                         overwrite, force)
         return _run_stages(recipe, out, work, files, shards, fingerprint, resumed, sampling,
@@ -218,7 +217,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
                 progress, keep_work, observe, started) -> RunResult:
     sample_rate = sampling["rate"] if sampling else None
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
-               os.path.join(out, "recipe.resolved.yaml"))
+               fs.join(out, "recipe.resolved.yaml"))
     pipeline_json = json.dumps(recipe.resolved()["pipeline"])
     stages = plan_stages(recipe.pipeline)
     partitions = reduce_partitions(shards, recipe.executor.partitions)
@@ -257,10 +256,11 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     report["mode"] = "analyze" if observe else "process"
     if sampling:
         report["sample"] = sampling
-    report_html.write(report, os.path.join(out, "report.html"))
-    write_json(report, os.path.join(out, "report.json"))  # last: it marks the run finished
+    report_html.write(report, fs.join(out, "report.html"))
+    write_json(report, fs.join(out, "report.json"))  # last: it marks the run finished
     if not keep_work:
-        shutil.rmtree(os.path.dirname(work), ignore_errors=True)
+        fs.remove_tree(os.path.dirname(work))
+    forget_locks(work)
     return RunResult(out, report)
 
 
@@ -284,8 +284,8 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
     verify the candidate pairs shard by shard and join them into clusters. Returns the
     deduplicator's summary for the report."""
     reduce_tasks = [ReduceTask(pipeline_json, stage, p, tuple(
-        f for r in shard_results for f in r["signatures"].get(str(p), [])), work)
-        for p in range(partitions)]
+        tuple(segment) for r in shard_results for segment in r["signatures"].get(str(p), [])),
+        work) for p in range(partitions)]
     reduced = runs.run(run_reduce_task, reduce_tasks,
                        [f"{label} partition {t.partition}" for t in reduce_tasks], label)
     sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
@@ -364,18 +364,18 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
                     force: bool) -> tuple[bool, str]:
     """Make `out` ready. Returns whether it holds an interrupted run to resume, and the
     folder of this run's generation under `_work/` (a resumed run keeps its generation)."""
-    manifest = os.path.join(work_root, "run.json")
+    manifest = fs.join(work_root, "run.json")
     existing = [name for name in (*OUTPUT_KINDS, "_work", "report.json")
-                if os.path.exists(os.path.join(out, name))]
+                if fs.exists(fs.join(out, name))]
     if overwrite:
         for name in existing:
-            target = os.path.join(out, name)
-            shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
-    elif os.path.exists(os.path.join(out, "report.json")):
+            target = fs.join(out, name)
+            fs.remove_tree(target) if fs.is_dir(target) else fs.remove_file(target)
+    elif fs.exists(fs.join(out, "report.json")):
         raise JuicerError(f"output directory '{out}' already holds a finished run"
                           "\n    hint: pass --overwrite to replace it, or choose another "
                           "output.path")
-    elif os.path.exists(manifest):
+    elif fs.exists(manifest):
         previous = read_json(manifest)
         if previous["fingerprint"] != fingerprint and not force:
             raise JuicerError(
@@ -383,16 +383,23 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
                 "input (settings, Juicer version or input files changed)\n    hint: pass "
                 "--overwrite to start over, or --force to resume it with this recipe anyway")
         generation = previous.get("generation") or new_generation()
-        write_json({"fingerprint": fingerprint, "generation": generation}, manifest)
-        return True, os.path.join(work_root, generation)
+        _start_generation(manifest, fingerprint, generation)
+        return True, fs.join(work_root, generation)
     elif existing:
         raise JuicerError(f"output directory '{out}' already holds files of another run "
                           f"({', '.join(existing)})\n    hint: pass --overwrite to replace "
                           "them, or choose another output.path")
     generation = new_generation()
-    os.makedirs(os.path.join(work_root, generation), exist_ok=True)
-    write_json({"fingerprint": fingerprint, "generation": generation}, manifest)
-    return False, os.path.join(work_root, generation)
+    _start_generation(manifest, fingerprint, generation)
+    return False, fs.join(work_root, generation)
+
+
+def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
+    """Record the run's generation; its folder gets a file, so that it exists on an object
+    store too (where a folder is only a prefix of the files in it)."""
+    record = {"fingerprint": fingerprint, "generation": generation}
+    write_json(record, fs.join(fs.join(os.path.dirname(manifest), generation), GENERATION_FILE))
+    write_json(record, manifest)
 
 
 class _TaskRunner:
@@ -408,7 +415,7 @@ class _TaskRunner:
         todo = []
         for index, task in enumerate(tasks):
             marker = getattr(task, "marker", None)
-            if marker and os.path.exists(marker):
+            if marker and fs.exists(marker):
                 results[index] = read_json(marker)
                 self.reused += 1
             else:
@@ -459,12 +466,13 @@ def run_shard_task(task: ShardTask) -> dict:
     stages = plan_stages(list(_steps(task.pipeline)))
     stage = stages[task.stage]
     directory = _shard_dir(task.work_dir, task.stage, task.shard.index)
-    shutil.rmtree(directory, ignore_errors=True)  # what an interrupted attempt left
+    fs.remove_tree(directory)  # what an interrupted attempt left
     kept = ArrowSink(directory, "kept", task.marker)
     dropped = ArrowSink(directory, "dropped", task.marker)
     quarantine: list[dict] = []  # unreadable records
     failures: list[dict] = []  # documents an operator failed on
-    signature_sinks: dict[int, ArrowSink] = {}
+    signatures = (PartitionedSink(directory, "signatures", task.partitions, task.marker)
+                  if stage.global_step is not None else None)
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = input_tokens = kept_tokens = 0
     tokenizer = llm_tokenizers.load(task.count_tokens) if task.count_tokens else None
@@ -507,7 +515,7 @@ def run_shard_task(task: ShardTask) -> dict:
         for gone in result.dropped:
             dropped.write(gone)
         if stage.global_step is not None and result.kept.num_rows:
-            _write_signatures(stage.global_step, result.kept, task, signature_sinks, directory)
+            _write_signatures(stage.global_step, result.kept, task, signatures)
     unreadable = len(quarantine)
     quarantine.extend(failures)
     quarantine_files = []
@@ -528,8 +536,7 @@ def run_shard_task(task: ShardTask) -> dict:
                        "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
                        "by_file": dict(Counter(q["file"] for q in quarantine)),
                        "samples": quarantine[:5]},
-        "signatures": {str(p): [os.path.join(directory, f) for f in sink.close()["files"]]
-                       for p, sink in signature_sinks.items()},
+        "signatures": signatures.close() if signatures else {},
         "metrics": {k: v.to_state() for k, v in metrics.items()},
         "kept_samples": kept_samples.to_state(),
         "directory": directory,
@@ -619,7 +626,7 @@ def _slices(table: pa.Table, size: int):
 
 def _previous_files(task: ShardTask) -> list[str]:
     directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
-    return sorted(glob.glob(os.path.join(directory, "kept-*.arrow")))
+    return sorted(fs.glob(fs.join(directory, "kept-*.arrow")))
 
 
 def _batches_from_files(files: list[str], size: int):
@@ -637,8 +644,8 @@ def _load_decisions(task: ShardTask) -> Decisions:
     pieces = []
     if row_range is not None:
         low, high = row_range
-        for path in sorted(glob.glob(os.path.join(task.work_dir, f"stage{task.stage - 1}",
-                                                  "decisions", "*.arrow"))):
+        for path in sorted(fs.glob(_stage_file(task.work_dir, task.stage - 1, "decisions",
+                                               "*.arrow"))):
             decided = read_arrow_files([path])
             lo, hi = np.searchsorted(decided.column(ROW_ID).to_numpy(), [low, high + 1])
             pieces.append(decided.slice(lo, hi - lo))
@@ -648,18 +655,10 @@ def _load_decisions(task: ShardTask) -> Decisions:
 
 
 def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
-                      sinks: dict[int, ArrowSink], directory: str) -> None:
+                      sink: PartitionedSink) -> None:
     signatures = signatures_of(step, table, task.text_field)
-    partition = (signatures.column("key_hash").to_numpy() % np.uint64(task.partitions)).astype(np.int64)
-    order = np.argsort(partition, kind="stable")
-    bounds = np.searchsorted(partition[order], np.arange(task.partitions + 1))
-    for p in range(task.partitions):
-        if bounds[p] == bounds[p + 1]:
-            continue
-        sink = sinks.get(p)
-        if sink is None:
-            sink = sinks[p] = ArrowSink(directory, f"sig-p{p:05d}", task.marker)
-        sink.write(signatures.take(pa.array(order[bounds[p]:bounds[p + 1]])))
+    sink.write(signatures, (signatures.column("key_hash").to_numpy()
+                            % np.uint64(task.partitions)).astype(np.int64))
 
 
 @once
@@ -667,7 +666,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     """One partition of a global step: a deduplicator's candidate pairs, or a selector's
     decisions."""
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
-    signatures = read_arrow_files(list(task.files))
+    signatures = read_partition(list(task.segments))
     if signatures is None:
         signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
     reduced = reduce_partition(step, signatures)
@@ -764,14 +763,10 @@ def _stage_file(work: str, stage: int, folder: str, name: str) -> str:
 
 
 def _write_arrow(table: pa.Table, path: str, producer: str) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    written = ChecksummingFile(temporary)
+    written = SealedFile(path, producer)
     with pa.ipc.new_file(pa.PythonFile(written, mode="w"), table.schema) as writer:
         writer.write_table(table)
-    written.close()
-    durable_replace(temporary, path)
-    seal(path, producer, written)
+    written.commit()
 
 
 # ------------------------------------------------------------------ writing the outputs
@@ -812,7 +807,7 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
         if kind != "quarantine":
             schema = _reserved_last(_stats_in_pipeline_order(_with_types_of(schema, documents),
                                                              recipe))
-        shutil.rmtree(os.path.join(work, "parts", kind), ignore_errors=True)
+        fs.remove_tree(fs.join(fs.join(work, "parts"), kind))
         if schema is None:
             continue
         shard_order = sorted(sources[kind])
@@ -828,14 +823,16 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
     runs.run(write_part_task, tasks, [f"writing {t.path}" for t in tasks], "writing")
     files: dict[str, list[str]] = {kind: [] for kind in OUTPUT_KINDS}
     for kind in OUTPUT_KINDS:
-        shutil.rmtree(os.path.join(out, kind), ignore_errors=True)  # an interrupted move
-        os.makedirs(os.path.join(out, kind))
+        fs.remove_tree(fs.join(out, kind))  # an interrupted move
+        if not fs.is_url(out):
+            os.makedirs(os.path.join(out, kind))
     for task in tasks:
-        final = os.path.join(out, task.kind, os.path.basename(task.path))
-        os.replace(task.path, final)
-        files[task.kind].append(os.path.relpath(final, out))
-    for kind in OUTPUT_KINDS:
-        fsync_folder(os.path.join(out, kind))
+        name = f"{task.kind}/{os.path.basename(task.path)}"
+        fs.move(task.path, fs.join(out, name))
+        files[task.kind].append(name)
+    if not fs.is_url(out):
+        for kind in OUTPUT_KINDS:
+            fsync_folder(os.path.join(out, kind))
     return files
 
 

@@ -149,10 +149,10 @@ def test_a_full_disk_stops_with_a_hint_and_the_rerun_resumes(tmp_path, corpus, r
     writes the outputs: a clear message, then the same command finishes the run."""
     import errno
 
-    from juicer.io import writers
+    from juicer.io import integrity
 
     recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
-    real = writers.durable_replace
+    real = integrity.durable_replace
     calls = {"n": 0}
 
     def fill_up(temporary, path):
@@ -162,11 +162,11 @@ def test_a_full_disk_stops_with_a_hint_and_the_rerun_resumes(tmp_path, corpus, r
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
         return real(temporary, path)
 
-    monkeypatch.setattr(writers, "durable_replace", fill_up)
+    monkeypatch.setattr(integrity, "durable_replace", fill_up)
     with pytest.raises(juicer.JuicerError, match=r"No space left.*\n    hint: the disk is full.*"
                                                  r"run the same command again"):
         juicer.process(recipe, workers=1)
-    monkeypatch.setattr(writers, "durable_replace", real)
+    monkeypatch.setattr(integrity, "durable_replace", real)
     result = juicer.process(recipe, workers=1)
     assert result.report["resumed"]["resumed"] and result.report["resumed"]["reused_tasks"] > 0
     assert outputs(Path(result.output)) == reference

@@ -1,11 +1,14 @@
 """Inputs and outputs on object storage: a local S3 (moto's server on loopback) holds the
 input; runs read it by s3:// URL on worker processes and publish their output to an s3://
-URL, byte-identical to a local run; a run killed mid-way resumes from its staging folder."""
+URL, byte-identical to a local run; a run killed mid-way resumes from its staging folder,
+local or itself on S3."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -148,3 +151,124 @@ def test_a_missing_s3_object_is_named(tmp_path, s3):
     recipe = write_recipe(tmp_path, PIPELINE, paths=[f"s3://{BUCKET}/nothing/here.jsonl"])
     with pytest.raises(JuicerError, match="s3://juicer-test/nothing/here.jsonl"):
         juicer.process(recipe)
+
+
+def test_a_run_staged_on_s3_matches_and_writes_nothing_local(tmp_path, s3, inputs,
+                                                             local_reference, monkeypatch):
+    """output.staging a URL: intermediates, parts and reports are built on the store (no
+    shared filesystem needed), then published by copies within it; nothing is left."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("JUICER_SCRATCH", str(scratch))  # worker processes inherit it
+    source = upload(s3, inputs, "raw-3")
+    url, staging = f"s3://{BUCKET}/runs/staged", f"s3://{BUCKET}/staging/staged"
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[source], input_shard_size="1MB",
+                          output_path=url, output_staging=staging)
+    result = juicer.process(recipe, workers=2)
+    assert result.report["accounting_ok"] and result.report["output"] == url
+    assert remote_outputs(s3, url, tmp_path) == local_reference[0]
+    assert not s3.exists(staging) and not any("_work" in p for p in s3.find(url))
+    leftovers = [p for p in scratch.rglob("*") if p.is_file()]
+    assert leftovers == [scratch / "juicer-locks" / p.parent.name / p.name
+                         for p in leftovers if p.name.endswith(".lock")]  # the output's lock
+    assert len(leftovers) == 1
+
+
+def test_a_killed_run_staged_on_s3_resumes_on_dask(tmp_path, s3, inputs, local_reference):
+    """Killed mid-run with its intermediates on S3: the rerun (Dask workers) reuses the
+    finished tasks it finds there and publishes the same output."""
+    source = upload(s3, inputs, "raw-4")
+    url, staging = f"s3://{BUCKET}/runs/staged-killed", f"s3://{BUCKET}/staging/killed"
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[source], input_shard_size="600KB",
+                          output_path=url, output_staging=staging)
+    run = start(recipe, "--workers", "2")
+    deadline = time.monotonic() + 120
+    while len(s3.glob(f"{staging}/_work/g*/stage0/*.done.json")) < 2:
+        assert run.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        s3.invalidate_cache()
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert not s3.exists(f"{url}/report.json")
+    resumed = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              "--workers", "2", "--executor", "dask"],
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed an interrupted run" in resumed.stdout
+    report = json.loads(s3.cat_file(f"{url}/report.json"))
+    assert report["resumed"]["reused_tasks"] >= 2 and report["executor"]["kind"] == "dask"
+    assert remote_outputs(s3, url, tmp_path) == local_reference[0]
+    s3.invalidate_cache()
+    assert not s3.exists(staging)
+
+
+def test_a_damaged_intermediate_on_s3_is_named_and_its_task_redone(s3):
+    from juicer.errors import JuicerError as Damaged
+    from juicer.io.writers import ArrowSink, read_arrow_files, write_json
+
+    directory = f"s3://{BUCKET}/damaged/_work/g0123456789ab/stage0/shard00000"
+    marker = directory + ".done.json"
+    sink = ArrowSink(directory, "kept", marker)
+    sink.write(pa.table({"text": ["one", "two"]}))
+    files = [f"{directory}/{name}" for name in sink.close()["files"]]
+    write_json({"done": True}, marker)
+    assert read_arrow_files(files).column("text").to_pylist() == ["one", "two"]
+    s3.pipe_file(files[0], s3.cat_file(files[0])[:-8] + b"\0" * 8)  # same size, other bytes
+    with pytest.raises(Damaged, match=r"intermediate file s3://.*kept-000.arrow is damaged: "
+                                      r"its checksum does not match; the task that wrote it "
+                                      r"\(stage0/shard00000\) will be redone"):
+        read_arrow_files(files)
+    s3.invalidate_cache()
+    assert not s3.exists(marker)
+
+
+def test_staging_needs_an_output_url(tmp_path):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[tmp_path], output_staging="s3://b/x")
+    with pytest.raises(JuicerError, match="staging applies only when path is a URL"):
+        juicer.process(recipe)
+
+
+@pytest.fixture(scope="module")
+def gcs():
+    """A Google Cloud Storage emulator on loopback; gcsfs (and workers) find it through
+    STORAGE_EMULATOR_HOST."""
+    import logging
+
+    from gcp_storage_emulator.server import create_server
+
+    logging.getLogger("gcsfs").setLevel(logging.ERROR)  # "no default credentials" per call
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket=BUCKET)
+    server.start()
+    saved = os.environ.get("STORAGE_EMULATOR_HOST")
+    os.environ["STORAGE_EMULATOR_HOST"] = f"http://127.0.0.1:{port}"
+    import gcsfs
+
+    gcsfs.GCSFileSystem.clear_instance_cache()
+    yield gcsfs.GCSFileSystem()
+    if saved is None:
+        os.environ.pop("STORAGE_EMULATOR_HOST")
+    else:
+        os.environ["STORAGE_EMULATOR_HOST"] = saved
+    gcsfs.GCSFileSystem.clear_instance_cache()
+    server.stop()
+
+
+def test_gcs_input_output_and_staging_match_a_local_run(tmp_path, gcs, inputs, local_reference):
+    for path in sorted(inputs.iterdir()):
+        gcs.put_file(str(path), f"{BUCKET}/raw/{path.name}")
+    url, staging = f"gs://{BUCKET}/runs/one", f"gs://{BUCKET}/staging/one"
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[f"gs://{BUCKET}/raw"],
+                          input_shard_size="4MB", output_path=url, output_staging=staging)
+    result = juicer.process(recipe, workers=2)
+    assert result.report["accounting_ok"] and result.report["output"] == url
+    for key in ("input_docs", "kept_docs", "dropped_docs", "quarantined_docs"):
+        assert result.report[key] == local_reference[1][key]
+    local = tmp_path / "downloaded"
+    gcs.invalidate_cache()
+    gcs.get(f"{BUCKET}/runs/one/", str(local), recursive=True)
+    assert outputs(local) == local_reference[0]
+    assert not gcs.exists(f"{BUCKET}/staging/one")

@@ -47,9 +47,12 @@ def filesystem(url: str):
     return _filesystem(str(url).split("://", 1)[0])
 
 
+def _protocols(fs) -> tuple:
+    return tuple(fs.protocol) if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+
+
 def with_protocol(fs, path: str) -> str:
-    protocol = fs.protocol[0] if isinstance(fs.protocol, (tuple, list)) else fs.protocol
-    return path if "://" in path else f"{protocol}://{path}"
+    return path if "://" in path else f"{_protocols(fs)[0]}://{path}"
 
 
 def open_binary(path: str) -> IO[bytes]:
@@ -64,12 +67,20 @@ def size(path: str) -> int:
     return os.path.getsize(local_path(path))
 
 
+def _fresh(path: str):
+    """The filesystem of a URL with its cached listing of `path` dropped: another process
+    (a worker, a resumed run) may have written there since this one last listed it."""
+    filesystem_ = filesystem(path)
+    filesystem_.invalidate_cache(path)
+    return filesystem_
+
+
 def exists(path: str) -> bool:
-    return filesystem(path).exists(path) if is_url(path) else os.path.exists(local_path(path))
+    return _fresh(path).exists(path) if is_url(path) else os.path.exists(local_path(path))
 
 
 def is_dir(path: str) -> bool:
-    return filesystem(path).isdir(path) if is_url(path) else os.path.isdir(local_path(path))
+    return _fresh(path).isdir(path) if is_url(path) else os.path.isdir(local_path(path))
 
 
 def is_file(path: str) -> bool:
@@ -113,7 +124,7 @@ def glob(pattern: str) -> list[str]:
 
         return [p for p in local_glob.glob(local_path(pattern), recursive=True)
                 if os.path.isfile(p)]
-    fs = filesystem(pattern)
+    fs = _fresh(pattern.split("*", 1)[0].rsplit("/", 1)[0])
     return [with_protocol(fs, p) for p in fs.glob(pattern) if fs.isfile(p)]
 
 
@@ -128,3 +139,121 @@ def arrow_source(path: str):
     if is_url(path):
         return pa.PythonFile(open_binary(path), mode="r")
     return pa.memory_map(local_path(path))
+
+
+# ---------------------------------------------------------------- writing (intermediates)
+# A run's folder (output.staging) may be a URL: tasks write each file in local scratch and
+# upload it whole (object stores have no rename), then its seal, then their done marker.
+
+
+def scratch_root() -> str:
+    """Local scratch: $JUICER_SCRATCH, else the temporary folder ($TMPDIR)."""
+    import tempfile
+
+    return os.environ.get("JUICER_SCRATCH") or tempfile.gettempdir()
+
+
+def scratch_path(url: str, per_process: bool = True) -> str:
+    """A local file to build `url` in before it is uploaded (unique per process), or, with
+    `per_process` false, the one local file every process of this machine names for it."""
+    import hashlib
+
+    folder = os.path.join(scratch_root(), "juicer-scratch")
+    os.makedirs(folder, exist_ok=True)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    if not per_process:
+        return os.path.join(folder, digest)
+    return os.path.join(folder, f"{digest}-{os.getpid()}-{url.rsplit('/', 1)[-1]}")
+
+
+def upload(local: str, url: str) -> None:
+    filesystem(url).put_file(local, url)
+
+
+def download(url: str, local: str) -> None:
+    filesystem(url).get_file(url, local)
+
+
+def read_bytes(path: str) -> bytes:
+    if is_url(path):
+        filesystem_ = filesystem(path)
+        # s3fs asks for the size first (to fetch big objects in parallel): one GET instead
+        single = {"max_concurrency": 1} if "s3" in _protocols(filesystem_) else {}
+        return filesystem_.cat_file(path, **single)
+    with open(local_path(path), "rb") as handle:
+        return handle.read()
+
+
+def read_range(path: str, offset: int, length: int) -> bytes:
+    """`length` bytes from `offset` (one range request on an object store)."""
+    if is_url(path):
+        return filesystem(path).cat_file(path, start=offset, end=offset + length)
+    with open(local_path(path), "rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)
+
+
+def remove_tree(path: str) -> None:
+    """Remove a folder (or prefix) and everything below it; nothing if it is not there."""
+    if not is_url(path):
+        import shutil
+
+        shutil.rmtree(local_path(path), ignore_errors=True)
+        return
+    filesystem_ = _fresh(path)
+    try:
+        filesystem_.rm(path.rstrip("/"), recursive=True)
+    except FileNotFoundError:
+        pass
+    filesystem_.invalidate_cache(path)
+
+
+def remove_file(path: str) -> None:
+    if not is_url(path):
+        try:
+            os.remove(local_path(path))
+        except FileNotFoundError:
+            pass
+        return
+    try:
+        _fresh(path).rm_file(path)
+    except FileNotFoundError:
+        pass
+
+
+def move(source: str, target: str) -> None:
+    """Rename a file (an object store copies it on the server, then deletes the source)."""
+    if not is_url(source):
+        os.replace(local_path(source), local_path(target))
+        return
+    # copy, then delete: what every store supports (some backends' own `mv` calls an API
+    # that emulators and older servers lack, and retries it with back-off first)
+    filesystem_ = filesystem(source)
+    filesystem_.copy(source, target)
+    filesystem_.rm_file(source)
+
+
+def copy_file(source: str, target: str) -> None:
+    """Copy one file between any two locations; on one object store, without the bytes
+    passing through this machine."""
+    if is_url(source) and is_url(target) and source.split("://")[0] == target.split("://")[0]:
+        filesystem(source).copy(source, target)
+    elif is_url(target):
+        if is_url(source):
+            local = scratch_path(source)
+            try:
+                download(source, local)
+                upload(local, target)
+            finally:
+                if os.path.exists(local):
+                    os.remove(local)
+        else:
+            upload(local_path(source), target)
+    elif is_url(source):
+        os.makedirs(os.path.dirname(local_path(target)) or ".", exist_ok=True)
+        download(source, local_path(target))
+    else:
+        import shutil
+
+        os.makedirs(os.path.dirname(local_path(target)) or ".", exist_ok=True)
+        shutil.copyfile(local_path(source), local_path(target))

@@ -1,7 +1,10 @@
 """Checksums of intermediate files. The task that writes a file seals it (CRC-32 and size
 in a sidecar, before the task's done marker), and every task that reads it checks the seal.
 A damaged file is named, the marker of the task that wrote it is removed, and the next run
-of the same command redoes that task instead of feeding wrong data forward."""
+of the same command redoes that task instead of feeding wrong data forward.
+
+A run built on object storage (output.staging: s3://...) writes each file in local scratch,
+uploads it whole, then its seal; a reader downloads it and checks it the same way."""
 from __future__ import annotations
 
 import json
@@ -10,6 +13,7 @@ import zlib
 from typing import Optional
 
 from juicer.errors import JuicerError
+from juicer.io import fs
 
 
 def durable_replace(temporary: str, path: str) -> None:
@@ -49,6 +53,25 @@ def crc32_of(path: str) -> int:
     return value
 
 
+def place(temporary: str, path: str) -> None:
+    """Put a finished local file at `path`: renamed durably, or uploaded to a URL."""
+    if fs.is_url(path):
+        try:
+            fs.upload(temporary, path)
+        finally:
+            os.remove(temporary)
+    else:
+        durable_replace(temporary, path)
+
+
+def temporary_for(path: str) -> str:
+    """Where a file is written before `place` puts it at `path`."""
+    if fs.is_url(path):
+        return fs.scratch_path(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    return f"{path}.tmp-{os.getpid()}"
+
+
 class ChecksummingFile:
     """A binary file that computes the CRC-32 of what is written to it (no second read)."""
 
@@ -78,6 +101,20 @@ class ChecksummingFile:
         return True
 
 
+class SealedFile(ChecksummingFile):
+    """A file that becomes `path`, sealed for `producer`, when committed."""
+
+    def __init__(self, path: str, producer: Optional[str]):
+        self.path, self.producer = path, producer
+        self.temporary = temporary_for(path)
+        super().__init__(self.temporary)
+
+    def commit(self) -> None:
+        self.close()
+        place(self.temporary, self.path)
+        seal(self.path, self.producer, self)
+
+
 def seal(path: str, producer: Optional[str], written: Optional[ChecksummingFile] = None) -> None:
     """Record `path`'s checksum and size (from `written` when it was written through a
     ChecksummingFile), and the done marker of the task that wrote it."""
@@ -85,32 +122,70 @@ def seal(path: str, producer: Optional[str], written: Optional[ChecksummingFile]
         record = {"crc32": written.crc32, "bytes": written.size, "producer": producer}
     else:
         record = {"crc32": crc32_of(path), "bytes": os.path.getsize(path), "producer": producer}
-    temporary = f"{path}{SUFFIX}.tmp-{os.getpid()}"
+    temporary = temporary_for(path + SUFFIX)
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(record, handle)
-    durable_replace(temporary, path + SUFFIX)
+    place(temporary, path + SUFFIX)
 
 
-def check(path: str) -> None:
-    """Raise DamagedIntermediate when `path` is missing, unsealed, or differs from its seal."""
-    try:
-        with open(path + SUFFIX, encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, ValueError):
-        _damaged(path, "its checksum record is missing or unreadable", None)
+def check(path: str, local_copy: Optional[str] = None) -> None:
+    """Raise DamagedIntermediate when `path` is missing, unsealed, or differs from its seal.
+    `local_copy`: a downloaded copy of `path` (a URL) to check instead of reading it again."""
+    record = _seal_of(path)
+    copy = local_copy or path
+    if fs.is_url(copy):
+        _check_bytes(path, _read_or_missing(path, record), record)
         return
-    if not os.path.exists(path):
+    if not os.path.exists(copy):
         _damaged(path, "the file is missing", record.get("producer"))
-    size = os.path.getsize(path)
+    size = os.path.getsize(copy)
     if size != record["bytes"]:
         _damaged(path, f"{size} bytes instead of {record['bytes']}", record.get("producer"))
-    if crc32_of(path) != record["crc32"]:
+    if crc32_of(copy) != record["crc32"]:
         _damaged(path, "its checksum does not match", record.get("producer"))
 
 
+def checked_bytes(path: str) -> bytes:
+    """The whole content of a sealed file, checked against its seal (one read)."""
+    record = _seal_of(path)
+    data = _read_or_missing(path, record)
+    _check_bytes(path, data, record)
+    return data
+
+
+def _seal_of(path: str) -> dict:
+    try:
+        return json.loads(fs.read_bytes(path + SUFFIX))
+    except (OSError, ValueError):
+        _damaged(path, "its checksum record is missing or unreadable", None)
+
+
+def _read_or_missing(path: str, record: dict) -> bytes:
+    try:
+        return fs.read_bytes(path)
+    except FileNotFoundError:
+        _damaged(path, "the file is missing", record.get("producer"))
+
+
+def _check_bytes(path: str, data: bytes, record: dict) -> None:
+    if len(data) != record["bytes"]:
+        _damaged(path, f"{len(data)} bytes instead of {record['bytes']}", record.get("producer"))
+    if zlib.crc32(data) != record["crc32"]:
+        _damaged(path, "its checksum does not match", record.get("producer"))
+
+
+def damaged_segment(path: str, why: str) -> None:
+    """A part of a sealed file read alone (juicer/io/partitioned.py) does not match."""
+    try:
+        producer = json.loads(fs.read_bytes(path + SUFFIX)).get("producer")
+    except (OSError, ValueError):
+        producer = None
+    _damaged(path, why, producer)
+
+
 def _damaged(path: str, why: str, producer: Optional[str]) -> None:
-    if producer and os.path.exists(producer):
-        os.remove(producer)  # the task that wrote it runs again on the next attempt
+    if producer and fs.exists(producer):
+        fs.remove_file(producer)  # the task that wrote it runs again on the next attempt
         redo = f"the task that wrote it ({_task_name(producer)}) will be redone"
     else:
         redo = "rerun with --overwrite to start over"

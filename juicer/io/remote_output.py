@@ -1,14 +1,15 @@
 """Runs whose `output.path` is a URL (s3://bucket/run/, gs://...): the run is built in a
-staging folder on local or shared storage, exactly as a local run, and published to the URL
-when it finishes. The staging folder holds the run's intermediates, so a run killed before
-it finished resumes from it when started again; a finished run's staging folder is removed.
+staging folder, exactly as a local run, and published to the URL when it finishes. The
+staging folder holds the run's intermediates, so a run killed before it finished resumes
+from it when started again; a finished run's staging folder is removed.
+
+The staging folder is a local or shared folder, or itself a URL (s3://bucket/tmp/run/):
+then workers need no shared filesystem, and publishing copies objects within the store.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
 from typing import Optional
 
 from juicer.errors import JuicerError
@@ -35,23 +36,24 @@ def publish(staging: str, url: str, recipe_yaml: str) -> None:
     """Upload the finished run (not its _work/) to `url`, replacing what was there;
     report.json goes last, so a reader that sees it sees a whole run."""
     from juicer import report_html
-    from juicer.io.writers import write_json, write_text
+    from juicer.io.writers import read_json, write_json, write_text
 
-    report_path = os.path.join(staging, PUBLISHED_LAST)
-    with open(report_path, encoding="utf-8") as handle:
-        report = json.load(handle)
+    report_path = fs.join(staging, PUBLISHED_LAST)
+    report = read_json(report_path)
     report["output"] = url.rstrip("/")
     write_json(report, report_path)
-    write_text(recipe_yaml, os.path.join(staging, "recipe.resolved.yaml"))
+    write_text(recipe_yaml, fs.join(staging, "recipe.resolved.yaml"))
     report_html.render_path(staging, report)
-    remote = fs.filesystem(url)
-    if remote.exists(url):
-        remote.rm(url, recursive=True)
-    files = sorted(os.path.relpath(os.path.join(root, name), staging)
-                   for root, dirs, names in os.walk(staging)
-                   if not os.path.relpath(root, staging).startswith("_work")
-                   for name in names)
+    fs.remove_tree(url)
+    files = [name for name in _files_below(staging) if not name.startswith("_work/")]
     files.sort(key=lambda name: name == PUBLISHED_LAST)
     for name in files:
-        remote.put_file(os.path.join(staging, name), fs.join(url, name.replace(os.sep, "/")))
-    shutil.rmtree(staging, ignore_errors=True)
+        fs.copy_file(fs.join(staging, name), fs.join(url, name))
+    fs.remove_tree(staging)
+
+
+def _files_below(folder: str) -> list[str]:
+    """Every file below `folder`, as '/'-separated paths relative to it."""
+    root = fs.local_path(folder).rstrip("/" + os.sep)
+    return sorted(os.path.join(directory, name)[len(root) + 1:].replace(os.sep, "/")
+                  for directory, names in fs.walk(folder) for name in names)

@@ -1,5 +1,5 @@
-"""Atomic writes: every file is written under a temporary name and renamed into place, so a
-reader (or a resumed run) never sees half a file."""
+"""Atomic writes: every file is written under a temporary name and renamed into place (or
+uploaded whole, to a URL), so a reader (or a resumed run) never sees half a file."""
 from __future__ import annotations
 
 import json
@@ -11,20 +11,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from juicer.errors import JuicerError
-from juicer.io.integrity import ChecksummingFile, check, durable_replace, seal
+from juicer.io import fs
+from juicer.io.integrity import SealedFile, check, checked_bytes, place, temporary_for
 
 ROW_GROUP_ROWS = 8 * 1024
 
 
 @contextmanager
 def atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path beside `path`; rename it to `path` (durably) when the block
-    succeeds."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
+    """Yield a temporary path beside `path` (in local scratch for a URL); put it at `path`
+    (renamed durably, or uploaded) when the block succeeds."""
+    temporary = temporary_for(path)
     try:
         yield temporary
-        durable_replace(temporary, path)
+        place(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -120,17 +120,35 @@ def read_arrow_rows(paths: list[str], start: int, end: int):
     the files into memory."""
     position = 0
     for path in paths:
-        check(path)
-        with pa.OSFile(path) as handle:
-            reader = pa.ipc.open_file(handle)
-            for index in range(reader.num_record_batches):
-                if position >= end:
-                    return
-                batch = reader.get_batch(index)
-                low, high = max(start, position), min(end, position + batch.num_rows)
-                if low < high:
-                    yield pa.Table.from_batches([batch.slice(low - position, high - low)])
-                position += batch.num_rows
+        if position >= end:
+            return
+        with _local_copy(path) as local:
+            check(path, local)
+            with pa.OSFile(local) as handle:
+                reader = pa.ipc.open_file(handle)
+                for index in range(reader.num_record_batches):
+                    if position >= end:
+                        return
+                    batch = reader.get_batch(index)
+                    low, high = max(start, position), min(end, position + batch.num_rows)
+                    if low < high:
+                        yield pa.Table.from_batches([batch.slice(low - position, high - low)])
+                    position += batch.num_rows
+
+
+@contextmanager
+def _local_copy(path: str) -> Iterator[str]:
+    """`path` itself, or a URL's download, removed after the block."""
+    if not fs.is_url(path):
+        yield path
+        return
+    local = fs.scratch_path(path)
+    try:
+        fs.download(path, local)
+        yield local
+    finally:
+        if os.path.exists(local):
+            os.remove(local)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -170,18 +188,15 @@ class ArrowSink:
         self.rows = 0
         self._writer = None
         self._schema: Optional[pa.Schema] = None
-        self._temporary: Optional[str] = None
 
     def write(self, table: Optional[pa.Table]) -> None:
         if table is None or table.num_rows == 0:
             return
         if self._writer is None or not table.schema.equals(self._schema):
             self._finish_file()
-            os.makedirs(self.directory, exist_ok=True)
-            path = os.path.join(self.directory, f"{self.kind}-{len(self.files):03d}.arrow")
-            self._temporary = f"{path}.tmp-{os.getpid()}"
+            path = fs.join(self.directory, f"{self.kind}-{len(self.files):03d}.arrow")
             self._schema = table.schema
-            self._file = ChecksummingFile(self._temporary)
+            self._file = SealedFile(path, self.producer)
             self._writer = pa.ipc.new_file(pa.PythonFile(self._file, mode="w"), table.schema)
             self.files.append(path)
             self.schemas.append(table.schema)
@@ -191,9 +206,7 @@ class ArrowSink:
     def _finish_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            self._file.close()
-            durable_replace(self._temporary, self.files[-1])
-            seal(self.files[-1], self.producer, self._file)
+            self._file.commit()
             self._writer = None
 
     def close(self) -> dict:
@@ -203,10 +216,12 @@ class ArrowSink:
 
 def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
     """The unified schema of IPC files, read from their footers only."""
-    return unify([pa.ipc.open_file(pa.memory_map(path)).schema for path in paths])
+    return unify([pa.ipc.open_file(fs.arrow_source(path)).schema for path in paths])
 
 
 def read_json(path: str):
+    if fs.is_url(path):
+        return json.loads(fs.read_bytes(path))
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
@@ -215,12 +230,17 @@ def read_arrow_files(paths: list[str], columns: Optional[list[str]] = None,
                      verify: bool = True) -> Optional[pa.Table]:
     """Memory-mapped read of IPC files written by ArrowSink (zero-copy), each checked
     against its seal unless `verify` is false (random access to a few rows)."""
-    if verify:
-        for path in paths:
-            check(path)
-    tables = [pa.ipc.open_file(pa.memory_map(path)).read_all() for path in paths]
+    tables = [pa.ipc.open_file(_readable(path, verify)).read_all() for path in paths]
     if columns is not None:
         tables = [table.select(columns) for table in tables]
     if not tables:
         return None
     return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _readable(path: str, verify: bool):
+    if fs.is_url(path):  # read whole: one request, and the bytes the seal is checked on
+        return pa.py_buffer(checked_bytes(path) if verify else fs.read_bytes(path))
+    if verify:
+        check(path)
+    return pa.memory_map(path)
