@@ -75,3 +75,14 @@ def test_core_install_runs_the_quickstart_and_names_missing_extras(core_venv, tm
     assert missing.returncode in (1, 2)
     assert "pip install 'juicer-llm[models]'" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_the_code_needs_no_python_newer_than_3_10():
+    """pyproject promises Python 3.10+, and only 3.11 can be installed here: vermin reads
+    the source for syntax, stdlib modules and functions newer than 3.10."""
+    vermin = str(Path(sys.executable).parent / "vermin")
+    result = subprocess.run([vermin, "--no-tips", "--target=3.10-", "--violations",
+                             "--eval-annotations", "--no-make-paths-absolute",
+                             "juicer", "operators", "tools/bench", "examples"],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
