@@ -39,8 +39,8 @@ from juicer.io.partitioned import PartitionedSink, Segment, read_partition
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
-                               read_arrow_rows, read_json, schema_of_files, write_json,
-                               write_text)
+                               read_arrow_rows, read_json, read_rows_with_ids,
+                               schema_of_files, write_json, write_text)
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
 from juicer.substrings import spans_table
@@ -748,8 +748,11 @@ def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str
         wanted = np.flatnonzero((row_ids >= source.low) & (row_ids <= source.high))
         if not len(wanted):
             continue
-        table = read_arrow_files(list(source.files), columns=[ROW_ID, column_of(
-            field_name, schema_of_files(list(source.files)).names)], verify=False)
+        columns = [ROW_ID, column_of(field_name, schema_of_files(list(source.files)).names)]
+        if fs.is_url(source.files[0]):  # not the whole shard: the batches with these rows
+            table = read_rows_with_ids(list(source.files), columns, ROW_ID, row_ids[wanted])
+        else:  # memory-mapped: only the pages of these rows are read
+            table = read_arrow_files(list(source.files), columns=columns, verify=False)
         ids = table.column(ROW_ID).to_numpy()
         found = text_values(table, field_name).take(
             pa.array(np.searchsorted(ids, row_ids[wanted])))

@@ -36,3 +36,22 @@ def test_partitions_read_back_in_order_across_flushed_files(tmp_path, monkeypatc
                                                   r"not match; the task that wrote it "):
         partitioned.read_partition(segments["2"])
     assert not (tmp_path / "shard00000.done.json").exists()  # its shard task is redone
+
+
+@pytest.mark.parametrize("whole_below", [0, 2**30])
+def test_rows_with_ids_read_only_the_batches_that_hold_them(tmp_path, monkeypatch, whole_below):
+    from juicer.io import writers
+    from juicer.io.writers import ArrowSink, read_rows_with_ids
+
+    monkeypatch.setattr(writers, "WHOLE_READ_BYTES", whole_below)
+    sink = ArrowSink(str(tmp_path), "kept")
+    for start in range(0, 10_000, 1_000):  # ten record batches, row ids 0, 3, 6, ...
+        ids = np.arange(start, start + 1_000) * 3
+        sink.write(pa.table({"__row_id__": ids, "text": [f"doc {i}" for i in ids],
+                             "other": ids * 2}))
+    files = [str(tmp_path / name) for name in sink.close()["files"]]
+    wanted = np.array([29_997, 6, 15_000, 4])  # 4 is no row id here
+    rows = read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__", wanted)
+    assert rows.column_names == ["__row_id__", "text"]
+    assert rows.column("text").to_pylist() == ["doc 6", "doc 15000", "doc 29997"]
+    assert read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__", np.array([1])) is None

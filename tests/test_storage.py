@@ -272,3 +272,22 @@ def test_gcs_input_output_and_staging_match_a_local_run(tmp_path, gcs, inputs, l
     gcs.get(f"{BUCKET}/runs/one/", str(local), recursive=True)
     assert outputs(local) == local_reference[0]
     assert not gcs.exists(f"{BUCKET}/staging/one")
+
+
+def test_rows_are_looked_up_on_s3_by_range(s3, monkeypatch):
+    """Dedup verification's text lookups read the batches that hold the rows, not the file."""
+    import numpy as np
+
+    from juicer.io import writers
+
+    monkeypatch.setattr(writers, "WHOLE_READ_BYTES", 0)
+    directory = f"s3://{BUCKET}/lookup/_work/g0123456789ab/stage0/shard00000"
+    sink = writers.ArrowSink(directory, "kept")
+    for first in range(0, 8_000, 1_000):
+        ids = np.arange(first, first + 1_000)
+        sink.write(pa.table({"__row_id__": ids, "text": [f"doc {i} " * 50 for i in ids]}))
+    files = [f"{directory}/{name}" for name in sink.close()["files"]]
+    rows = writers.read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__",
+                                      np.array([7_999, 3]))
+    assert rows.column("__row_id__").to_pylist() == [3, 7_999]
+    assert rows.column("text").to_pylist() == ["doc 3 " * 50, "doc 7999 " * 50]

@@ -184,6 +184,14 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
+def open_random(path: str) -> IO[bytes]:
+    """A file for scattered reads: on an object store each read is one range request (no
+    read-ahead, which would fetch megabytes around every few bytes wanted)."""
+    if is_url(path):
+        return filesystem(path).open(path, "rb", cache_type="none")
+    return open(local_path(path), "rb")
+
+
 def read_range(path: str, offset: int, length: int) -> bytes:
     """`length` bytes from `offset` (one range request on an object store)."""
     if is_url(path):
