@@ -218,7 +218,14 @@ class ArrowSink:
 
 def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
     """The unified schema of IPC files, read from their footers only."""
-    return unify([pa.ipc.open_file(fs.arrow_source(path)).schema for path in paths])
+    return unify([_schema_of(path) for path in paths])
+
+
+def _schema_of(path: str) -> pa.Schema:
+    if not fs.is_url(path):
+        return pa.ipc.open_file(pa.memory_map(path)).schema
+    with fs.open_random(path) as handle:  # closed here, not whenever it is collected
+        return pa.ipc.open_file(pa.PythonFile(handle, mode="r")).schema
 
 
 def read_json(path: str):
