@@ -481,9 +481,12 @@ def run_shard_task(task: ShardTask) -> dict:
     last_stage = task.stage == len(stages) - 1
     kept_samples = Samples(KEPT_SAMPLES)
     if stage.previous_global is not None:
-        source_files = _previous_files(task)
-        decisions = _load_decisions(task)
-        batches = _batches_from_files(source_files, task.batch_size)
+        # the previous stage's result for this shard: its kept files and row-id range
+        previous_directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
+        previous = read_json(previous_directory + ".done.json")
+        decisions = _load_decisions(task, previous["row_range"])
+        batches = _batches_from_files([fs.join(previous_directory, name)
+                                       for name in previous["kept"]["files"]], task.batch_size)
     else:
         batches = _batches_from_source(task, quarantine)
     for table in batches:
@@ -624,11 +627,6 @@ def _slices(table: pa.Table, size: int):
         yield table.slice(start, size)
 
 
-def _previous_files(task: ShardTask) -> list[str]:
-    directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
-    return sorted(fs.glob(fs.join(directory, "kept-*.arrow")))
-
-
 def _batches_from_files(files: list[str], size: int):
     """The previous stage's kept rows, a record batch at a time (not memory-mapped: mapped
     pages would stay resident for the whole task)."""
@@ -636,11 +634,9 @@ def _batches_from_files(files: list[str], size: int):
         yield from _slices(table, size)
 
 
-def _load_decisions(task: ShardTask) -> Decisions:
-    """The previous global step's decisions for the row ids of this shard."""
-    # the previous stage's result for this shard knows the range of the row ids it kept
-    row_range = read_json(_shard_dir(task.work_dir, task.stage - 1, task.shard.index)
-                          + ".done.json")["row_range"]
+def _load_decisions(task: ShardTask, row_range: Optional[list[int]]) -> Decisions:
+    """The previous global step's decisions for the row ids of this shard (which the
+    previous stage kept between `row_range`'s bounds)."""
     pieces = []
     if row_range is not None:
         low, high = row_range

@@ -9,8 +9,9 @@ S3), which worker processes inherit, so nothing secret is written into a recipe.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import IO
+from typing import IO, Iterator
 
 from juicer.errors import MissingDependencyError
 
@@ -153,16 +154,13 @@ def scratch_root() -> str:
     return os.environ.get("JUICER_SCRATCH") or tempfile.gettempdir()
 
 
-def scratch_path(url: str, per_process: bool = True) -> str:
-    """A local file to build `url` in before it is uploaded (unique per process), or, with
-    `per_process` false, the one local file every process of this machine names for it."""
+def scratch_path(url: str) -> str:
+    """A local file to build `url` in before it is uploaded (unique per process)."""
     import hashlib
 
     folder = os.path.join(scratch_root(), "juicer-scratch")
     os.makedirs(folder, exist_ok=True)
     digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    if not per_process:
-        return os.path.join(folder, digest)
     return os.path.join(folder, f"{digest}-{os.getpid()}-{url.rsplit('/', 1)[-1]}")
 
 
@@ -172,6 +170,21 @@ def upload(local: str, url: str) -> None:
 
 def download(url: str, local: str) -> None:
     filesystem(url).get_file(url, local)
+
+
+@contextmanager
+def local_copy(path: str) -> Iterator[str]:
+    """`path` itself, or a URL downloaded to scratch and removed after the block."""
+    if not is_url(path):
+        yield local_path(path)
+        return
+    local = scratch_path(path)
+    try:
+        download(path, local)
+        yield local
+    finally:
+        if os.path.exists(local):
+            os.remove(local)
 
 
 def read_bytes(path: str) -> bytes:
@@ -247,16 +260,8 @@ def copy_file(source: str, target: str) -> None:
     if is_url(source) and is_url(target) and source.split("://")[0] == target.split("://")[0]:
         filesystem(source).copy(source, target)
     elif is_url(target):
-        if is_url(source):
-            local = scratch_path(source)
-            try:
-                download(source, local)
-                upload(local, target)
-            finally:
-                if os.path.exists(local):
-                    os.remove(local)
-        else:
-            upload(local_path(source), target)
+        with local_copy(source) as local:
+            upload(local, target)
     elif is_url(source):
         os.makedirs(os.path.dirname(local_path(target)) or ".", exist_ok=True)
         download(source, local_path(target))

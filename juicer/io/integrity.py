@@ -131,11 +131,11 @@ def seal(path: str, producer: Optional[str], written: Optional[ChecksummingFile]
 def check(path: str, local_copy: Optional[str] = None) -> None:
     """Raise DamagedIntermediate when `path` is missing, unsealed, or differs from its seal.
     `local_copy`: a downloaded copy of `path` (a URL) to check instead of reading it again."""
-    record = _seal_of(path)
     copy = local_copy or path
     if fs.is_url(copy):
-        _check_bytes(path, _read_or_missing(path, record), record)
+        checked_bytes(path)
         return
+    record = _seal_of(path)
     if not os.path.exists(copy):
         _damaged(path, "the file is missing", record.get("producer"))
     size = os.path.getsize(copy)
@@ -174,8 +174,15 @@ def _check_bytes(path: str, data: bytes, record: dict) -> None:
         _damaged(path, "its checksum does not match", record.get("producer"))
 
 
-def damaged_segment(path: str, why: str) -> None:
-    """A part of a sealed file read alone (juicer/io/partitioned.py) does not match."""
+def check_segment(path: str, offset: int, data: bytes, length: int, crc32: int) -> None:
+    """Check a part of a sealed file read alone (juicer/io/partitioned.py) against the size
+    and CRC-32 recorded for it; the seal is read only to name the producer of a damage."""
+    if len(data) != length:
+        why = f"{len(data)} bytes at offset {offset} instead of {length}"
+    elif zlib.crc32(data) != crc32:
+        why = f"the checksum of the bytes at offset {offset} does not match"
+    else:
+        return
     try:
         producer = json.loads(fs.read_bytes(path + SUFFIX)).get("producer")
     except (OSError, ValueError):

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from juicer.io import fs
-from juicer.io.integrity import SealedFile, damaged_segment
+from juicer.io.integrity import SealedFile, check_segment
 
 FLUSH_BYTES = 256 * 2**20
 
@@ -73,10 +73,7 @@ def read_partition(segments: list[Segment]) -> Optional[pa.Table]:
     tables = []
     for path, offset, length, crc32 in segments:
         data = fs.read_range(path, offset, length)
-        if len(data) != length:
-            damaged_segment(path, f"{len(data)} bytes at offset {offset} instead of {length}")
-        if zlib.crc32(data) != crc32:
-            damaged_segment(path, f"the checksum of the bytes at offset {offset} does not match")
+        check_segment(path, offset, data, length, crc32)
         tables.append(pa.ipc.open_stream(pa.py_buffer(data)).read_all())
     if not tables:
         return None

@@ -124,7 +124,7 @@ def read_arrow_rows(paths: list[str], start: int, end: int):
     for path in paths:
         if position >= end:
             return
-        with _local_copy(path) as local:
+        with fs.local_copy(path) as local:
             check(path, local)
             with pa.OSFile(local) as handle:
                 reader = pa.ipc.open_file(handle)
@@ -136,21 +136,6 @@ def read_arrow_rows(paths: list[str], start: int, end: int):
                     if low < high:
                         yield pa.Table.from_batches([batch.slice(low - position, high - low)])
                     position += batch.num_rows
-
-
-@contextmanager
-def _local_copy(path: str) -> Iterator[str]:
-    """`path` itself, or a URL's download, removed after the block."""
-    if not fs.is_url(path):
-        yield path
-        return
-    local = fs.scratch_path(path)
-    try:
-        fs.download(path, local)
-        yield local
-    finally:
-        if os.path.exists(local):
-            os.remove(local)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -222,10 +207,8 @@ def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
 
 
 def _schema_of(path: str) -> pa.Schema:
-    if not fs.is_url(path):
-        return pa.ipc.open_file(pa.memory_map(path)).schema
-    with fs.open_random(path) as handle:  # closed here, not whenever it is collected
-        return pa.ipc.open_file(pa.PythonFile(handle, mode="r")).schema
+    with fs.arrow_source(path) as source:  # closed here, not whenever it is collected
+        return pa.ipc.open_file(source).schema
 
 
 def read_json(path: str):
