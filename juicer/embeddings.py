@@ -1,4 +1,4 @@
-"""Sentence embeddings on the CPU in numpy: a BERT encoder (all-MiniLM-L6-v2 and other
+"""Sentence embeddings in numpy (or CuPy on a GPU, juicer/devices.py): a BERT encoder (all-MiniLM-L6-v2 and other
 sentence-transformers models of the BERT architecture), mean-pooled and L2-normalized, for
 `semantic_deduplicator`.
 
@@ -26,6 +26,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from juicer import devices
 from juicer.errors import JuicerError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -64,28 +65,30 @@ def resolve_model_dir(model_path: Optional[str]) -> Path:
     return folder
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
+def _gelu(x, xp=np):
     """BERT's exact GELU, x * Phi(x), with erf from Abramowitz and Stegun 7.1.26 (absolute
     error under 1.5e-7, below float32's resolution here)."""
-    z = np.abs(x) * np.float32(1 / np.sqrt(2))
+    z = xp.abs(x) * np.float32(1 / np.sqrt(2))
     t = 1 / (1 + np.float32(0.3275911) * z)
     poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (
         np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
-    erf = 1 - poly * np.exp(-z * z)
-    return x * np.float32(0.5) * (1 + np.sign(x) * erf)
+    erf = 1 - poly * xp.exp(-z * z)
+    return x * np.float32(0.5) * (1 + xp.sign(x) * erf)
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+def _layer_norm(x, weight, bias, eps: float, xp=np):
     mean = x.mean(-1, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(-1, keepdims=True)
-    return centered / np.sqrt(variance + np.float32(eps)) * weight + bias
+    return centered / xp.sqrt(variance + np.float32(eps)) * weight + bias
 
 
 class SentenceEncoder:
-    """Text -> unit vector. Load once per worker (operator setup)."""
+    """Text -> unit vector. Load once per worker (operator setup); `device` says where the
+    arithmetic runs (juicer/devices.py)."""
 
-    def __init__(self, model_dir: Path, max_tokens: int = 256):
+    def __init__(self, model_dir: Path, max_tokens: int = 256,
+                 device: devices.Device = "cpu"):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -103,7 +106,8 @@ class SentenceEncoder:
         self.tokenizer.enable_truncation(min(max_tokens, limit))
         weights = load_file(str(model_dir / "model.safetensors"))
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
-        self.w = {name[len(prefix):]: value.astype(np.float32)
+        self.xp = devices.array_module(device)
+        self.w = {name[len(prefix):]: self.xp.asarray(value.astype(np.float32))
                   for name, value in weights.items() if name.startswith(prefix)}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -113,13 +117,13 @@ class SentenceEncoder:
         return out
 
     def encode_one(self, text: str) -> np.ndarray:
-        ids = np.asarray(self.tokenizer.encode(text).ids, np.int64)
-        w = self.w
+        xp, w = self.xp, self.w
+        ids = xp.asarray(np.asarray(self.tokenizer.encode(text).ids, np.int64))
         x = (w["embeddings.word_embeddings.weight"][ids]
              + w["embeddings.position_embeddings.weight"][:len(ids)]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"],
-                        self.eps)
+                        self.eps, xp)
         length, width = x.shape
         head = width // self.heads
         scale = np.float32(1 / np.sqrt(head))
@@ -131,18 +135,19 @@ class SentenceEncoder:
             q, k, v = (linear(x, f"attention.self.{part}").reshape(length, self.heads, head)
                        .transpose(1, 0, 2) for part in ("query", "key", "value"))
             scores = (q @ k.transpose(0, 2, 1)) * scale
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores = xp.exp(scores - scores.max(-1, keepdims=True))
             attention = scores / scores.sum(-1, keepdims=True)
             context = (attention @ v).transpose(1, 0, 2).reshape(length, width)
             x = _layer_norm(linear(context, "attention.output.dense") + x,
                             w[p + "attention.output.LayerNorm.weight"],
-                            w[p + "attention.output.LayerNorm.bias"], self.eps)
-            hidden = _gelu(linear(x, "intermediate.dense"))
+                            w[p + "attention.output.LayerNorm.bias"], self.eps, xp)
+            hidden = _gelu(linear(x, "intermediate.dense"), xp)
             x = _layer_norm(linear(hidden, "output.dense") + x, w[p + "output.LayerNorm.weight"],
-                            w[p + "output.LayerNorm.bias"], self.eps)
-        pooled = x.mean(0)
+                            w[p + "output.LayerNorm.bias"], self.eps, xp)
+        pooled = devices.to_host(x.mean(0))
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
-def load(model_path: Optional[str], max_tokens: int) -> SentenceEncoder:
-    return SentenceEncoder(resolve_model_dir(model_path), max_tokens)
+def load(model_path: Optional[str], max_tokens: int,
+         device: devices.Device = "cpu") -> SentenceEncoder:
+    return SentenceEncoder(resolve_model_dir(model_path), max_tokens, device)

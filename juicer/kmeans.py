@@ -4,16 +4,24 @@ similarity reaches a threshold (SemDeDup's two steps, for `semantic_deduplicator
 Deterministic: k-means++ seeding from a seeded generator over the vectors in the order
 given (callers sort them by row id), fixed chunking, so the same vectors give the same
 clusters and pairs on every run.
+
+On a GPU (`xp` = cupy, juicer/devices.py) the products run there: assigning points to
+centroids and comparing within clusters. Seeding and the centroid sums stay on the host,
+where their order of additions is fixed (a GPU's scatter-add is not).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from juicer.devices import to_host
 
 _CHUNK = 1 << 15  # rows per similarity block: memory stays bounded by chunk x points
 _SEEDING_SAMPLE = 20  # k-means++ runs on at most this many points per cluster
 
 
-def fit(vectors: np.ndarray, k: int, iterations: int, seed: int) -> np.ndarray:
+def fit(vectors: np.ndarray, k: int, iterations: int, seed: int, xp: Any = np) -> np.ndarray:
     """The cluster of every vector (rows of `vectors`, unit length)."""
     count = len(vectors)
     k = min(k, count)
@@ -22,8 +30,9 @@ def fit(vectors: np.ndarray, k: int, iterations: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centroids = _seed(vectors, k, rng)
     labels = np.full(count, -1, np.int64)
+    on_device = xp.asarray(vectors)
     for _ in range(iterations):
-        new = assign(vectors, centroids)
+        new = assign(on_device, centroids, xp)
         if np.array_equal(new, labels):
             break
         labels = new
@@ -52,16 +61,18 @@ def _seed(vectors: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return sample[chosen].astype(np.float32).copy()
 
 
-def assign(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+def assign(vectors, centroids: np.ndarray, xp: Any = np) -> np.ndarray:
+    """The nearest centroid of each vector (`vectors` on the device of `xp`)."""
     labels = np.empty(len(vectors), np.int64)
+    toward = xp.asarray(centroids).T
     for start in range(0, len(vectors), _CHUNK):
-        labels[start:start + _CHUNK] = np.argmax(vectors[start:start + _CHUNK] @ centroids.T,
-                                                 axis=1)
+        labels[start:start + _CHUNK] = to_host(
+            xp.argmax(vectors[start:start + _CHUNK] @ toward, axis=1))
     return labels
 
 
-def similar_pairs(vectors: np.ndarray, labels: np.ndarray,
-                  threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def similar_pairs(vectors: np.ndarray, labels: np.ndarray, threshold: float,
+                  xp: Any = np) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) with i < j, in the same cluster, cosine(vectors[i], vectors[j]) >= threshold."""
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
@@ -70,11 +81,11 @@ def similar_pairs(vectors: np.ndarray, labels: np.ndarray,
         if len(members) < 2:
             continue
         members = np.sort(members)
-        group = vectors[members]
+        group = xp.asarray(vectors[members])
         block = max(1, _CHUNK * 64 // len(members))
         for start in range(0, len(members), block):
             similarity = group[start:start + block] @ group.T
-            i, j = np.nonzero(similarity >= np.float32(threshold))
+            i, j = (to_host(index) for index in xp.nonzero(similarity >= np.float32(threshold)))
             i = i + start
             later = j > i
             left.append(members[i[later]])

@@ -139,6 +139,11 @@ class Operator:
             self.params = self.Params(**{**(params or {}), **kwargs})
         self._ready = False
 
+    def task_resources(self) -> dict[str, Any]:
+        """What one task running this operator needs, given its params (default: the class's
+        `resources`); a recipe step's `resources:` overrides it."""
+        return dict(self.resources)
+
     def setup(self) -> None:
         """Load models or tables; called once per worker before the first batch."""
 

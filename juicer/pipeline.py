@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from juicer import dedup
 from juicer.fields import text_values, with_text
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
-from juicer.errors import OperatorError
+from juicer.errors import JuicerError, OperatorError
 from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
 from juicer.samples import change_window, clip
@@ -72,7 +72,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
     failed: list[tuple[int, str, dict]] = []
     emptied = False  # every document was set aside: later steps see none
     for step in steps:
-        step.operator.ensure_setup()
+        setup_step(step)
         step_metrics = metrics.setdefault(step.id, StepMetrics())
         if emptied:
             continue
@@ -103,6 +103,15 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
             dropped.append(gone)
         outcome.record(step_metrics)
     return SegmentResult(batch.table, dropped, failed)
+
+
+def setup_step(step: Step) -> None:
+    """The operator's setup (once per worker), its errors naming the step: a model or device
+    missing on this worker."""
+    try:
+        step.operator.ensure_setup()
+    except JuicerError as exc:
+        raise OperatorError(f"step '{step.id}' ({step.op}): {exc}") from exc
 
 
 def _failure(step: Step, exc: BaseException) -> str:
@@ -266,7 +275,7 @@ def signatures_of(step: Step, table: pa.Table, text_field: str) -> pa.Table:
     """Map phase of a global step: its signatures, each with the row id of its document
     (operators emitting several rows per document add `__row_id__` themselves)."""
     operator = step.operator
-    operator.ensure_setup()
+    setup_step(step)
     signatures = operator.signatures(Batch(table), text_field)
     if ROW_ID in signatures.column_names:
         return signatures
@@ -277,7 +286,7 @@ def reduce_partition(step: Step, signatures: pa.Table) -> pa.Table:
     """Reduce phase over one partition's signatures: a deduplicator's candidate pairs, or a
     selector's decisions."""
     operator = step.operator
-    operator.ensure_setup()
+    setup_step(step)
     if isinstance(operator, Deduplicator):
         if signatures.num_rows == 0:
             return dedup.empty_pairs()

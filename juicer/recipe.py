@@ -251,7 +251,8 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
         if adapted != params:
             operator = type(operator)(adapted)
             params = operator.params.model_dump(mode="json")
-        steps.append(Step(op=operator.name, id=step_id, operator=operator, params=params))
+        steps.append(Step(op=operator.name, id=step_id, operator=operator, params=params,
+                          resources=Resources(**operator.task_resources())))
         moved_text = operator.text_key_after() or moved_text
     return steps
 
@@ -376,7 +377,8 @@ def _validate_pipeline(pipeline, lines, name, problems) -> list[Step]:
                                     "give each step a unique id without ':'"))
         used_ids.add(step_id)
         try:
-            resources = Resources(**{**cls.resources, **(raw.get("resources") or {})})
+            resources = Resources(**{**operator.task_resources(),
+                                     **(raw.get("resources") or {})})
         except (ValidationError, TypeError) as exc:
             if isinstance(exc, ValidationError):
                 problems.extend(_pydantic_problems(exc, name, lines, path + ("resources",),

@@ -45,7 +45,7 @@ from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
 from juicer.substrings import spans_table
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
-                             resolve_duplicates, run_steps, signatures_of)
+                             resolve_duplicates, run_steps, setup_step, signatures_of)
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report
 from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
@@ -287,7 +287,8 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
         tuple(segment) for r in shard_results for segment in r["signatures"].get(str(p), [])),
         work) for p in range(partitions)]
     reduced = runs.run(run_reduce_task, reduce_tasks,
-                       [f"{label} partition {t.partition}" for t in reduce_tasks], label)
+                       [f"{label} partition {t.partition}" for t in reduce_tasks], label,
+                       steps_resources([step]))
     sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
         os.path.join(r["directory"], f) for f in r["kept"]["files"]))
         for r in shard_results if r["row_range"] is not None)
@@ -322,7 +323,12 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
 def stage_resources(stage) -> Optional[dict]:
     """What a shard task of `stage` needs: the most any of its steps asks for (None when no
     step asks for more than one CPU)."""
-    steps = [*stage.steps, *([stage.global_step] if stage.global_step else [])]
+    return steps_resources([*stage.steps, *([stage.global_step] if stage.global_step else [])])
+
+
+def steps_resources(steps: list[Step]) -> Optional[dict]:
+    """The most any of `steps` asks for (None when none asks for more than one CPU); a
+    global step's reduce tasks ask for what the step asks (k-means on a GPU)."""
     asking = [step for step in steps if not step.resources.is_default()]
     if not asking:
         return None
@@ -712,7 +718,7 @@ def run_span_task(task: VerifyTask) -> dict:
     if occurrences is None or occurrences.num_rows == 0:
         spans = spans_table(np.zeros(0, np.int64), [])
     else:
-        step.operator.ensure_setup()
+        setup_step(step)
         spans = step.operator.find_spans(occurrences, texts_of)
     _write_arrow(dedup.span_decisions(spans), path, task.marker)
     result = {"shard": task.shard, **dedup.span_report(spans, texts_of)}

