@@ -41,7 +41,14 @@ def cuda_unavailable() -> Optional[str]:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # CUDARuntimeError: no driver, or one too old for the runtime
         return f"CUDA is not usable here ({exc})"
-    return None if count > 0 else "no CUDA device is visible (CUDA_VISIBLE_DEVICES?)"
+    if count == 0:
+        return "no CUDA device is visible (CUDA_VISIBLE_DEVICES?)"
+    try:  # a driver without the CUDA libraries (cuBLAS, NVRTC) fails only at the first use
+        product = cupy.ones((2, 2), cupy.float32) @ cupy.ones((2, 2), cupy.float32)
+        float(cupy.exp(product).sum())
+    except Exception as exc:
+        return f"CuPy cannot compute on the GPU ({type(exc).__name__}: {exc})"
+    return None
 
 
 def array_module(device: Device) -> Any:
