@@ -79,8 +79,8 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
 def plan(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
          sample: int = 2000, workers: Optional[int] = None) -> dict:
     """Like `juicer plan`: estimate the full run's documents per step, time, disk and memory
-    from a dry run on about `sample` documents (juicer/plan.py)."""
-    from juicer.plan import plan as estimate
+    from a dry run on about `sample` documents (juicer/dry_run.py)."""
+    from juicer.dry_run import plan as estimate
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)

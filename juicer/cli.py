@@ -479,7 +479,7 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
     documents, scaled up. Per step: documents in, dropped, CPU time; in total: time on the
     workers, disk for data/, dropped/ and intermediates, memory per worker. Writes nothing
     but a scratch folder it removes."""
-    from juicer.plan import plan
+    from juicer.dry_run import plan
 
     recipe = _load(recipe_file, overrides)
     with _failure_exits():
@@ -504,6 +504,8 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
                f"intermediates up to {_size(disk['_work'])}")
     click.echo(f"  memory: about {_size(estimate['worker_memory_bytes'])} per worker "
                "(set by shard and batch size, not by the corpus)")
+    for note in estimate["notes"]:
+        click.echo(f"  note:   {note}")
 
 
 @main.command("report")

@@ -13,12 +13,17 @@ from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
 
 
 def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
-                 workers, shards, fingerprint, partitions=None) -> dict:
+                 workers, shards, fingerprint, partitions=None,
+                 global_seconds: Optional[dict] = None) -> dict:
+    """`global_seconds`: what each global step's reduce, verify and cluster tasks took (its
+    signatures and decisions count in the shard tasks' metrics)."""
     merged: dict[str, StepMetrics] = {}
     for stage_results in shard_results:
         for result in stage_results:
             for step_id, state in result["metrics"].items():
                 merged.setdefault(step_id, StepMetrics()).merge(StepMetrics.from_state(state))
+    for step_id, step_seconds in (global_seconds or {}).items():
+        merged.setdefault(step_id, StepMetrics()).seconds += step_seconds
     first = shard_results[0]
     input_docs = sum(r["input_docs"] for r in first)
     kept_docs = sum(r["kept"]["rows"] for r in shard_results[-1])

@@ -226,6 +226,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     runs = _TaskRunner(executor, progress)
     shard_results: list[list[dict]] = []
     summaries: dict[str, dict] = {}
+    global_seconds: dict[str, float] = {}
     try:
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
@@ -239,9 +240,10 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
                                           [f"{label} shard {s.index} ({s.describe()})"
                                            for s in shards], label, stage_resources(stage)))
             if stage.global_step is not None:
-                summary = _run_global_step(runs, stage.global_step, stage_index, partitions,
-                                           shard_results[-1], pipeline_json, recipe, work,
-                                           f"{label} {stage.global_step.id}")
+                summary, seconds = _run_global_step(
+                    runs, stage.global_step, stage_index, partitions, shard_results[-1],
+                    pipeline_json, recipe, work, f"{label} {stage.global_step.id}")
+                global_seconds[stage.global_step.id] = seconds
                 if summary is not None:
                     summaries[stage.global_step.id] = summary
         outputs = _write_outputs(runs, recipe, shard_results, work)
@@ -250,7 +252,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     report = build_report(recipe, shard_results, summaries, outputs,
                           seconds=time.time() - started, started=started,
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint,
-                          partitions=partitions)
+                          partitions=partitions, global_seconds=global_seconds)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
@@ -279,10 +281,10 @@ def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> 
 
 def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: int,
                      shard_results: list[dict], pipeline_json: str, recipe: Recipe, work: str,
-                     label: str) -> Optional[dict]:
+                     label: str) -> tuple[Optional[dict], float]:
     """Reduce a global step's signatures partition by partition; for a deduplicator, then
     verify the candidate pairs shard by shard and join them into clusters. Returns the
-    deduplicator's summary for the report."""
+    deduplicator's summary for the report, and the seconds its tasks took together."""
     reduce_tasks = [ReduceTask(pipeline_json, stage, p, tuple(
         tuple(segment) for r in shard_results for segment in r["signatures"].get(str(p), [])),
         work) for p in range(partitions)]
@@ -293,9 +295,10 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
         os.path.join(r["directory"], f) for f in r["kept"]["files"]))
         for r in shard_results if r["row_range"] is not None)
     field_name = step.operator.text_field(recipe.input.text_field)
+    seconds = _task_seconds(reduced)
     if isinstance(step.operator, SegmentDeduplicator):
         return dedup.segment_summary(step.operator, [r["segments"] for r in reduced],
-                                     lambda ids: read_texts(sources, field_name, ids))
+                                     lambda ids: read_texts(sources, field_name, ids)), seconds
     if isinstance(step.operator, SpanDeduplicator):
         span_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
                                  tuple(r["path"] for r in reduced if r["rows"]), sources, work)
@@ -303,9 +306,9 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
         reports = runs.run(run_span_task, span_tasks,
                            [f"{label} spans shard {t.shard}" for t in span_tasks],
                            f"{label} spans")
-        return dedup.merge_span_reports(reports)
+        return dedup.merge_span_reports(reports), seconds + _task_seconds(reports)
     if not isinstance(step.operator, Deduplicator):
-        return None
+        return None, seconds
     pair_files = tuple(r["path"] for r in reduced if r["rows"])
     reports: list[dict] = []
     if step.operator.verify_threshold is not None and pair_files:
@@ -315,9 +318,22 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
                            [f"{label} verify shard {t.shard}" for t in verify_tasks],
                            f"{label} verify")
         pair_files = tuple(r["path"] for r in reports if r["rows"])
+        seconds += _task_seconds(reports)
     resolve = ResolveTask(pipeline_json, recipe.input.text_field, stage, pair_files,
                           tuple(json.dumps(r["verification"]) for r in reports), sources, work)
-    return runs.run(run_resolve_task, [resolve], [f"{label} clusters"], f"{label} clusters")[0]
+    summary = dict(runs.run(run_resolve_task, [resolve], [f"{label} clusters"],
+                            f"{label} clusters")[0])
+    return summary, seconds + summary.pop("seconds", 0.0)
+
+
+def _task_seconds(results: list[dict]) -> float:
+    """The seconds a global step's tasks took together (0 for markers from before they
+    recorded it)."""
+    return sum(r.get("seconds", 0.0) for r in results)
+
+
+def _elapsed(started: float) -> float:
+    return round(time.perf_counter() - started, 4)
 
 
 def stage_resources(stage) -> Optional[dict]:
@@ -524,7 +540,7 @@ def run_shard_task(task: ShardTask) -> dict:
         for gone in result.dropped:
             dropped.write(gone)
         if stage.global_step is not None and result.kept.num_rows:
-            _write_signatures(stage.global_step, result.kept, task, signatures)
+            _write_signatures(stage.global_step, result.kept, task, signatures, metrics)
     unreadable = len(quarantine)
     quarantine.extend(failures)
     quarantine_files = []
@@ -656,17 +672,21 @@ def _load_decisions(task: ShardTask, row_range: Optional[list[int]]) -> Decision
     return Decisions.from_table(pa.concat_tables(pieces))
 
 
-def _write_signatures(step: Step, table: pa.Table, task: ShardTask,
-                      sink: PartitionedSink) -> None:
+def _write_signatures(step: Step, table: pa.Table, task: ShardTask, sink: PartitionedSink,
+                      metrics: dict[str, StepMetrics]) -> None:
+    """A global step's map phase over one batch; its time counts as the step's."""
+    started = time.perf_counter()
     signatures = signatures_of(step, table, task.text_field)
     sink.write(signatures, (signatures.column("key_hash").to_numpy()
                             % np.uint64(task.partitions)).astype(np.int64))
+    metrics.setdefault(step.id, StepMetrics()).seconds += time.perf_counter() - started
 
 
 @once
 def run_reduce_task(task: ReduceTask) -> dict:
     """One partition of a global step: a deduplicator's candidate pairs, or a selector's
     decisions."""
+    started = time.perf_counter()
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     signatures = read_partition(list(task.segments))
     if signatures is None:
@@ -679,6 +699,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
     if isinstance(step.operator, SegmentDeduplicator):
         result["segments"] = dedup.repeated_segments(reduced)
+    result["seconds"] = _elapsed(started)
     write_json(result, task.marker)
     return result
 
@@ -686,6 +707,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
 @once
 def run_verify_task(task: VerifyTask) -> dict:
     """Check the candidate pairs whose later document lies in one shard."""
+    started = time.perf_counter()
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     source = task.sources[task.shard]
     pairs = read_arrow_files(list(task.pair_files))
@@ -698,7 +720,7 @@ def run_verify_task(task: VerifyTask) -> dict:
     path = _stage_file(task.work_dir, task.stage, "verified", f"s{task.shard:05d}.arrow")
     _write_arrow(accepted, path, task.marker)
     result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
-              "verification": verification}
+              "verification": verification, "seconds": _elapsed(started)}
     write_json(result, task.marker)
     return result
 
@@ -706,6 +728,7 @@ def run_verify_task(task: VerifyTask) -> dict:
 @once
 def run_span_task(task: VerifyTask) -> dict:
     """Turn the anchor matches whose later document is in one shard into spans to remove."""
+    started = time.perf_counter()
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     source = task.sources[task.shard]
     path = _stage_file(task.work_dir, task.stage, "decisions", f"s{task.shard:05d}.arrow")
@@ -721,7 +744,8 @@ def run_span_task(task: VerifyTask) -> dict:
         setup_step(step)
         spans = step.operator.find_spans(occurrences, texts_of)
     _write_arrow(dedup.span_decisions(spans), path, task.marker)
-    result = {"shard": task.shard, **dedup.span_report(spans, texts_of)}
+    result = {"shard": task.shard, **dedup.span_report(spans, texts_of),
+              "seconds": _elapsed(started)}
     write_json(result, task.marker)
     return result
 
@@ -729,6 +753,7 @@ def run_span_task(task: VerifyTask) -> dict:
 @once
 def run_resolve_task(task: ResolveTask) -> dict:
     """All (verified) pairs -> clusters -> one decisions file; returns the report summary."""
+    started = time.perf_counter()
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     pairs = read_arrow_files(list(task.pair_files)) if task.pair_files else None
     verification = dedup.merge_verification([json.loads(r) for r in task.verification])
@@ -738,6 +763,7 @@ def run_resolve_task(task: ResolveTask) -> dict:
         lambda ids: read_texts(task.sources, field_name, ids))
     _write_arrow(decided, _stage_file(task.work_dir, task.stage, "decisions", "all.arrow"),
                  task.marker)
+    summary = {**summary, "seconds": _elapsed(started)}
     write_json(summary, task.marker)
     return summary
 

@@ -115,3 +115,22 @@ def test_annotate_mode_keeps_all_and_writes_cluster_stats(tmp_path, corpus):
     assert planted["dup_cluster_size"] >= 2
     members = [i for i, s in by_id.items() if s["dup_cluster"] == planted["dup_cluster"]]
     assert len(members) == planted["dup_cluster_size"]
+
+
+def test_a_dedup_steps_seconds_count_its_signature_reduce_verify_and_cluster_work(tmp_path,
+                                                                                 corpus):
+    """`juicer plan` and the report's CPU column take a global step's seconds from here: the
+    map phase in the shard tasks, and the reduce, verify and cluster tasks after them."""
+    path, _ = corpus
+    recipe = write_recipe(tmp_path, [MINHASH], paths=[path], input_shard_size="512KB")
+    from juicer.runner import process
+
+    report = process(juicer.load_recipe(recipe), workers=2, keep_work=True).report
+    markers = [json.loads(p.read_text()) for p in (tmp_path / "out" / "_work").rglob("*.done.json")]
+    shard_seconds = [m["metrics"].get("document_minhash_deduplicator", {}).get("seconds", 0)
+                     for m in markers if "metrics" in m]
+    task_seconds = [m["seconds"] for m in markers if "metrics" not in m]
+    assert all(s > 0 for s in task_seconds) and len(task_seconds) >= 3  # reduce, verify, clusters
+    assert sum(1 for s in shard_seconds if s > 0) >= 4  # signatures, then decisions, per shard
+    step = {s["id"]: s for s in report["steps"]}["document_minhash_deduplicator"]
+    assert step["seconds"] == pytest.approx(sum(shard_seconds) + sum(task_seconds), abs=1e-3)

@@ -5,8 +5,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import juicer
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE, write_recipe
 
 QUICKSTART = REPO / "recipes" / "quickstart.yaml"
 
@@ -42,3 +44,28 @@ def test_plan_from_the_cli(tmp_path):
     as_json = subprocess.run([sys.executable, "-m", "juicer.cli", "plan", str(QUICKSTART),
                               "--sample", "300", "--json"], capture_output=True, text=True)
     assert json.loads(as_json.stdout)["population"] == 2500
+
+
+def test_a_gpu_step_is_planned_on_the_cpu_where_the_planning_machine_has_no_gpu(tmp_path):
+    from juicer import devices
+
+    if devices.cuda_unavailable() is None:
+        pytest.skip("this machine has a usable GPU: the step is planned on it")
+    pipeline = [{"op": "semantic_deduplicator", "id": "semantic",
+                 "params": {"device": "cuda", "max_tokens": 32, "n_clusters": 2}}]
+    recipe = write_recipe(tmp_path, pipeline, paths=[SAMPLE])
+    estimate = juicer.plan(recipe, sample=120)
+    assert estimate["population"] == 2500 and estimate["steps"][0]["docs_in"] == 2500
+    # the embeddings' time is the step's (signatures and the k-means task), scaled up
+    assert estimate["steps"][0]["cpu_seconds"] > 1
+    [note] = estimate["notes"]
+    assert "step 'semantic'" in note and devices.cuda_unavailable() in note
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_python_api_stays_callable_after_a_plan(tmp_path):
+    """juicer.plan must stay the function once the module behind it is imported (it was a
+    submodule of the same name, which replaced the function on the package at first use)."""
+    juicer.plan(QUICKSTART, sample=100, overrides=[f"output.path={tmp_path / 'o'}"])
+    for name in juicer.__all__:
+        assert callable(getattr(juicer, name)) or name == "__version__", name

@@ -6,7 +6,9 @@ each step sees and drops, CPU seconds per step, wall time on the workers, the si
 data/, dropped/ and the intermediates, and the memory one worker needs. Memory per worker
 depends on the shard and batch sizes, not on the corpus, so it is reported as measured.
 Estimates are only as good as the sample is like the rest; global steps (dedup) find more
-duplicates in a larger corpus than in a sample of it.
+duplicates in a larger corpus than in a sample of it. A step that runs on a GPU
+(`device: cuda`) is planned on the CPU where the planning machine has no GPU, with a note:
+its documents are right, its seconds are the CPU's.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import shutil
 import tempfile
 from typing import Optional
 
-from juicer.recipe import Recipe
+from juicer.recipe import Recipe, Step
 
 
 def _folder_bytes(path: str) -> int:
@@ -31,9 +33,10 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     files = expand_paths(recipe.input.paths)
     input_bytes = sum(fs.size(path) for path in files)
     shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
+    pipeline, notes = _runnable_here(recipe.pipeline)
     scratch = tempfile.mkdtemp(prefix="juicer-plan-")
     try:
-        trial = recipe.model_copy(update={"output": recipe.output.model_copy(
+        trial = recipe.model_copy(update={"pipeline": pipeline, "output": recipe.output.model_copy(
             update={"path": scratch, "staging": None})})
         result = process(trial, workers=workers, overwrite=True, keep_work=True, sample=sample)
         report = result.report
@@ -67,4 +70,25 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
         "disk_bytes": {kind: round(size * scale) for kind, size in measured.items()},
         "worker_memory_bytes": worker_rss,
         "sample_seconds": report["seconds"],
+        "notes": notes,
     }
+
+
+def _runnable_here(pipeline: list[Step]) -> tuple[list[Step], list[str]]:
+    """The pipeline with GPU steps moved to the CPU when this machine has no usable GPU (the
+    run itself may well go to GPU workers), and a note for each."""
+    from juicer import devices
+
+    reason = devices.cuda_unavailable()
+    if reason is None:
+        return pipeline, []
+    steps, notes = [], []
+    for step in pipeline:
+        if step.params.get("device") == "cuda":
+            params = {**step.params, "device": "cpu"}
+            step = step.model_copy(update={"params": params,
+                                           "operator": type(step.operator)(params)})
+            notes.append(f"step '{step.id}' runs on a GPU (device: cuda), which this machine "
+                         f"lacks ({reason}): planned on the CPU, so its seconds are the CPU's")
+        steps.append(step)
+    return steps, notes
