@@ -435,9 +435,10 @@ class _TaskRunner:
     def run(self, fn, tasks, labels, label, resources: Optional[dict] = None) -> list:
         results: list = [None] * len(tasks)
         todo = []
-        for index, task in enumerate(tasks):
-            marker = getattr(task, "marker", None)
-            if marker and fs.exists(marker):
+        markers = [getattr(task, "marker", None) for task in tasks]
+        finished = fs.existing([marker for marker in markers if marker])
+        for index, marker in enumerate(markers):
+            if marker in finished:
                 results[index] = read_json(marker)
                 self.reused += 1
             else:

@@ -291,3 +291,28 @@ def test_rows_are_looked_up_on_s3_by_range(s3, monkeypatch):
                                       np.array([7_999, 3]))
     assert rows.column("__row_id__").to_pylist() == [3, 7_999]
     assert rows.column("text").to_pylist() == ["doc 3 " * 50, "doc 7999 " * 50]
+
+
+def test_which_markers_exist_is_one_listing_per_folder(s3, tmp_path, monkeypatch):
+    """The runner asks which of a stage's done markers exist before running it: on a store,
+    one listing per folder, not a request per marker."""
+    from juicer.io import fs
+
+    folder = f"s3://{BUCKET}/existing/stage0"
+    for index in (0, 2, 3):
+        s3.pipe(f"{folder}/shard{index:05d}.done.json", b"{}")
+    s3.pipe(f"{folder}/shard00002/part-0.arrow", b"x")  # a shard's folder beside its marker
+    markers = [f"{folder}/shard{index:05d}.done.json" for index in range(5)]
+    lone = f"s3://{BUCKET}/existing/stage1/reduce/p00000.done.json"
+    elsewhere = f"s3://{BUCKET}/nothing-here/a.done.json"
+    (tmp_path / "here.done.json").write_text("{}")
+    local = [str(tmp_path / "here.done.json"), str(tmp_path / "not.done.json")]
+    listings, heads = [], []
+    filesystem = fs.filesystem(folder)
+    ls, exists = filesystem.ls, filesystem.exists
+    monkeypatch.setattr(filesystem, "ls", lambda path, **kw: listings.append(path) or ls(path, **kw))
+    monkeypatch.setattr(filesystem, "exists", lambda path, **kw: heads.append(path) or
+                        exists(path, **kw))
+    found = fs.existing(markers + [lone, elsewhere, elsewhere.replace("a.", "b.")] + local)
+    assert found == {markers[0], markers[2], markers[3], local[0]}
+    assert listings == [folder, f"s3://{BUCKET}/nothing-here"] and heads == [lone]
