@@ -136,6 +136,7 @@ class PartTask:
     index: int
     ranges: tuple[tuple[int, int, int], ...]  # (shard, start, end) in the shard's row order
     files: dict  # shard -> list of IPC files
+    seals: dict  # file -> its seal's record, where the writing task's result had it
     schema: pa.Schema
     drop_columns: tuple[str, ...]
     path: str
@@ -508,8 +509,8 @@ def run_shard_task(task: ShardTask) -> dict:
         previous_directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
         previous = read_json(previous_directory + ".done.json")
         decisions = _load_decisions(task, previous["row_range"])
-        batches = _batches_from_files([fs.join(previous_directory, name)
-                                       for name in previous["kept"]["files"]], task.batch_size)
+        files, seals = _files_and_seals(previous["kept"], previous_directory)
+        batches = _batches_from_files(files, task.batch_size, seals)
     else:
         batches = _batches_from_source(task, quarantine)
     for table in batches:
@@ -544,11 +545,11 @@ def run_shard_task(task: ShardTask) -> dict:
             _write_signatures(stage.global_step, result.kept, task, signatures, metrics)
     unreadable = len(quarantine)
     quarantine.extend(failures)
-    quarantine_files = []
+    quarantined = {"files": [], "seals": []}
     if quarantine:
         sink = ArrowSink(directory, "quarantine", task.marker)
         sink.write(quarantine_table(sorted(quarantine, key=lambda q: q[ROW_ID])))
-        quarantine_files = sink.close()["files"]
+        quarantined = sink.close()
     result = {
         "shard": task.shard.index,
         "input_docs": input_docs + unreadable,
@@ -558,7 +559,8 @@ def run_shard_task(task: ShardTask) -> dict:
         "kept": kept.close(),
         "row_range": row_range,
         "dropped": dropped.close(),
-        "quarantine": {"files": quarantine_files, "rows": len(quarantine),
+        "quarantine": {"files": quarantined["files"], "seals": quarantined["seals"],
+                       "rows": len(quarantine),
                        "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
                        "by_file": dict(Counter(q["file"] for q in quarantine)),
                        "samples": quarantine[:5]},
@@ -650,10 +652,17 @@ def _slices(table: pa.Table, size: int):
         yield table.slice(start, size)
 
 
-def _batches_from_files(files: list[str], size: int):
+def _files_and_seals(written: dict, directory: str) -> tuple[list[str], dict]:
+    """The paths of the files an ArrowSink result names, and their seals by path (none in
+    markers written before results carried them: the sidecars are read then)."""
+    files = [fs.join(directory, name) for name in written["files"]]
+    return files, dict(zip(files, written.get("seals", [])))
+
+
+def _batches_from_files(files: list[str], size: int, seals: dict):
     """The previous stage's kept rows, a record batch at a time (not memory-mapped: mapped
     pages would stay resident for the whole task)."""
-    for table in read_arrow_rows(files, 0, 2**62):
+    for table in read_arrow_rows(files, 0, 2**62, seals):
         yield from _slices(table, size)
 
 
@@ -812,11 +821,12 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
     place: a worker left over from a replaced run never writes into data/."""
     out, spec = recipe.output.path, recipe.output
     final = shard_results[-1]
-    sources = {
-        "data": {r["shard"]: [os.path.join(r["directory"], f) for f in r["kept"]["files"]]
-                 for r in final},
-        "dropped": {}, "quarantine": {},
-    }
+    seals: dict[str, dict] = {}
+    sources: dict[str, dict] = {"data": {}, "dropped": {}, "quarantine": {}}
+    for r in final:
+        files, known = _files_and_seals(r["kept"], r["directory"])
+        sources["data"][r["shard"]] = files
+        seals.update(known)
     files_of = {"data": [f for files in sources["data"].values() for f in files],
                 "dropped": [], "quarantine": []}
     counts = {"data": {r["shard"]: r["kept"]["rows"] for r in final},
@@ -824,7 +834,8 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
     for stage_results in shard_results:
         for r in stage_results:
             for kind, key in (("dropped", "dropped"), ("quarantine", "quarantine")):
-                files = [os.path.join(r["directory"], f) for f in r[key]["files"]]
+                files, known = _files_and_seals(r[key], r["directory"])
+                seals.update(known)
                 sources[kind].setdefault(r["shard"], []).extend(files)
                 files_of[kind].extend(files)
                 counts[kind][r["shard"]] += r[key]["rows"]
@@ -846,8 +857,10 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
         for index, ranges in enumerate(_cut_parts([counts[kind][s] for s in shard_order],
                                                   shard_order, spec.shard_rows)):
             suffix = {"parquet": "parquet", "arrow": "arrow"}.get(spec.format, "jsonl")
-            tasks.append(PartTask(kind, index, tuple(ranges),
-                                  {s: sources[kind][s] for s, _, _ in ranges}, schema,
+            files = {s: sources[kind][s] for s, _, _ in ranges}
+            tasks.append(PartTask(kind, index, tuple(ranges), files,
+                                  {f: seals[f] for paths in files.values() for f in paths
+                                   if f in seals}, schema,
                                   drop_columns[kind],
                                   os.path.join(work, "parts", kind,
                                                f"part-{index:05d}.{suffix}"),
@@ -928,9 +941,10 @@ def write_part_task(task: PartTask) -> int:
     with TableWriter(task.path, task.fmt, task.compression, written) as writer:
         for shard, start, end in task.ranges:
             if task.kind == "data":
-                pieces = read_arrow_rows(task.files[shard], start, end)
+                pieces = read_arrow_rows(task.files[shard], start, end, task.seals)
             else:  # several stages add drops for the same shard: restore input order
-                table = conform(read_arrow_files(task.files[shard]), schema).sort_by(ROW_ID)
+                table = conform(read_arrow_files(task.files[shard], seals=task.seals),
+                                schema).sort_by(ROW_ID)
                 pieces = [table.slice(start, end - start)]
             for piece in pieces:
                 piece = conform(piece, schema).drop_columns(drop)

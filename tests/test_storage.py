@@ -316,3 +316,36 @@ def test_which_markers_exist_is_one_listing_per_folder(s3, tmp_path, monkeypatch
     found = fs.existing(markers + [lone, elsewhere, elsewhere.replace("a.", "b.")] + local)
     assert found == {markers[0], markers[2], markers[3], local[0]}
     assert listings == [folder, f"s3://{BUCKET}/nothing-here"] and heads == [lone]
+
+
+def test_readers_given_the_writers_seals_check_without_reading_the_sidecars(s3, monkeypatch):
+    """A task's result carries each file's seal, so a reader on a store checks the file in
+    one request instead of two; a damaged file is still caught and its producer named."""
+    from juicer.errors import JuicerError as Damaged
+    from juicer.io import fs
+    from juicer.io.integrity import SUFFIX
+    from juicer.io.writers import ArrowSink, read_arrow_files, read_arrow_rows, write_json
+
+    directory = f"s3://{BUCKET}/sealed/_work/g0123456789ab/stage0/shard00000"
+    marker = directory + ".done.json"
+    sink = ArrowSink(directory, "kept", marker)
+    sink.write(pa.table({"text": ["one", "two"]}))
+    sink.write(pa.table({"text": ["three"], "n": [3]}))  # another schema: a second file
+    written = sink.close()
+    write_json({"done": True}, marker)
+    files = [f"{directory}/{name}" for name in written["files"]]
+    seals = dict(zip(files, written["seals"]))
+    assert [json.loads(s3.cat_file(f + SUFFIX)) for f in files] == written["seals"]
+    read_bytes, sidecars = fs.read_bytes, []
+    monkeypatch.setattr(fs, "read_bytes", lambda path: (
+        sidecars.append(path) if path.endswith(SUFFIX) else None) or read_bytes(path))
+    assert read_arrow_files(files, seals=seals).column("text").to_pylist() == \
+        ["one", "two", "three"]
+    assert [t.num_rows for t in read_arrow_rows(files, 0, 3, seals)] == [2, 1]
+    assert sidecars == []
+    read_arrow_files(files)  # without them: the sidecars
+    assert sidecars == [f + SUFFIX for f in files]
+    s3.pipe_file(files[1], s3.cat_file(files[1])[:-8] + b"\0" * 8)
+    with pytest.raises(Damaged, match=r"kept-001.arrow is damaged: its checksum does not "
+                                      r"match; the task that wrote it \(stage0/shard00000\)"):
+        list(read_arrow_rows(files, 0, 3, seals))

@@ -117,15 +117,16 @@ class TableWriter:
             self._atomic.__exit__(kind, value, traceback)
 
 
-def read_arrow_rows(paths: list[str], start: int, end: int):
+def read_arrow_rows(paths: list[str], start: int, end: int, seals: Optional[dict] = None):
     """Rows [start, end) of sealed IPC files read in order, batch by batch, without mapping
-    the files into memory."""
+    the files into memory. `seals`: path -> seal record, where the writers' results gave
+    them (juicer.io.integrity)."""
     position = 0
     for path in paths:
         if position >= end:
             return
         with fs.local_copy(path) as local:
-            check(path, local)
+            check(path, local, (seals or {}).get(path))
             with pa.OSFile(local) as handle:
                 reader = pa.ipc.open_file(handle)
                 for index in range(reader.num_record_batches):
@@ -171,6 +172,7 @@ class ArrowSink:
         with a checksum naming it (juicer.io.integrity)."""
         self.directory, self.kind, self.producer = directory, kind, producer
         self.files: list[str] = []
+        self.seals: list[dict] = []
         self.schemas: list[pa.Schema] = []
         self.rows = 0
         self._writer = None
@@ -193,12 +195,14 @@ class ArrowSink:
     def _finish_file(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            self._file.commit()
+            self.seals.append(self._file.commit())
             self._writer = None
 
     def close(self) -> dict:
+        """What the task's result says of the files: names, rows, and each file's seal."""
         self._finish_file()
-        return {"files": [os.path.basename(f) for f in self.files], "rows": self.rows}
+        return {"files": [os.path.basename(f) for f in self.files], "rows": self.rows,
+                "seals": self.seals}
 
 
 def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
@@ -219,10 +223,11 @@ def read_json(path: str):
 
 
 def read_arrow_files(paths: list[str], columns: Optional[list[str]] = None,
-                     verify: bool = True) -> Optional[pa.Table]:
+                     verify: bool = True, seals: Optional[dict] = None) -> Optional[pa.Table]:
     """Memory-mapped read of IPC files written by ArrowSink (zero-copy), each checked
     against its seal unless `verify` is false (random access to a few rows)."""
-    tables = [pa.ipc.open_file(_readable(path, verify)).read_all() for path in paths]
+    tables = [pa.ipc.open_file(_readable(path, verify, (seals or {}).get(path))).read_all()
+              for path in paths]
     if columns is not None:
         tables = [table.select(columns) for table in tables]
     if not tables:
@@ -261,9 +266,9 @@ def read_rows_with_ids(paths: list[str], columns: list[str], id_column: str,
     return pa.concat_tables(pieces, promote_options="permissive")
 
 
-def _readable(path: str, verify: bool):
+def _readable(path: str, verify: bool, record: Optional[dict] = None):
     if fs.is_url(path):  # read whole: one request, and the bytes the seal is checked on
-        return pa.py_buffer(checked_bytes(path) if verify else fs.read_bytes(path))
+        return pa.py_buffer(checked_bytes(path, record) if verify else fs.read_bytes(path))
     if verify:
-        check(path)
+        check(path, record=record)
     return pa.memory_map(path)
