@@ -40,7 +40,7 @@ from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarant
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, read_rows_with_ids,
-                               schema_of_files, write_json, write_text)
+                               schema_of_files, schemas_of, unify, write_json, write_text)
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
 from juicer.substrings import spans_table
@@ -844,9 +844,11 @@ def _write_outputs(runs: "_TaskRunner", recipe: Recipe, shard_results: list[list
     tasks = []
     # A shard infers each column's type from its own rows (all-null -> null type); kept and
     # dropped documents together see every row, so their union decides, whatever the sharding.
-    documents = schema_of_files(files_of["data"] + files_of["dropped"])
+    every_file = [f for kind in OUTPUT_KINDS for f in files_of[kind]]
+    schema_of = dict(zip(every_file, schemas_of(every_file)))  # one footer read per file
+    documents = unify([schema_of[f] for f in files_of["data"] + files_of["dropped"]])
     for kind in OUTPUT_KINDS:
-        schema = schema_of_files(files_of[kind])
+        schema = unify([schema_of[f] for f in files_of[kind]])
         if kind != "quarantine":
             schema = _reserved_last(_stats_in_pipeline_order(_with_types_of(schema, documents),
                                                              recipe))
