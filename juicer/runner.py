@@ -435,15 +435,13 @@ class _TaskRunner:
 
     def run(self, fn, tasks, labels, label, resources: Optional[dict] = None) -> list:
         results: list = [None] * len(tasks)
-        todo = []
         markers = [getattr(task, "marker", None) for task in tasks]
         finished = fs.existing([marker for marker in markers if marker])
-        for index, marker in enumerate(markers):
-            if marker in finished:
-                results[index] = read_json(marker)
-                self.reused += 1
-            else:
-                todo.append(index)
+        reused = [index for index, marker in enumerate(markers) if marker in finished]
+        for index, result in zip(reused, fs.map_paths(read_json, [markers[i] for i in reused])):
+            results[index] = result
+        self.reused += len(reused)
+        todo = [index for index, marker in enumerate(markers) if marker not in finished]
         done = len(tasks) - len(todo)
         if self.progress:
             self.progress(label, done, len(tasks))

@@ -210,19 +210,10 @@ def schema_of_files(paths: list[str]) -> Optional[pa.Schema]:
     return unify(schemas_of(paths))
 
 
-_FOOTER_READERS = 32  # footers read at once from a store: each read is a request's latency
-
-
 def schemas_of(paths: list[str]) -> list[pa.Schema]:
     """Each IPC file's schema from its footer; on a store many at once (the driver reads the
-    footers of every shard's files before cutting the outputs: tens of thousands at a
-    terabyte)."""
-    if len(paths) < 2 or not any(fs.is_url(path) for path in paths):
-        return [_schema_of(path) for path in paths]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(_FOOTER_READERS, len(paths))) as pool:
-        return list(pool.map(_schema_of, paths))
+    footers of every shard's files before cutting the outputs)."""
+    return fs.map_paths(_schema_of, paths)
 
 
 def _schema_of(path: str) -> pa.Schema:
