@@ -70,6 +70,8 @@ class ShardTask:
     sample_rate: Optional[float] = None  # juicer analyze --sample: share of documents read
     count_tokens: Optional[str] = None  # tokenizer for the input and kept token counts
     kept_text_field: Optional[str] = None  # where kept text is, when a step moved it
+    # the previous global step's decisions on this shard's rows: (path, offset, length, crc)
+    decisions: tuple[Segment, ...] = ()
 
     @property
     def marker(self) -> str:
@@ -83,6 +85,7 @@ class ReduceTask:
     partition: int
     segments: tuple[Segment, ...]  # this partition's part of each shard's signatures
     work_dir: str
+    bounds: tuple[tuple[int, int], ...] = ()  # each shard's lowest and highest row id
 
     @property
     def marker(self) -> str:
@@ -228,20 +231,22 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     shard_results: list[list[dict]] = []
     summaries: dict[str, dict] = {}
     global_seconds: dict[str, float] = {}
+    decisions: dict[int, list] = {}  # the last global step's, by shard
     try:
         for stage_index, stage in enumerate(stages):
             tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
                                stage_index, shard, work, partitions, recipe.on_error,
                                recipe.input.strict, recipe.input.max_document_bytes,
                                observe, sample_rate, recipe.output.count_tokens,
-                               recipe.kept_text_field)
+                               recipe.kept_text_field,
+                               tuple(tuple(s) for s in decisions.get(shard.index, [])))
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
                                            for s in shards], label, stage_resources(stage)))
             if stage.global_step is not None:
-                summary, seconds = _run_global_step(
+                summary, seconds, decisions = _run_global_step(
                     runs, stage.global_step, stage_index, partitions, shard_results[-1],
                     pipeline_json, recipe, work, f"{label} {stage.global_step.id}")
                 global_seconds[stage.global_step.id] = seconds
@@ -282,24 +287,34 @@ def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> 
 
 def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: int,
                      shard_results: list[dict], pipeline_json: str, recipe: Recipe, work: str,
-                     label: str) -> tuple[Optional[dict], float]:
+                     label: str) -> tuple[Optional[dict], float, dict[int, list]]:
     """Reduce a global step's signatures partition by partition; for a deduplicator, then
     verify the candidate pairs shard by shard and join them into clusters. Returns the
-    deduplicator's summary for the report, and the seconds its tasks took together."""
+    deduplicator's summary for the report, the seconds its tasks took together, and where
+    the decisions on each shard's rows are (segments by shard index)."""
+    holders = [r for r in shard_results if r["row_range"] is not None]
+    sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
+        os.path.join(r["directory"], f) for f in r["kept"]["files"])) for r in holders)
+    bounds = _bounds(sources)
     reduce_tasks = [ReduceTask(pipeline_json, stage, p, tuple(
         tuple(segment) for r in shard_results for segment in r["signatures"].get(str(p), [])),
-        work) for p in range(partitions)]
+        work, bounds) for p in range(partitions)]
     reduced = runs.run(run_reduce_task, reduce_tasks,
                        [f"{label} partition {t.partition}" for t in reduce_tasks], label,
                        steps_resources([step]))
-    sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
-        os.path.join(r["directory"], f) for f in r["kept"]["files"]))
-        for r in shard_results if r["row_range"] is not None)
+
+    def by_shard(results: list[dict]) -> dict[int, list]:
+        decided: dict[int, list] = {}
+        for result in results:
+            for position, segments in result.get("decisions", {}).items():
+                decided.setdefault(holders[int(position)]["shard"], []).extend(segments)
+        return decided
     field_name = step.operator.text_field(recipe.input.text_field)
     seconds = _task_seconds(reduced)
     if isinstance(step.operator, SegmentDeduplicator):
         return dedup.segment_summary(step.operator, [r["segments"] for r in reduced],
-                                     lambda ids: read_texts(sources, field_name, ids)), seconds
+                                     lambda ids: read_texts(sources, field_name, ids)), \
+            seconds, by_shard(reduced)
     if isinstance(step.operator, SpanDeduplicator):
         span_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
                                  tuple(r["path"] for r in reduced if r["rows"]), sources, work)
@@ -307,9 +322,10 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
         reports = runs.run(run_span_task, span_tasks,
                            [f"{label} spans shard {t.shard}" for t in span_tasks],
                            f"{label} spans")
-        return dedup.merge_span_reports(reports), seconds + _task_seconds(reports)
+        return dedup.merge_span_reports(reports), seconds + _task_seconds(reports), \
+            by_shard(reports)
     if not isinstance(step.operator, Deduplicator):
-        return None, seconds
+        return None, seconds, by_shard(reduced)
     pair_files = tuple(r["path"] for r in reduced if r["rows"])
     reports: list[dict] = []
     if step.operator.verify_threshold is not None and pair_files:
@@ -324,7 +340,8 @@ def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: in
                           tuple(json.dumps(r["verification"]) for r in reports), sources, work)
     summary = dict(runs.run(run_resolve_task, [resolve], [f"{label} clusters"],
                             f"{label} clusters")[0])
-    return summary, seconds + summary.pop("seconds", 0.0)
+    decided = by_shard([{"decisions": summary.pop("decisions")}])
+    return summary, seconds + summary.pop("seconds", 0.0), decided
 
 
 def _task_seconds(results: list[dict]) -> float:
@@ -370,6 +387,11 @@ def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
             "rate": min(1.0, requested / max(population, 1))}
 
 
+# the layout of `_work/`: raised when a task's files or results change meaning (3: decisions
+# written as one segment per shard, found through the results)
+WORK_FORMAT = 3
+
+
 def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict] = None) -> str:
     """Everything the output depends on: Juicer's version, input, output and pipeline
     settings, the input files, analyze mode. Not the executor: results do not depend on it."""
@@ -378,6 +400,7 @@ def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict]
     for step in resolved["pipeline"]:  # where tasks run, not what they produce
         step.pop("resources", None)
     resolved["input_fingerprint"] = input_fingerprint
+    resolved["work_format"] = WORK_FORMAT  # a run left by another layout is not resumed
     if mode and any(mode.values()):
         resolved["mode"] = mode
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
@@ -506,7 +529,7 @@ def run_shard_task(task: ShardTask) -> dict:
         # the previous stage's result for this shard: its kept files and row-id range
         previous_directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
         previous = read_json(previous_directory + ".done.json")
-        decisions = _load_decisions(task, previous["row_range"])
+        decisions = _load_decisions(task)
         files, seals = _files_and_seals(previous["kept"], previous_directory)
         batches = _batches_from_files(files, task.batch_size, seals)
     else:
@@ -664,20 +687,33 @@ def _batches_from_files(files: list[str], size: int, seals: dict):
         yield from _slices(table, size)
 
 
-def _load_decisions(task: ShardTask, row_range: Optional[list[int]]) -> Decisions:
-    """The previous global step's decisions for the row ids of this shard (which the
-    previous stage kept between `row_range`'s bounds)."""
-    pieces = []
-    if row_range is not None:
-        low, high = row_range
-        for path in sorted(fs.glob(_stage_file(task.work_dir, task.stage - 1, "decisions",
-                                               "*.arrow"))):
-            decided = read_arrow_files([path])
-            lo, hi = np.searchsorted(decided.column(ROW_ID).to_numpy(), [low, high + 1])
-            pieces.append(decided.slice(lo, hi - lo))
-    if not pieces:
+def _load_decisions(task: ShardTask) -> Decisions:
+    """The previous global step's decisions on this shard's rows: only the segments that
+    hold them, read by range (a whole decisions file per shard task would be read tens of
+    thousands of times at a terabyte)."""
+    decided = read_partition(list(task.decisions))
+    if decided is None:
         return Decisions(np.zeros(0, np.int64), np.zeros(0, bool), {})
-    return Decisions.from_table(pa.concat_tables(pieces))
+    return Decisions.from_table(decided)
+
+
+def _bounds(sources: tuple) -> tuple[tuple[int, int], ...]:
+    return tuple((source.low, source.high) for source in sources)
+
+
+def _write_decisions(table: pa.Table, bounds: tuple, directory: str, name: str,
+                     producer: str) -> dict[str, list]:
+    """Decisions in one file, a segment per shard holding some of their rows (`bounds`: each
+    shard's lowest and highest row id, ascending), for the next stage's shard tasks."""
+    sink = PartitionedSink(directory, name, max(len(bounds), 1), producer)
+    if table.num_rows and bounds:
+        rows = table.column(ROW_ID).to_numpy()
+        lows = np.array([low for low, _ in bounds], np.int64)
+        highs = np.array([high for _, high in bounds], np.int64)
+        position = np.searchsorted(lows, rows, side="right") - 1
+        held = (position >= 0) & (rows <= highs[np.clip(position, 0, None)])
+        sink.write(table.filter(pa.array(held)), position[held])
+    return sink.close()
 
 
 def _write_signatures(step: Step, table: pa.Table, task: ShardTask, sink: PartitionedSink,
@@ -700,11 +736,15 @@ def run_reduce_task(task: ReduceTask) -> dict:
     if signatures is None:
         signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
     reduced = reduce_partition(step, signatures)
-    folder = "pairs" if isinstance(step.operator, (Deduplicator, SpanDeduplicator)) else \
-        "decisions"
-    path = _stage_file(task.work_dir, task.stage, folder, f"p{task.partition:05d}.arrow")
-    _write_arrow(reduced, path, task.marker)
-    result = {"partition": task.partition, "path": path, "rows": reduced.num_rows}
+    result = {"partition": task.partition, "rows": reduced.num_rows}
+    if isinstance(step.operator, (Deduplicator, SpanDeduplicator)):  # pairs, to verify
+        path = _stage_file(task.work_dir, task.stage, "pairs", f"p{task.partition:05d}.arrow")
+        _write_arrow(reduced, path, task.marker)
+        result["path"] = path
+    else:  # a selector's or segment deduplicator's decisions, by shard
+        result["decisions"] = _write_decisions(
+            reduced, task.bounds, _stage_file(task.work_dir, task.stage, "decisions", ""),
+            f"p{task.partition:05d}", task.marker)
     if isinstance(step.operator, SegmentDeduplicator):
         result["segments"] = dedup.repeated_segments(reduced)
     result["seconds"] = _elapsed(started)
@@ -739,7 +779,6 @@ def run_span_task(task: VerifyTask) -> dict:
     started = time.perf_counter()
     step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
     source = task.sources[task.shard]
-    path = _stage_file(task.work_dir, task.stage, "decisions", f"s{task.shard:05d}.arrow")
     occurrences = read_arrow_files(list(task.pair_files)) if task.pair_files else None
     field_name = step.operator.text_field(task.text_field)
     texts_of = lambda ids: read_texts(task.sources, field_name, ids)  # noqa: E731
@@ -751,9 +790,11 @@ def run_span_task(task: VerifyTask) -> dict:
     else:
         setup_step(step)
         spans = step.operator.find_spans(occurrences, texts_of)
-    _write_arrow(dedup.span_decisions(spans), path, task.marker)
+    decisions = _write_decisions(dedup.span_decisions(spans), _bounds(task.sources),
+                                 _stage_file(task.work_dir, task.stage, "decisions", ""),
+                                 f"s{task.shard:05d}", task.marker)
     result = {"shard": task.shard, **dedup.span_report(spans, texts_of),
-              "seconds": _elapsed(started)}
+              "decisions": decisions, "seconds": _elapsed(started)}
     write_json(result, task.marker)
     return result
 
@@ -769,9 +810,10 @@ def run_resolve_task(task: ResolveTask) -> dict:
     decided, summary = resolve_duplicates(
         step, pairs if pairs is not None else dedup.empty_pairs(), verification,
         lambda ids: read_texts(task.sources, field_name, ids))
-    _write_arrow(decided, _stage_file(task.work_dir, task.stage, "decisions", "all.arrow"),
-                 task.marker)
-    summary = {**summary, "seconds": _elapsed(started)}
+    decisions = _write_decisions(decided, _bounds(task.sources),
+                                 _stage_file(task.work_dir, task.stage, "decisions", ""), "all",
+                                 task.marker)
+    summary = {**summary, "decisions": decisions, "seconds": _elapsed(started)}
     write_json(summary, task.marker)
     return summary
 

@@ -55,3 +55,24 @@ def test_rows_with_ids_read_only_the_batches_that_hold_them(tmp_path, monkeypatc
     assert rows.column_names == ["__row_id__", "text"]
     assert rows.column("text").to_pylist() == ["doc 6", "doc 15000", "doc 29997"]
     assert read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__", np.array([1])) is None
+
+
+def test_decisions_are_written_as_one_segment_per_shard_holding_their_rows(tmp_path):
+    """A global step's decisions (one file per writing task) are cut by the row-id range of
+    each shard, so a shard task of the next stage reads only the bytes about its own rows."""
+    from juicer.batch import ROW_ID
+    from juicer.runner import _write_decisions
+
+    rows = [1, 2, 3, 5, 7, 9, 12, 40]  # 3 and 40 lie in no shard's range: nobody needs them
+    table = pa.table({ROW_ID: pa.array(rows, pa.int64()), "__drop__": [r % 2 == 0 for r in rows]})
+    bounds = ((0, 2), (5, 7), (8, 8), (9, 20))
+    segments = _write_decisions(table, bounds, str(tmp_path / "decisions"), "all",
+                                str(tmp_path / "all.done.json"))
+    assert sorted(segments) == ["0", "1", "3"]  # the shard holding row 8 has no decision
+    read = {p: partitioned.read_partition(s).column(ROW_ID).to_pylist()
+            for p, s in segments.items()}
+    assert read == {"0": [1, 2], "1": [5, 7], "3": [9, 12]}
+    assert len({path for s in segments.values() for path, *_ in s}) == 1  # one file
+    empty = _write_decisions(table.slice(0, 0), bounds, str(tmp_path / "none"), "all",
+                             str(tmp_path / "none.done.json"))
+    assert empty == {}
