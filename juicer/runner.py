@@ -387,8 +387,8 @@ def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
             "rate": min(1.0, requested / max(population, 1))}
 
 
-# the layout of `_work/`: raised when a task's files or results change meaning (3: decisions
-# written as one segment per shard, found through the results)
+# the layout of `_work/`, recorded in its run.json: raised when a task's files or results
+# change meaning, so that no run resumes from another layout (3: decisions cut by shard)
 WORK_FORMAT = 3
 
 
@@ -400,7 +400,6 @@ def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict]
     for step in resolved["pipeline"]:  # where tasks run, not what they produce
         step.pop("resources", None)
     resolved["input_fingerprint"] = input_fingerprint
-    resolved["work_format"] = WORK_FORMAT  # a run left by another layout is not resumed
     if mode and any(mode.values()):
         resolved["mode"] = mode
     return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
@@ -423,6 +422,11 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
                           "output.path")
     elif fs.exists(manifest):
         previous = read_json(manifest)
+        if previous.get("work_format") != WORK_FORMAT:  # not even --force: wrong output
+            raise JuicerError(
+                f"output directory '{out}' holds an interrupted run of another Juicer version, "
+                "whose intermediate files this one cannot resume from\n    hint: pass "
+                "--overwrite to start over")
         if previous["fingerprint"] != fingerprint and not force:
             raise JuicerError(
                 f"output directory '{out}' holds an interrupted run of a different recipe or "
@@ -443,7 +447,7 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
 def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
     """Record the run's generation; its folder gets a file, so that it exists on an object
     store too (where a folder is only a prefix of the files in it)."""
-    record = {"fingerprint": fingerprint, "generation": generation}
+    record = {"fingerprint": fingerprint, "generation": generation, "work_format": WORK_FORMAT}
     write_json(record, fs.join(fs.join(os.path.dirname(manifest), generation), GENERATION_FILE))
     write_json(record, manifest)
 

@@ -96,6 +96,26 @@ def test_changed_recipe_is_refused_unless_forced(tmp_path, corpus):
     assert json.loads((out / "report.json").read_text())["accounting_ok"]
 
 
+def test_a_run_left_by_another_intermediate_layout_is_not_resumed_even_forced(tmp_path,
+                                                                              corpus):
+    """Another Juicer version's intermediates may mean something else (WORK_FORMAT): resuming
+    from them could apply no decisions at all, so only --overwrite goes on."""
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe), str(out / "_work" / "g*" / "stage0" / "*.done.json"), 2)
+    manifest = out / "_work" / "run.json"
+    record = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**record, "work_format": record["work_format"] - 1}))
+    refused = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                              "--force"], capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "interrupted run of another Juicer version" in refused.stderr
+    assert "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
+    again = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                            "--overwrite"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+
+
 def test_finished_run_is_not_resumed(tmp_path, corpus):
     recipe = write_recipe(tmp_path, PIPELINE[1:2], paths=[corpus])
     juicer.process(recipe)
