@@ -65,10 +65,6 @@ def array_module(device: Device) -> Any:
     raise JuicerError(f"device: cuda, but {reason}\n    hint: {GPU_HINT}")
 
 
-def on_gpu(xp: Any) -> bool:
-    return xp is not np
-
-
 def to_host(array: Any) -> np.ndarray:
     """A numpy array from a numpy or CuPy one."""
     return array.get() if hasattr(array, "get") and not isinstance(array, np.ndarray) \

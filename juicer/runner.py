@@ -678,10 +678,9 @@ def _slices(table: pa.Table, size: int):
 
 
 def _files_and_seals(written: dict, directory: str) -> tuple[list[str], dict]:
-    """The paths of the files an ArrowSink result names, and their seals by path (none in
-    markers written before results carried them: the sidecars are read then)."""
+    """The paths of the files an ArrowSink result names, and their seals by path."""
     files = [fs.join(directory, name) for name in written["files"]]
-    return files, dict(zip(files, written.get("seals", [])))
+    return files, dict(zip(files, written["seals"]))
 
 
 def _batches_from_files(files: list[str], size: int, seals: dict):

@@ -8,7 +8,7 @@ uploads it whole, then its seal; a reader downloads it and checks it the same wa
 
 The seal's record also travels in the writing task's result (`seals` beside `files`), so a
 reader given it checks without reading the sidecar: one request less per file on a store.
-The sidecar stays for readers without the result (a resumed run's older markers)."""
+The sidecar serves readers without that result (pair files, a damaged segment's producer)."""
 from __future__ import annotations
 
 import json
