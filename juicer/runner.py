@@ -643,6 +643,8 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
 def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
     """Set aside documents longer than input.max_document_bytes, with their location."""
     limit = task.max_document_bytes
+    if table.num_rows == 0:
+        return table
     lengths = pa.compute.binary_length(text_values(table, task.text_field)).fill_null(0).to_numpy(
         zero_copy_only=False)
     oversized = lengths > limit

@@ -226,13 +226,15 @@ def test_data_juicer_recipe_runs_unchanged(tmp_path, monkeypatch):
     assert result.report["executor"]["workers"] == 2
 
 
-def test_a_field_with_two_types_is_a_clear_error(tmp_path):
+def test_a_field_with_two_types_quarantines_the_later_record_with_the_reason(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text('{"text": "first document", "score": 1}\n'
                     '{"text": "second document", "score": "high"}\n')
-    with pytest.raises(JuicerError, match=r"mixed.jsonl: from line 1: field 'score' is number "
-                                          r"in record 1 of the block but str in record 2"):
-        run(tmp_path, [path], [{"op": "text_length_filter"}])
+    result = run(tmp_path, [path], [{"op": "text_length_filter"}])
+    assert result.report["kept_docs"] == 1 and result.report["quarantined_docs"] == 1
+    bad = pq.read_table(next((tmp_path / "out" / "quarantine").glob("*"))).to_pylist()[0]
+    assert bad["line"] == 2 and bad["error"].startswith(
+        "field 'score' is a string here but a number in an earlier record")
 
 
 CHUNKING = [

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from juicer import fields
 from juicer.errors import InputError, JuicerError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
-from juicer.io import fs
+from juicer.io import carry, fs
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
 
 BLOCK_BYTES = 2 * 2**20
@@ -241,6 +241,8 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
         return None
     if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
         return None  # a BOM: the slow path strips it and keeps line offsets right
+    if carry.too_deep(block):
+        return None
     read_options = pj.ReadOptions(use_threads=False, block_size=max(len(block) + 1, 1 << 20))
     try:
         table = pj.read_json(io.BytesIO(block), read_options=read_options)
@@ -252,7 +254,7 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     starts = line_starts(block)
-    if len(starts) != table.num_rows:
+    if len(starts) != table.num_rows or carry.float_risk(table):
         return None
     table = table.drop_columns([c for c in RESERVED if c in table.column_names])
     if text_field in table.column_names:
@@ -332,7 +334,9 @@ def _split_bad_rows(table, bad_rows, piece, block, offset, first_line, text_fiel
 
 def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line: int,
                 text_field: str) -> ReadResult:
-    records, row_ids, quarantine = [], [], []
+    """Each line on its own: bad lines are quarantined, the rest make one table holding
+    every field any of them has, with values carried unchanged (juicer.io.carry)."""
+    records, where, quarantine = [], [], []
     position = 0
     for number, raw in enumerate(block.split(b"\n")):
         start, position = position, position + len(raw) + 1
@@ -341,26 +345,44 @@ def _slow_parse(block: bytes, offset: int, file_base: int, path: str, first_line
         if not raw.strip():
             continue
         row_id, line = file_base + offset + start, first_line + number
-        try:
-            record = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            quarantine.append(quarantine_record(row_id, path, line, None,
-                                   f"invalid UTF-8 at byte {exc.start} of the line", raw))
-            continue
-        except json.JSONDecodeError as exc:
-            quarantine.append(quarantine_record(row_id, path, line, None,
-                                   f"invalid JSON: {exc.msg} (column {exc.colno})", raw))
-            continue
-        reason = record_problem(record, text_field)
-        if reason:
-            quarantine.append(quarantine_record(row_id, path, line, None, reason, raw))
+        problem, record = _parsed_line(raw)
+        if problem is None:
+            problem = record_problem(record, text_field) or carry.value_problem(record)
+        if problem:
+            quarantine.append(quarantine_record(row_id, path, line, None, problem, raw))
             continue
         for reserved in RESERVED:
             record.pop(reserved, None)
         records.append(record)
-        row_ids.append(row_id)
-    table = _records_to_table(records, row_ids, path, first_line) if records else None
+        where.append((row_id, line, raw))
+
+    def reject(index: int, reason: str) -> None:
+        row_id, line, raw = where[index]
+        quarantine.append(quarantine_record(row_id, path, line, None, reason, raw))
+
+    table = carry.records_table(records, reject) if records else None
+    if table is not None:
+        rejected = {entry[ROW_ID] for entry in quarantine}
+        row_ids = [row_id for row_id, _, _ in where if row_id not in rejected]
+        table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
+    quarantine.sort(key=lambda entry: entry[ROW_ID])
     return ReadResult(table, quarantine)
+
+
+def _parsed_line(raw: bytes):
+    """(None, value) or (why the line is not JSON, None)."""
+    try:
+        return None, carry.parse_record(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {exc.start} of the line", None
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} (column {exc.colno})", None
+    except carry.DuplicateKey as exc:
+        return f"key '{exc}' appears twice in one object (which value is meant is unknown)", None
+    except RecursionError:
+        return f"nested deeper than {carry.MAX_NESTING} levels", None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return f"invalid JSON: {exc}", None
 
 
 def record_problem(record, text_field: str,
@@ -386,17 +408,6 @@ def record_problem(record, text_field: str,
     return None
 
 
-def _records_to_table(records: list[dict], row_ids: list[int], path: str = "<data>",
-                      first_line: int = 1) -> pa.Table:
-    try:
-        table = pa.Table.from_pylist(records)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputError(f"{path}: from line {first_line}: {type_conflict(records) or exc}\n"
-                         "    hint: give each field one JSON type in every record (or null)"
-                         ) from None
-    return table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
-
-
 def type_conflict(records: list[dict]) -> str:
     """Name a field whose values have different JSON types, and where."""
     first_kind: dict[str, tuple[str, int]] = {}
@@ -418,7 +429,14 @@ def quarantine_record(row_id, path, line, row, error, raw) -> dict:
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
     if len(text) > RAW_LIMIT:
         text = text[:RAW_LIMIT] + f"... [{len(text) - RAW_LIMIT} more characters]"
-    return {ROW_ID: row_id, "file": path, "line": line, "row": row, "error": error, "raw": text}
+    return {ROW_ID: row_id, "file": path, "line": line, "row": row,
+            "error": printable(error), "raw": printable(text)}
+
+
+def printable(text: str) -> str:
+    """`text` with lone surrogates written as escapes, so that it can be written as UTF-8
+    (a message may quote the bad value or key)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # ---------------------------------------------------------------- Parquet
@@ -451,24 +469,27 @@ def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
 
 def text_as_string(table: pa.Table, text_field: str, path: str, first_row: int,
                    file_base: int, row_numbers=None):
-    """Bring the text column to `string`, quarantining rows where that is impossible.
-    Rows are numbered first_row + index, or by `row_numbers` when given."""
+    """Bring the text column to `string`, quarantining rows where that is impossible (text
+    missing, null, not text, not UTF-8) and rows where another string column is not valid
+    UTF-8. Rows are numbered first_row + index, or by `row_numbers` when given. The table
+    is None when no row is left."""
+    bad: dict[int, str] = {}
     if text_field in table.column_names:
+        index = table.schema.get_field_index(text_field)
         column = table.column(text_field)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)  # a common Parquet encoding
         if pa.types.is_large_string(column.type) or pa.types.is_string_view(column.type):
-            table = table.set_column(table.schema.get_field_index(text_field), text_field,
-                                     column.cast(pa.string()))
-        elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type) or \
+                pa.types.is_binary_view(column.type):
             values = [v if v is None else _utf8_or_none(v) for v in column.to_pylist()]
-            bad = {i: "text is not valid UTF-8" for i, v in enumerate(values)
-                   if v is False}
-            values = [None if v is False else v for v in values]
-            table = table.set_column(table.schema.get_field_index(text_field), text_field,
-                                     pa.array(values, pa.string()))
-            return drop_bad_rows(table, {**invalid_text_rows(table, text_field), **bad}, path,
-                                 first_row, file_base, row_numbers)
-    return drop_bad_rows(table, invalid_text_rows(table, text_field), path, first_row,
-                         file_base, row_numbers)
+            bad = {i: "text is not valid UTF-8" for i, v in enumerate(values) if v is False}
+            column = pa.array([None if v is False else v for v in values], pa.string())
+        table = table.set_column(index, text_field, column)
+    bad = {**carry.invalid_utf8_rows(table), **invalid_text_rows(table, text_field), **bad}
+    table, quarantine = drop_bad_rows(table, bad, path, first_row, file_base, row_numbers)
+    return (table if table.num_rows else None), quarantine
 
 
 def _utf8_or_none(value: bytes):
@@ -485,17 +506,32 @@ def drop_bad_rows(table, bad_rows, path, first_row, file_base, row_numbers=None)
     keep[list(bad_rows)] = False
     quarantine = []
     for index, reason in sorted(bad_rows.items()):
-        raw = json.dumps(_jsonable(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0]),
-                         ensure_ascii=False)
+        raw = _raw_row(table, index)
         row = int(row_numbers[index]) if row_numbers is not None else first_row + index
         quarantine.append(quarantine_record(file_base + (row << PARQUET_ROW_BITS),
-                                            path, None, row, reason, raw.encode("utf-8")))
+                                            path, None, row, reason, raw))
     return table.filter(pa.array(keep)), quarantine
 
 
-def _jsonable(record: dict) -> dict:
-    return {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
-            for k, v in record.items()}
+def _raw_row(table: pa.Table, index: int) -> bytes:
+    """A quarantined row as JSON text, for people to read: invalid bytes replaced, values
+    JSON lacks shown by their text."""
+    row = table.slice(index, 1).drop_columns([ROW_ID])
+    values = {}
+    for name in row.column_names:
+        try:
+            values[name] = row.column(name).to_pylist()[0]
+        except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+            buffers = [b for b in row.column(name).chunk(0).buffers() if b is not None]
+            values[name] = buffers[-1].to_pybytes().decode("utf-8", "replace") if buffers \
+                else None
+    return json.dumps(values, ensure_ascii=False, default=_shown).encode("utf-8", "replace")
+
+
+def _shown(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
 def quarantine_table(records: list[dict]) -> pa.Table:

@@ -131,16 +131,13 @@ def _rows_skipping(start: int, count: int, bad: dict[int, str]) -> tuple[np.ndar
 
 
 def _utf8_columns(table: pa.Table, text_field: str) -> pa.Table:
-    """Binary columns other than the text become strings (invalid bytes replaced: only
-    the text decides whether a row is usable)."""
+    """Binary columns other than the text become strings. Their bytes are kept as they
+    are: a row where one is not UTF-8 is quarantined by text_as_string, never altered."""
     for index, name in enumerate(table.column_names):
         column = table.column(name)
         if name == text_field or not pa.types.is_binary(column.type):
             continue
-        try:
-            column = column.cast(pa.string())
-        except pa.ArrowInvalid:
-            column = pa.array([None if v is None else v.decode("utf-8", "replace")
-                               for v in column.to_pylist()], pa.string())
+        column = pa.chunked_array([chunk.view(pa.string()) for chunk in column.chunks],
+                                  pa.string())
         table = table.set_column(index, name, column)
     return table

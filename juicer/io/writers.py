@@ -85,7 +85,7 @@ class TableWriter:
             if table.num_rows:
                 import polars as pl
 
-                pl.from_arrow(table, rechunk=True).write_ndjson(self._handle)
+                pl.from_arrow(json_ready(table), rechunk=True).write_ndjson(self._handle)
             return
         self.pending.append(table)
         self.pending_rows += table.num_rows
@@ -115,6 +115,44 @@ class TableWriter:
                 (self._parquet if self.fmt == "parquet" else self._handle).close()
         finally:
             self._atomic.__exit__(kind, value, traceback)
+
+
+def _has_binary(kind: pa.DataType) -> bool:
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or \
+            pa.types.is_fixed_size_binary(kind) or pa.types.is_binary_view(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_has_binary(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or \
+            pa.types.is_fixed_size_list(kind):
+        return _has_binary(kind.value_type)
+    if pa.types.is_map(kind):
+        return _has_binary(kind.key_type) or _has_binary(kind.item_type)
+    return False
+
+
+def json_ready(table: pa.Table) -> pa.Table:
+    """JSON has no bytes: binary values (a carried Parquet `binary` field) are written as
+    base64 strings, the usual JSON spelling of bytes; everything else as it is."""
+    for index, field in enumerate(table.schema):
+        if _has_binary(field.type):
+            table = table.set_column(index, field.name,
+                                     pa.array(_base64(table.column(index).to_pylist())))
+    return table
+
+
+def _base64(value):
+    import base64
+
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list):
+        return [_base64(item) for item in value]
+    if isinstance(value, tuple):  # map entries
+        return tuple(_base64(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _base64(item) for key, item in value.items()}
+    return value
 
 
 def read_arrow_rows(paths: list[str], start: int, end: int, seals: Optional[dict] = None):

@@ -1,0 +1,203 @@
+"""Hostile input, file by file: every record ends up kept with its fields unchanged, or
+quarantined with its file, line (or row) and a reason naming the field; the counts add
+up and the run goes on (issue 24)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import juicer
+from tests.conftest import read_output, write_recipe
+
+KEEP_ALL = [{"op": "text_length_filter", "params": {"min_len": 0}}]
+
+
+def process(tmp_path: Path, paths, output_format="jsonl", **sections):
+    recipe = write_recipe(tmp_path, KEEP_ALL, paths=paths, output="out",
+                          output_format=output_format, **sections)
+    result = juicer.process(recipe, overwrite=True)
+    report = result.report
+    assert report["input_docs"] == report["kept_docs"] + report["dropped_docs"] + \
+        report["quarantined_docs"]
+    return report, kept_records(tmp_path / "out"), quarantined(tmp_path / "out")
+
+
+def kept_records(out: Path) -> list[dict]:
+    """data/ as Python values, parsed from the JSONL text (what a user's reader sees)."""
+    return [json.loads(line) for part in sorted((out / "data").glob("*.jsonl"))
+            for line in part.read_text(encoding="utf-8").splitlines()]
+
+
+def quarantined(out: Path) -> list[dict]:
+    table = read_output(out, "quarantine")
+    return [] if table is None else table.to_pylist()
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- JSONL values
+
+
+@pytest.mark.parametrize("bad_line", ["{not json", '{"text": "dup", "text": "twice"}',
+                                      '{"text": "x", "v": 1e400}'])
+def test_a_field_the_first_record_lacks_survives_the_line_by_line_path(tmp_path, bad_line):
+    # one bad line sends its block to the line-by-line path; fields come from every record
+    path = write_lines(tmp_path / "in.jsonl", [
+        '{"text": "first", "a": 1}', '{"text": "second", "b": "only here"}', bad_line,
+        '{"text": "third", "c": {"deep": [1, 2]}}'])
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["text"] for r in kept] == ["first", "second", "third"]
+    assert kept[1]["b"] == "only here" and kept[2]["c"] == {"deep": [1, 2]}
+    assert kept[0]["a"] == 1 and isinstance(kept[0]["a"], int)
+    assert len(bad) == 1 and bad[0]["line"] == 3
+
+
+def test_integers_past_int64_round_trip_and_wider_ones_are_quarantined(tmp_path):
+    hash_ids = [2**64 - 1, 2**63, 2**63 + 1]  # distinct ids that a float would merge
+    lines = [json.dumps({"text": f"doc {i}", "id": v}) for i, v in enumerate(hash_ids)]
+    lines.append('{"text": "huge", "id": 123456789012345678901234567890}')
+    path = write_lines(tmp_path / "in.jsonl", lines)
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["id"] for r in kept] == hash_ids
+    assert len(bad) == 1 and bad[0]["line"] == 4
+    assert "field 'id' holds the integer 123456789012345678901234567890, outside 64 bits" \
+        in bad[0]["error"]
+
+
+def test_a_big_integer_among_fractions_is_quarantined_not_rounded(tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [
+        '{"text": "a", "v": 1.5}', '{"text": "b", "v": 2}',
+        '{"text": "c", "v": 9007199254740993}'])  # 2**53 + 1: no double holds it
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["v"] for r in kept] == [1.5, 2]
+    assert [q["line"] for q in bad] == [3] and "field 'v'" in bad[0]["error"]
+
+
+@pytest.mark.parametrize("literal, reason", [
+    ("NaN", "NaN, which is not a JSON number"),
+    ("Infinity", "Infinity or a number beyond float range"),
+    ("-Infinity", "Infinity or a number beyond float range"),
+    ("1e400", "Infinity or a number beyond float range")])
+def test_non_finite_numbers_are_quarantined_not_nulled(tmp_path, literal, reason):
+    path = write_lines(tmp_path / "in.jsonl", [
+        '{"text": "fine", "v": 0.25}', '{"text": "odd", "v": %s}' % literal])
+    report, kept, bad = process(tmp_path, [path])
+    assert kept == [{"text": "fine", "v": 0.25}]
+    assert bad[0]["line"] == 2 and reason in bad[0]["error"] and "'v'" in bad[0]["error"]
+
+
+@pytest.mark.parametrize("line", ['{"text": "a\\ud800b"}', '{"text": "ok", "m": {"k": "\\udfff"}}',
+                                  '{"text": "ok", "\\ud800": 1}'])
+def test_a_lone_surrogate_anywhere_is_quarantined_and_the_run_goes_on(tmp_path, line):
+    path = write_lines(tmp_path / "in.jsonl", [
+        line, '{"text": "emoji \\ud83d\\ude00 is a valid pair"}'])
+    report, kept, bad = process(tmp_path, [path])
+    assert kept == [{"text": "emoji 😀 is a valid pair"}]
+    assert bad[0]["line"] == 1 and "lone surrogate" in bad[0]["error"]
+
+
+@pytest.mark.parametrize("depth", [150, 1_000, 100_000])
+def test_deep_nesting_is_quarantined_without_crashing_the_worker(tmp_path, depth):
+    # Arrow's JSON parser recurses and kills the process past some ten thousand levels
+    deep = '{"text": "deep", "v": ' + "[" * depth + "]" * depth + "}"
+    fine = '{"text": "fine", "v": ' + "[" * 50 + "]" * 50 + "}"
+    path = write_lines(tmp_path / "in.jsonl", [fine, deep, '{"text": "after"}'])
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["text"] for r in kept] == ["fine", "after"]
+    assert bad[0]["line"] == 2 and "nested deeper than 100 levels" in bad[0]["error"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", [json.dumps({"text": "[" * 5000 + "{" * 5000})])
+    report, kept, bad = process(tmp_path, [path])
+    assert len(kept) == 1 and not bad
+
+
+def test_a_duplicate_key_is_quarantined_not_resolved_silently(tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", ['{"text": "a", "id": 1, "id": 2}', '{"text": "b"}'])
+    report, kept, bad = process(tmp_path, [path])
+    assert kept == [{"text": "b"}]
+    assert "key 'id' appears twice" in bad[0]["error"]
+
+
+# ---------------------------------------------------------------- table formats
+
+
+def _invalid_utf8_strings() -> pa.Array:
+    offsets = pa.array([0, 2, 6], pa.int32()).buffers()[1]
+    return pa.Array.from_buffers(pa.string(), 2, [None, offsets, pa.py_buffer(b"okno\xff\xfe")])
+
+
+def _write_table(path: Path, table: pa.Table) -> Path:
+    if path.suffix == ".parquet":
+        pq.write_table(table, path)
+    else:
+        with pa.ipc.new_file(str(path), table.schema) as writer:
+            writer.write_table(table)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow"])
+@pytest.mark.parametrize("text, reason", [
+    (pa.array([1, 2]), "field 'text' is int64, not a string"),
+    (pa.array([1.5, 2.5]), "field 'text' is double, not a string"),
+    (pa.array([True, False]), "field 'text' is bool, not a string"),
+    (pa.array([{"a": "x"}, {"a": "y"}]), "field 'text' is struct<a: string>, not a string"),
+    (pa.array([["x"], ["y"]]), "not a string"),
+    (pa.nulls(2), "field 'text' is null, not a string"),
+    (None, "missing field 'text'"),
+])
+def test_a_table_whose_text_is_not_a_string_quarantines_its_rows(tmp_path, suffix, text, reason):
+    good = _write_table(tmp_path / f"good{suffix}", pa.table({"text": ["kept one", "kept two"]}))
+    columns = {"id": [1, 2]} if text is None else {"text": text, "id": [1, 2]}
+    bad = _write_table(tmp_path / f"bad{suffix}", pa.table(columns))
+    report, kept, entries = process(tmp_path, [bad, good])
+    assert [r["text"] for r in kept] == ["kept one", "kept two"]
+    assert [(e["row"], e["file"].endswith(f"bad{suffix}")) for e in entries] == \
+        [(0, True), (1, True)]
+    assert all(reason in e["error"] for e in entries)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow"])
+def test_dictionary_encoded_text_is_read_as_text(tmp_path, suffix):
+    texts = pa.array(["alpha", "beta", "alpha"]).dictionary_encode()
+    path = _write_table(tmp_path / f"dict{suffix}", pa.table({"text": texts}))
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["text"] for r in kept] == ["alpha", "beta", "alpha"] and not bad
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow"])
+@pytest.mark.parametrize("column", ["text", "meta"])
+def test_invalid_utf8_in_any_string_column_is_quarantined(tmp_path, suffix, column):
+    strings = _invalid_utf8_strings()
+    table = pa.table({"text": strings, "meta": ["m1", "m2"]}) if column == "text" else \
+        pa.table({"text": ["t1", "t2"], "meta": strings})
+    path = _write_table(tmp_path / f"bad{suffix}", table)
+    for output_format in ("jsonl", "parquet"):
+        report, _, bad = process(tmp_path, [path], output_format=output_format)
+        assert report["kept_docs"] == 1 and [e["row"] for e in bad] == [1]
+        assert f"field '{column}' is not valid UTF-8" in bad[0]["error"]
+        for part in (tmp_path / "out" / "data").glob("*.parquet"):
+            pq.read_table(part).validate(full=True)
+
+
+def test_csv_values_that_are_not_utf8_quarantine_their_row(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"text,meta\nfine,ok\nalso fine,caf\xe9\n")
+    report, kept, bad = process(tmp_path, [path])
+    assert kept == [{"text": "fine", "meta": "ok"}]
+    assert bad[0]["row"] == 1 and "field 'meta' is not valid UTF-8" in bad[0]["error"]
+
+
+def test_a_binary_field_is_written_to_jsonl_as_base64(tmp_path):
+    path = _write_table(tmp_path / "in.parquet",
+                        pa.table({"text": ["a"], "blob": pa.array([b"\x00\xff"])}))
+    report, kept, bad = process(tmp_path, [path])
+    assert kept == [{"text": "a", "blob": "AP8="}]
