@@ -201,3 +201,95 @@ def test_a_binary_field_is_written_to_jsonl_as_base64(tmp_path):
                         pa.table({"text": ["a"], "blob": pa.array([b"\x00\xff"])}))
     report, kept, bad = process(tmp_path, [path])
     assert kept == [{"text": "a", "blob": "AP8="}]
+
+
+# ---------------------------------------------------------------- damaged files
+
+
+def _jsonl_bytes(count: int) -> bytes:
+    return "".join(json.dumps({"text": f"document {i} " * 30}) + "\n"
+                   for i in range(count)).encode()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.zst", ".jsonl.gz"])
+def test_a_truncated_compressed_file_keeps_every_whole_line_and_quarantines_the_cut(
+        tmp_path, suffix):
+    import gzip
+
+    import zstandard
+
+    data = _jsonl_bytes(3000)
+    packed = gzip.compress(data) if suffix.endswith(".gz") else \
+        zstandard.ZstdCompressor().compress(data)
+    path = tmp_path / f"cut{suffix}"
+    path.write_bytes(packed[:len(packed) // 2])
+    report, kept, bad = process(tmp_path, [path])
+    assert 1000 < len(kept) < 3000
+    assert [r["text"] for r in kept] == [json.loads(l)["text"]
+                                         for l in data.splitlines()[:len(kept)]]
+    assert len(bad) == 1 and "truncated" in bad[0]["error"] and bad[0]["file"] == str(path)
+    assert report["input_docs"] == len(kept) + 1
+
+
+def test_garbage_after_a_gzip_stream_loses_no_line_before_it(tmp_path):
+    import gzip
+
+    data = _jsonl_bytes(2000)
+    path = tmp_path / "trailing.jsonl.gz"
+    path.write_bytes(gzip.compress(data) + b"these bytes are not gzip")
+    report, kept, bad = process(tmp_path, [path])
+    assert len(kept) == 2000
+    assert len(bad) == 1 and "not gzip data" in bad[0]["error"]
+
+
+def test_concatenated_gzip_members_and_zero_padding_are_whole(tmp_path):
+    import gzip
+
+    data = _jsonl_bytes(100)
+    path = tmp_path / "members.jsonl.gz"
+    path.write_bytes(gzip.compress(data[:5000]) + gzip.compress(data[5000:]) + b"\0" * 512)
+    report, kept, bad = process(tmp_path, [path])
+    assert len(kept) == 100 and not bad
+
+
+def _warc_record(uri: str, body: bytes) -> bytes:
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
+            f"WARC-Record-ID: <urn:uuid:{uri[-1]}0000000-0000-0000-0000-000000000000>\r\n"
+            "WARC-Date: 2020-01-01T00:00:00Z\r\n"
+            "Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(http)}\r\n\r\n").encode()
+    return head + http + b"\r\n\r\n"
+
+
+def _warc(count: int = 5) -> list[bytes]:
+    return [_warc_record(f"http://example.com/{i}", f"<p>page {i} text</p>".encode() * 5)
+            for i in range(count)]
+
+
+def test_a_truncated_warc_quarantines_the_cut_record(tmp_path):
+    path = tmp_path / "cut.warc"
+    path.write_bytes(b"".join(_warc())[:-60])
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["url"] for r in kept] == [f"http://example.com/{i}" for i in range(4)]
+    assert len(bad) == 1 and "http://example.com/4" in bad[0]["error"] and \
+        "runs past the end of the file" in bad[0]["error"]
+
+
+def test_a_warc_content_length_past_its_record_does_not_swallow_silently(tmp_path):
+    records = _warc()
+    records[2] = records[2].replace(b"Content-Length: ", b"Content-Length: 9")
+    path = tmp_path / "long.warc"
+    path.write_bytes(b"".join(records))
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["url"] for r in kept] == ["http://example.com/0", "http://example.com/1"]
+    assert len(bad) == 1 and "http://example.com/2" in bad[0]["error"] and \
+        "Content-Length" in bad[0]["error"]
+
+
+def test_real_warc_files_pass_the_layout_walk():
+    from juicer.io.documents import warc_layout_problem
+
+    for path in sorted((Path(__file__).parent / "data" / "warc").glob("*")):
+        if path.suffix in (".warc", ".gz"):
+            assert warc_layout_problem(str(path)) is None, path

@@ -6,6 +6,8 @@ record in the WARC file; a text file is one document at offset 0.
 """
 from __future__ import annotations
 
+import itertools
+import re
 import zlib
 from typing import Iterator, Optional
 
@@ -137,10 +139,13 @@ def _warc_documents(path: str) -> Iterator[tuple[dict, Optional[str]]]:
     documents = (WarcRecordType.response, WarcRecordType.resource, WarcRecordType.conversion)
     held: Optional[tuple[dict, Optional[str]]] = None
     position = 0
+    # FastWARC trusts each record's Content-Length: one cut off by the file's end reads as
+    # whole, one longer than its record swallows the records after it
+    bad_index, bad_reason = warc_layout_problem(path) or (None, None)
     with fs.open_binary(path) as handle:
         records = iter(ArchiveIterator(handle, parse_http=True, auto_decode="transfer",
                                        quirks_mode=True))
-        while True:
+        for index in itertools.count():
             try:
                 record = next(records)
             except StopIteration:
@@ -154,6 +159,11 @@ def _warc_documents(path: str) -> Iterator[tuple[dict, Optional[str]]]:
                 yield held
                 held = None
             position = record.stream_pos
+            if index == bad_index:
+                yield {"at": position}, (f"WARC record at byte {position} "
+                                         f"({record.headers.get('WARC-Target-URI')}): "
+                                         f"{bad_reason}; the rest of the file is not read")
+                return
             mime = _content_type(record)
             if record.record_type not in documents or not _is_text(mime):
                 continue
@@ -179,6 +189,98 @@ def _warc_documents(path: str) -> Iterator[tuple[dict, Optional[str]]]:
         held = {"at": position + 1}, f"the WARC file is damaged after byte {position}: {cut}"
     if held:
         yield held
+
+
+_WARC_CHUNK = 2**20
+
+
+def warc_layout_problem(path: str) -> Optional[tuple[int, str]]:
+    """(index of the first record whose declared length does not fit the file, why), or
+    None. Each record is its header block, Content-Length bytes, then CRLF CRLF; the
+    (decompressed) stream is walked by those lengths alone, holding a header at a time."""
+    from juicer.io.compressed import DamagedStream
+
+    with open_stream(path) as stream:
+        walk = _Walk(stream)
+        try:
+            for index in itertools.count():
+                walk.skip_blank_lines()
+                if walk.at_end():
+                    return None
+                if not walk.next_is(b"WARC/"):
+                    return None  # not a layout this walk knows (ARC): FastWARC's reading stands
+                header = walk.header()
+                if header is None:
+                    return index, "the file ends inside its header (truncated)"
+                match = _CONTENT_LENGTH.search(header)
+                if match is None:
+                    return index, "its header has no Content-Length"
+                length = int(match.group(1))
+                if not walk.skip(length):
+                    return index, (f"its Content-Length ({length:,}) runs past the end of "
+                                   "the file (truncated, or a wrong length)")
+                if not walk.record_ends():
+                    return index, ("its Content-Length does not end at a record boundary "
+                                   "(a wrong length would swallow the records after it)")
+        except DamagedStream:
+            return None  # the compressed stream's own damage is reported where it is read
+
+
+class _Walk:
+    """Forward reads over a stream with a small window (no copy of the whole file)."""
+
+    def __init__(self, stream):
+        self.stream, self.window, self.at = stream, b"", 0
+
+    def _more(self) -> bool:
+        chunk = self.stream.read(_WARC_CHUNK)
+        if not chunk:
+            return False
+        self.window, self.at = self.window[self.at:] + chunk, 0
+        return True
+
+    def at_end(self) -> bool:
+        return self.at >= len(self.window) and not self._more()
+
+    def skip_blank_lines(self) -> None:
+        while True:
+            while self.at < len(self.window) and self.window[self.at] in b"\r\n":
+                self.at += 1
+            if self.at < len(self.window) or not self._more():
+                return
+
+    def header(self) -> Optional[bytes]:
+        while True:
+            end = self.window.find(b"\r\n\r\n", self.at)
+            if end >= 0:
+                header, self.at = self.window[self.at:end], end + 4
+                return header
+            if len(self.window) - self.at > 4 * _WARC_CHUNK or not self._more():
+                return None
+
+    def skip(self, count: int) -> bool:
+        while len(self.window) - self.at < count:
+            count -= len(self.window) - self.at
+            self.window, self.at = b"", 0
+            if not self._more():
+                return False
+        self.at += count
+        return True
+
+    def next_is(self, prefix: bytes) -> bool:
+        while len(self.window) - self.at < len(prefix):
+            if not self._more():
+                return False
+        return self.window.startswith(prefix, self.at)
+
+    def record_ends(self) -> bool:
+        """After a block: line breaks (writers differ in how many), then the next record
+        or the end of the file."""
+        self.skip_blank_lines()
+        return self.at_end() or self.next_is(b"WARC/")
+
+
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*([0-9]+)[ \t]*\r?$")
 
 
 def _truncated_member(path: str, position: int) -> Optional[str]:

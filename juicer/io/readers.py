@@ -7,7 +7,6 @@ bad lines are quarantined.
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from juicer import fields
 from juicer.errors import InputError, JuicerError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import carry, fs
+from juicer.io.compressed import DamagedStream
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
 
 BLOCK_BYTES = 2 * 2**20
@@ -59,14 +59,9 @@ def read_shard(shard: Shard, text_field: str) -> Iterator[ReadResult]:
 
 def open_stream(path: str) -> IO[bytes]:
     """A file's bytes (local or a URL), decompressed by its suffix (.gz, .zst)."""
-    name = path.lower()
-    if name.endswith(".gz"):
-        return gzip.GzipFile(fileobj=fs.open_binary(path), mode="rb")
-    if name.endswith(".zst"):
-        import zstandard
+    from juicer.io.compressed import decompressed
 
-        return zstandard.ZstdDecompressor().stream_reader(fs.open_binary(path), closefd=True)
-    return fs.open_binary(path)
+    return decompressed(fs.open_binary(path), path)
 
 
 def _open_stream(piece: Piece) -> IO[bytes]:
@@ -89,14 +84,8 @@ def blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
         while whole or pos < piece.end:
             try:
                 chunk = stream.read(BLOCK_BYTES)
-            except (OSError, EOFError, Exception) as exc:  # zstd raises its own error type
-                # the failed read lost what it had decoded: decode it again in small steps
-                # and keep every whole line before the damage
-                salvaged = pending + _readable_prefix(piece, pos + len(pending))
-                cut = salvaged.rfind(b"\n") + 1
-                if cut:
-                    yield pos, salvaged[:cut], None
-                    pos += cut
+            except DamagedStream as exc:
+                # every byte before the damage was given out; a line it cuts is lost with it
                 yield pos, b"", f"the compressed stream is damaged after byte {pos}: {exc}"
                 return
             data = pending + chunk
@@ -116,30 +105,6 @@ def blocks(piece: Piece) -> Iterator[tuple[int, bytes, Optional[str]]]:
                 return
             yield pos, block, None
             pos += len(block)
-
-
-def _readable_prefix(piece: Piece, start: int, step: int = 64 * 2**10) -> bytes:
-    """The bytes of a damaged compressed stream from `start` up to where it breaks."""
-    pieces = []
-    try:
-        with _open_stream(piece) as stream:
-            _skip(stream, start)
-            while True:
-                chunk = stream.read(step)
-                if not chunk:
-                    break
-                pieces.append(chunk)
-    except Exception:  # noqa: BLE001 - the damage we already know about
-        pass
-    return b"".join(pieces)
-
-
-def _skip(stream: IO[bytes], count: int) -> None:
-    while count > 0:
-        chunk = stream.read(min(count, 2**20))
-        if not chunk:
-            return
-        count -= len(chunk)
 
 
 def _read_jsonl(piece: Piece, text_field: str) -> Iterator[ReadResult]:
