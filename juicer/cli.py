@@ -11,7 +11,7 @@ import click
 
 from juicer import registry
 from juicer._version import __version__
-from juicer.errors import JuicerError, RecipeError
+from juicer.errors import JuicerError, RecipeError, RefusedError
 
 EXIT_RECIPE = 2  # the recipe is wrong: nothing was read
 EXIT_FAILED = 1  # the run itself failed
@@ -83,6 +83,9 @@ def _failure_exits():
     """A JuicerError inside ends the command with its message and EXIT_FAILED, no traceback."""
     try:
         yield
+    except RefusedError as exc:  # refused before anything ran: like a recipe mistake
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_RECIPE)
     except JuicerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)

@@ -30,7 +30,7 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     from juicer.io.planner import expand_paths, plan_shards
     from juicer.runner import process
 
-    files = expand_paths(recipe.input.paths)
+    files = expand_paths(recipe.input.paths, skip_under=recipe.output.path)
     input_bytes = sum(fs.size(path) for path in files)
     shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
     pipeline, notes = _runnable_here(recipe.pipeline)

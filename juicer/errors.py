@@ -50,6 +50,12 @@ class InputError(JuicerError):
     """An input file cannot be read at all (not a single bad record: those are quarantined)."""
 
 
+class RefusedError(JuicerError):
+    """A run refused before it starts, for a reason in its settings or its folders (an
+    output that would hold or replace the input, a finished run without --overwrite):
+    the command exits 2, like a recipe mistake."""
+
+
 class OperatorError(JuicerError):
     """An operator failed in a way that is not tied to one document."""
 

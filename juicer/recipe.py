@@ -18,7 +18,7 @@ from juicer._version import __version__
 from juicer.errors import JuicerError, Problem, RecipeError
 from juicer.io import fs
 from juicer.operator import Operator
-from juicer.yamlio import line_of, load_with_lines
+from juicer.yamlio import line_of, load_value, load_with_lines
 
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
                "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
@@ -452,7 +452,12 @@ def _apply_override(data: dict, override: str, problems: list[Problem]) -> None:
                                     f"'{'.'.join(parts[:depth])}' is not a mapping"))
             return
         if last:
-            node[part] = yaml.safe_load(value)
+            try:
+                node[part] = load_value(value, f"--set {override}")
+            except ValueError as exc:
+                problems.append(Problem(f"--set {key}", str(exc).split(": ", 1)[-1],
+                                        "give a plain value, e.g. --set KEY=30"))
+                return
         else:
             if isinstance(node, dict) and part not in node:
                 node[part] = {}

@@ -27,10 +27,10 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from juicer import dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
-from juicer.errors import InputError, JuicerError, storage_hint
+from juicer.errors import InputError, JuicerError, RefusedError, storage_hint
 from juicer.executors import make_executor
 from juicer.fields import column_of, text_values
-from juicer.io import fs
+from juicer.io import fs, ownership
 from juicer.io.attempts import GENERATION_FILE, OutputLock, forget_locks, new_generation, once
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
@@ -201,7 +201,8 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
              sample) -> RunResult:
     started = time.time()
     out = recipe.output.path
-    files = expand_paths(recipe.input.paths)
+    ownership.check_output_place(out, recipe.input.paths)
+    files = expand_paths(recipe.input.paths, skip_under=out)
     shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
     fingerprint = input_fingerprint(files)
     sampling = _sampling(files, sample, recipe.input.text_unit) if sample else None
@@ -413,11 +414,9 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
     existing = [name for name in (*OUTPUT_KINDS, "_work", "report.json")
                 if fs.exists(fs.join(out, name))]
     if overwrite:
-        for name in existing:
-            target = fs.join(out, name)
-            fs.remove_tree(target) if fs.is_dir(target) else fs.remove_file(target)
+        ownership.remove_previous_run(out)
     elif fs.exists(fs.join(out, "report.json")):
-        raise JuicerError(f"output directory '{out}' already holds a finished run"
+        raise RefusedError(f"output directory '{out}' already holds a finished run"
                           "\n    hint: pass --overwrite to replace it, or choose another "
                           "output.path")
     elif fs.exists(manifest):
@@ -440,6 +439,7 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
                           f"({', '.join(existing)})\n    hint: pass --overwrite to replace "
                           "them, or choose another output.path")
     generation = new_generation()
+    ownership.mark(out)
     _start_generation(manifest, fingerprint, generation)
     return False, fs.join(work_root, generation)
 

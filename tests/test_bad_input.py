@@ -293,3 +293,117 @@ def test_real_warc_files_pass_the_layout_walk():
     for path in sorted((Path(__file__).parent / "data" / "warc").glob("*")):
         if path.suffix in (".warc", ".gz"):
             assert warc_layout_problem(str(path)) is None, path
+
+
+# ---------------------------------------------------------------- inputs and the output folder
+
+
+def _docs(path: Path, count: int = 3) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_lines(path, [json.dumps({"text": f"{path.stem} {i}"}) for i in range(count)])
+
+
+def test_a_symlink_loop_and_links_to_one_file_read_it_once(tmp_path):
+    data = tmp_path / "data"
+    _docs(data / "a.jsonl")
+    (data / "sub").mkdir()
+    (data / "sub" / "loop").symlink_to(data, target_is_directory=True)
+    (data / "alias.jsonl").symlink_to(data / "a.jsonl")
+    for paths in ([data], [str(data / "**" / "*.jsonl")], [data / "a.jsonl", data / "alias.jsonl"]):
+        report, kept, bad = process(tmp_path, paths)
+        assert report["input_docs"] == 3 and len(kept) == 3
+
+
+def test_a_named_pipe_in_an_input_folder_is_an_error_naming_it(tmp_path):
+    import os
+
+    data = tmp_path / "data"
+    _docs(data / "a.jsonl")
+    os.mkfifo(data / "pipe.jsonl")
+    with pytest.raises(juicer.JuicerError, match=r"pipe.jsonl' is a named pipe, not a regular"):
+        process(tmp_path, [data])
+
+
+def test_an_unreadable_input_folder_is_an_error_naming_it(tmp_path, monkeypatch):
+    import os
+
+    data = tmp_path / "data"
+    _docs(data / "a.jsonl")
+    (data / "locked").mkdir()
+    real_walk = os.walk
+
+    def walk_refusing_locked(top, onerror=None, **kwargs):
+        # tests run as root, for whom no permission is missing: refuse one folder here
+        # the way the OS refuses it to everyone else
+        for entry in real_walk(top, onerror=onerror, **kwargs):
+            if entry[0].endswith("locked"):
+                onerror(PermissionError(13, "Permission denied", entry[0]))
+                return
+            yield entry
+
+    monkeypatch.setattr(os, "walk", walk_refusing_locked)
+    from juicer.io.planner import expand_paths
+
+    with pytest.raises(juicer.JuicerError, match=r"input folder '.*locked' cannot be read: "
+                                                 r"Permission denied"):
+        expand_paths([str(data)])
+
+
+def test_an_output_inside_an_input_folder_does_not_read_itself_back(tmp_path):
+    data = tmp_path / "data"
+    _docs(data / "a.jsonl")
+    recipe = write_recipe(tmp_path, KEEP_ALL, paths=[data], output="data/curated",
+                          output_format="jsonl")
+    for _ in range(2):
+        result = juicer.process(recipe, overwrite=True)
+        assert result.report["input_docs"] == 3 and result.report["kept_docs"] == 3
+
+
+@pytest.mark.parametrize("output", ["data", ".", "data/.."])
+def test_an_output_that_is_or_holds_an_input_is_refused_and_the_input_survives(tmp_path, output):
+    data = tmp_path / "data"
+    source = _docs(data / "data" / "a.jsonl")  # the input has a folder named data/ too
+    before = source.read_bytes()
+    recipe = write_recipe(tmp_path, KEEP_ALL, paths=[data], output=output)
+    with pytest.raises(juicer.JuicerError, match="holds the input"):
+        juicer.process(recipe, overwrite=True)
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["/", "~"])
+def test_root_and_home_folders_are_refused_as_outputs(tmp_path, where):
+    import os
+
+    from juicer.io.ownership import check_output_place
+
+    with pytest.raises(juicer.JuicerError, match="the root folder|a home folder"):
+        check_output_place(os.path.expanduser(where), [str(tmp_path / "in.jsonl")])
+
+
+def test_overwrite_removes_only_what_a_juicer_run_wrote(tmp_path):
+    _docs(tmp_path / "in" / "a.jsonl")
+    out = tmp_path / "out"
+    mine = out / "data" / "notes.txt"  # a user's file in a folder named like an output's
+    mine.parent.mkdir(parents=True)
+    mine.write_text("keep me")
+    with pytest.raises(juicer.JuicerError, match="no sign that a Juicer run wrote them"):
+        process(tmp_path, [tmp_path / "in"])
+    assert mine.read_text() == "keep me"
+    mine.unlink()
+    process(tmp_path, [tmp_path / "in"])  # a real run, then a stranger in its data/
+    mine.write_text("keep me")
+    with pytest.raises(juicer.JuicerError, match="files a Juicer run did not write"):
+        process(tmp_path, [tmp_path / "in"])
+    assert mine.read_text() == "keep me"
+
+
+def test_refusals_exit_2_on_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    _docs(data / "a.jsonl")
+    recipe = write_recipe(tmp_path, KEEP_ALL, paths=[data], output="data/..")
+    done = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
+                           "--overwrite"], capture_output=True, text=True)
+    assert done.returncode == 2 and "holds the input" in done.stderr

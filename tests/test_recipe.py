@@ -7,7 +7,7 @@ import pytest
 
 import juicer
 from juicer.errors import RecipeError
-from juicer.recipe import parse_size
+from juicer.recipe import load_recipe, parse_size
 from tests.conftest import DATA, REPO
 
 BAD = DATA / "bad_recipe.yaml"
@@ -176,3 +176,29 @@ def test_non_finite_sizes_are_recipe_errors(size):
     with pytest.raises(RecipeError, match="input.shard_size: .* is not a size"):
         juicer.load_recipe({"input": {"paths": ["x.jsonl"], "shard_size": size},
                             "output": {"path": "o"}, "pipeline": []})
+
+
+BOMB = "".join(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9 if prev else ['"lol"'] * 9) + "]\n"
+               for prev, name in zip([None, *"abcdefgh"], "abcdefghi"))
+
+
+@pytest.mark.parametrize("text, message", [
+    (BOMB, "expands to more than 100,000 values"),
+    ("a: &x [*x]\n", "refers to a value that holds it"),
+    ("input: {paths: [x]}\n1: 2\n", ":2: keys must be strings"),
+    ("a: " + "[" * 40_000 + "]" * 40_000 + "\n", "nested deeper than 100 levels"),
+    ("a: " + "9" * 120_000 + "\n", "a number of 120,000 characters"),
+    ("a: !!python/object/apply:os.system ['true']\n", "is not allowed: a recipe is plain data"),
+])
+def test_hostile_yaml_is_a_located_recipe_error(tmp_path, text, message):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    with pytest.raises(RecipeError, match=message):
+        load_recipe(path)
+
+
+def test_a_hostile_set_value_is_a_recipe_error(tmp_path):
+    with pytest.raises(RecipeError, match="--set pipeline.0.params.x: nested deeper"):
+        load_recipe(REPO / "recipes" / "quickstart.yaml", ["pipeline.0.params.x=" + "[" * 40_000])
+    with pytest.raises(RecipeError, match="expands to more than"):
+        load_recipe(REPO / "recipes" / "quickstart.yaml", ["pipeline.0.params.x=" + BOMB.replace("\n", ", ").join("{}")])

@@ -40,7 +40,7 @@ def output_files(directory: Path) -> dict[str, bytes]:
 def test_outputs_and_report_add_up(tmp_path, split_jsonl):
     result = run(tmp_path, split_jsonl, workers=2, output_shard_rows=500)
     out, report = Path(result.output), result.report
-    assert sorted(os.listdir(out)) == ["data", "dropped", "quarantine", "recipe.resolved.yaml",
+    assert sorted(os.listdir(out)) == [".juicer-output.json", "data", "dropped", "quarantine", "recipe.resolved.yaml",
                                        "report.html", "report.json"]
     assert json.loads((out / "report.json").read_text()) == report
     assert report["input_docs"] == 2500 and report["quarantined_docs"] == 0

@@ -143,7 +143,15 @@ def walk(folder: str):
     sorted order after their parent (os.walk's order), for local paths and URLs alike, so a
     tree copied to object storage is read in the same order."""
     if not is_url(folder):
-        for root, dirs, names in os.walk(local_path(folder)):
+        def unreadable(error: OSError) -> None:
+            from juicer.errors import InputError
+
+            raise InputError(f"input folder '{error.filename}' cannot be read: "
+                             f"{error.strerror}\n    hint: give it read permission, or leave "
+                             "it out of input.paths") from None
+
+        # symbolic links to folders are not followed (a link loop would never end)
+        for root, dirs, names in os.walk(local_path(folder), onerror=unreadable):
             dirs.sort()
             yield root, sorted(names)
         return

@@ -14,7 +14,10 @@ table row 65,536 ids).
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
+from typing import Optional
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -77,9 +80,12 @@ def _folder_files(folder: str) -> list[str]:
     return found
 
 
-def expand_paths(patterns: list[str]) -> list[str]:
-    """Files named by paths, directories (searched recursively) and globs; sorted, unique."""
+def expand_paths(patterns: list[str], skip_under: Optional[str] = None) -> list[str]:
+    """Files named by paths, directories (searched recursively) and globs; sorted, each
+    file once by its real path. Files under `skip_under` (the run's output folder, when
+    it lies inside an input folder) are left out."""
     found: list[str] = []
+    seen: set[str] = set()
     for pattern in patterns:
         folder = fs.is_dir(pattern)
         if folder:
@@ -97,11 +103,43 @@ def expand_paths(patterns: list[str]) -> list[str]:
             if detect_format(path) is None:
                 raise InputError(f"input file '{path}' has an unsupported suffix; supported: "
                                  f"{', '.join(sorted(FORMATS))}")
-            if path not in found:
+            if skip_under and _inside(path, skip_under):
+                continue  # the run's own output, in an input folder
+            real = _readable_file(path)
+            if real not in seen:  # read once, however many links or patterns lead to it
+                seen.add(real)
                 found.append(path)
     if len(found) >= 2 ** (63 - POSITION_BITS):
         raise InputError(f"{len(found)} input files is more than one run can number")
     return found
+
+
+def _readable_file(path: str) -> str:
+    """The real path of an input file that can be read; an InputError naming it if it is
+    not a regular file (a named pipe would block the run forever) or cannot be opened."""
+    if fs.is_url(path):
+        return path
+    local = fs.local_path(path)
+    real = os.path.realpath(local)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        raise InputError(f"input file '{path}' cannot be read: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) \
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+        raise InputError(f"input '{path}' is {kind}, not a regular file\n    hint: Juicer "
+                         "reads files it can measure and read again; copy the data to a file")
+    if not os.access(real, os.R_OK):
+        raise InputError(f"input file '{path}' cannot be read: permission denied")
+    return real
+
+
+def _inside(path: str, folder: str) -> bool:
+    if fs.is_url(path) or fs.is_url(folder):
+        return path.startswith(folder.rstrip("/") + "/")
+    path, folder = os.path.realpath(fs.local_path(path)), os.path.realpath(fs.local_path(folder))
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 @dataclass(frozen=True)
