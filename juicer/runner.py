@@ -39,8 +39,9 @@ from juicer.io.partitioned import PartitionedSink, Segment, read_partition
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
-                               read_arrow_rows, read_json, read_rows_with_ids,
-                               schema_of_files, schemas_of, unify, write_json, write_text)
+                               read_arrow_rows, read_json, read_marker, read_rows_with_ids,
+                               schema_of_files, schemas_of, unify, write_json, write_marker,
+                               write_text)
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
 from juicer.substrings import spans_table
@@ -389,8 +390,9 @@ def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
 
 
 # the layout of `_work/`, recorded in its run.json: raised when a task's files or results
-# change meaning, so that no run resumes from another layout (3: decisions cut by shard)
-WORK_FORMAT = 3
+# change meaning, so that no run resumes from another layout (3: decisions cut by shard;
+# 4: done markers and manifests carry a checksum)
+WORK_FORMAT = 4
 
 
 def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict] = None) -> str:
@@ -420,7 +422,7 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
                           "\n    hint: pass --overwrite to replace it, or choose another "
                           "output.path")
     elif fs.exists(manifest):
-        previous = read_json(manifest)
+        previous = _manifest(manifest, out)
         if previous.get("work_format") != WORK_FORMAT:  # not even --force: wrong output
             raise JuicerError(
                 f"output directory '{out}' holds an interrupted run of another Juicer version, "
@@ -444,12 +446,42 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
     return False, fs.join(work_root, generation)
 
 
+def _manifest(manifest: str, out: str) -> dict:
+    """The interrupted run's manifest; a damaged one is rebuilt from its generation's copy
+    (each generation folder holds the same record)."""
+    record = read_marker(manifest)
+    if record is not None:
+        return record
+    try:  # a run of an older layout wrote it without a seal: refused by its work_format
+        unsealed = read_json(manifest)
+        if isinstance(unsealed, dict) and unsealed.get("work_format") != WORK_FORMAT:
+            return unsealed
+    except (ValueError, UnicodeDecodeError):
+        pass
+    work_root = os.path.dirname(manifest) if not fs.is_url(manifest) else manifest.rsplit("/", 1)[0]
+    copies = [read_marker(fs.join(fs.join(work_root, name), GENERATION_FILE))
+              for name in _listing(work_root) if name.startswith("g")]
+    copies = [copy for copy in copies if copy and copy.get("generation")]
+    if len(copies) == 1:
+        write_marker(copies[0], manifest)
+        return copies[0]
+    raise RefusedError(f"the manifest of the interrupted run in '{out}' ({manifest}) is damaged "
+                       "and cannot be rebuilt\n    hint: pass --overwrite to start over")
+
+
+def _listing(folder: str) -> list[str]:
+    if fs.is_url(folder):
+        return [entry.rstrip("/").rsplit("/", 1)[-1]
+                for entry in fs.filesystem(folder).ls(folder, detail=False)]
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
 def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
     """Record the run's generation; its folder gets a file, so that it exists on an object
     store too (where a folder is only a prefix of the files in it)."""
     record = {"fingerprint": fingerprint, "generation": generation, "work_format": WORK_FORMAT}
-    write_json(record, fs.join(fs.join(os.path.dirname(manifest), generation), GENERATION_FILE))
-    write_json(record, manifest)
+    write_marker(record, fs.join(fs.join(os.path.dirname(manifest), generation), GENERATION_FILE))
+    write_marker(record, manifest)
 
 
 class _TaskRunner:
@@ -465,8 +497,13 @@ class _TaskRunner:
         markers = [getattr(task, "marker", None) for task in tasks]
         finished = fs.existing([marker for marker in markers if marker])
         reused = [index for index, marker in enumerate(markers) if marker in finished]
-        for index, result in zip(reused, fs.map_paths(read_json, [markers[i] for i in reused])):
+        for index, result in zip(reused, fs.map_paths(read_marker, [markers[i] for i in reused])):
+            if result is None:  # a damaged marker: its task is done again
+                fs.remove_file(markers[index])
+                finished.discard(markers[index])
+                continue
             results[index] = result
+        reused = [index for index in reused if results[index] is not None]
         self.reused += len(reused)
         todo = [index for index, marker in enumerate(markers) if marker not in finished]
         done = len(tasks) - len(todo)
@@ -532,7 +569,10 @@ def run_shard_task(task: ShardTask) -> dict:
     if stage.previous_global is not None:
         # the previous stage's result for this shard: its kept files and row-id range
         previous_directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
-        previous = read_json(previous_directory + ".done.json")
+        previous = read_marker(previous_directory + ".done.json")
+        if previous is None:
+            raise JuicerError(f"the done marker {previous_directory}.done.json is damaged"
+                              "\n    hint: run the same command again: that task is redone")
         decisions = _load_decisions(task)
         files, seals = _files_and_seals(previous["kept"], previous_directory)
         batches = _batches_from_files(files, task.batch_size, seals)
@@ -595,7 +635,7 @@ def run_shard_task(task: ShardTask) -> dict:
         "directory": directory,
         "peak_rss": _peak_rss(),
     }
-    write_json(result, task.marker)  # commits the shard: a resumed run reuses it
+    write_marker(result, task.marker)  # commits the shard: a resumed run reuses it
     return result
 
 
@@ -753,7 +793,7 @@ def run_reduce_task(task: ReduceTask) -> dict:
     if isinstance(step.operator, SegmentDeduplicator):
         result["segments"] = dedup.repeated_segments(reduced)
     result["seconds"] = _elapsed(started)
-    write_json(result, task.marker)
+    write_marker(result, task.marker)
     return result
 
 
@@ -774,7 +814,7 @@ def run_verify_task(task: VerifyTask) -> dict:
     _write_arrow(accepted, path, task.marker)
     result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
               "verification": verification, "seconds": _elapsed(started)}
-    write_json(result, task.marker)
+    write_marker(result, task.marker)
     return result
 
 
@@ -800,7 +840,7 @@ def run_span_task(task: VerifyTask) -> dict:
                                  f"s{task.shard:05d}", task.marker)
     result = {"shard": task.shard, **dedup.span_report(spans, texts_of),
               "decisions": decisions, "seconds": _elapsed(started)}
-    write_json(result, task.marker)
+    write_marker(result, task.marker)
     return result
 
 
@@ -819,7 +859,7 @@ def run_resolve_task(task: ResolveTask) -> dict:
                                  _stage_file(task.work_dir, task.stage, "decisions", ""), "all",
                                  task.marker)
     summary = {**summary, "decisions": decisions, "seconds": _elapsed(started)}
-    write_json(summary, task.marker)
+    write_marker(summary, task.marker)
     return summary
 
 

@@ -270,3 +270,21 @@ def _slow_task(work_dir: str) -> dict:
     from juicer.io.attempts import once
 
     return once(_record_call)(_Task(work_dir))
+
+
+@pytest.mark.parametrize("damage", [b"", b"{garbage", b'{"shard": 0}', None])
+def test_a_damaged_done_marker_or_manifest_means_its_task_is_redone(tmp_path, corpus, reference,
+                                                                    damage):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    out = tmp_path / "out"
+    kill_when(start(recipe, "--workers", "2"), str(out / "_work" / "g*" / "stage0" / "*.done.json"), 4)
+    if damage is None:  # the run's manifest instead: rebuilt from its generation's copy
+        (out / "_work" / "run.json").write_bytes(b"\0\0")
+    else:  # empty, not JSON, or JSON that fails its checksum (a marker cut short)
+        marker = sorted(glob.glob(str(out / "_work" / "g*" / "stage0" / "shard*.done.json")))[0]
+        Path(marker).write_bytes(damage)
+    again = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe)],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    assert outputs(out) == reference

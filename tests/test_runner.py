@@ -198,7 +198,7 @@ def test_truncated_compressed_file_is_reported_not_lost(tmp_path, split_jsonl):
     assert report["kept_docs"] + report["dropped_docs"] > 100
     error = read_output(Path(result.output), "quarantine").column("error")[0].as_py()
     assert error.startswith("the compressed stream is damaged after byte")
-    assert "ended before the end-of-stream marker" in error
+    assert "the file ends inside compressed data (truncated)" in error
 
 
 def test_existing_output_is_not_overwritten_without_asking(tmp_path, split_jsonl):

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 from juicer.errors import JuicerError
 from juicer.io import fs
-from juicer.io.writers import read_json
+from juicer.io.writers import read_marker
 
 try:
     import fcntl
@@ -95,7 +95,10 @@ def once(task_function):
                               "is gone); nothing written")
         with exclusive(task.marker):
             if fs.exists(task.marker):
-                return read_json(task.marker)
+                committed = read_marker(task.marker)
+                if committed is not None:
+                    return committed
+                fs.remove_file(task.marker)  # damaged: the task is done again
             return task_function(task)
     return attempt
 

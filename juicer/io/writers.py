@@ -259,6 +259,35 @@ def _schema_of(path: str) -> pa.Schema:
         return pa.ipc.open_file(source).schema
 
 
+MARKER_SEAL = "__marker_crc32__"
+
+
+def write_marker(data: dict, path: str) -> None:
+    """A done marker (or run manifest): JSON with a CRC-32 of its content, so that a
+    damaged one is known as such and its task redone (juicer.io.integrity seals the data
+    files the same way)."""
+    write_json({**data, MARKER_SEAL: _marker_crc(data)}, path)
+
+
+def read_marker(path: str) -> Optional[dict]:
+    """A marker's content, or None when it is empty, not JSON, unsealed or fails its
+    checksum (a marker cut short can still be valid JSON)."""
+    try:
+        data = read_json(path)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    seal = data.pop(MARKER_SEAL, None)
+    return data if seal is not None and seal == _marker_crc(data) else None
+
+
+def _marker_crc(data: dict) -> int:
+    import zlib
+
+    return zlib.crc32(json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
 def read_json(path: str):
     if fs.is_url(path):
         return json.loads(fs.read_bytes(path))
