@@ -47,7 +47,29 @@ def main() -> None:
     """Juicer turns raw text corpora into curated LLM training data.
 
     Exit codes: 0 done; 1 the run failed (bad input file, storage, an operator with
-    on_error: raise); 2 the recipe or the command line is wrong (nothing was read)."""
+    on_error: raise); 2 the recipe or the command line is wrong (nothing was read);
+    130 / 143 stopped by Ctrl-C / SIGTERM (finished work is kept: run it again to resume)."""
+    _stop_cleanly_on_signals()
+
+
+def _stop_cleanly_on_signals() -> None:
+    """SIGTERM (a scheduler's stop, `kill`) ends a run like Ctrl-C: no traceback, the
+    tasks already committed are kept, exit 128 + the signal's number."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # click's test runner in a thread: signals are the main thread's
+
+    def stop(number, _frame):
+        name = signal.Signals(number).name
+        signal.signal(number, signal.SIG_DFL)  # a second one ends it at once
+        click.echo(f"\njuicer: stopped by {name}; finished work is kept: run the same "
+                   "command again to resume", err=True)
+        raise SystemExit(128 + number)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)
 
 
 @main.command()

@@ -288,3 +288,38 @@ def test_a_damaged_done_marker_or_manifest_means_its_task_is_redone(tmp_path, co
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr
     assert outputs(out) == reference
+
+
+def _wait_for(pattern: str, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while len(glob.glob(pattern)) < count:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_workers_exit_when_their_driver_is_killed(tmp_path, corpus):
+    import psutil
+
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    run = start(recipe, "--workers", "2")
+    _wait_for(str(tmp_path / "out" / "_work" / "g*" / "stage0" / "*.done.json"), 1, run)
+    children = psutil.Process(run.pid).children(recursive=True)
+    assert children  # the forkserver and its workers
+    os.kill(run.pid, signal.SIGKILL)  # the driver alone: nothing can tell the pool
+    run.wait()
+    gone, alive = psutil.wait_procs(children, timeout=15)
+    assert not alive, [p.cmdline() for p in alive]
+
+
+def test_sigterm_stops_like_ctrl_c_and_the_rerun_resumes(tmp_path, corpus, reference):
+    recipe = write_recipe(tmp_path, PIPELINE, paths=[corpus], input_shard_size="200KB")
+    run = start(recipe, "--workers", "2")
+    _wait_for(str(tmp_path / "out" / "_work" / "g*" / "stage0" / "*.done.json"), 2, run)
+    os.kill(run.pid, signal.SIGTERM)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    again = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe)],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert outputs(tmp_path / "out") == reference

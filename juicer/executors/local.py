@@ -52,9 +52,30 @@ def _startable_main():
         main.__file__ = bogus
 
 
-def _adopt_environment(environment: dict) -> None:
+def _adopt_environment(environment: dict, driver: int) -> None:
     os.environ.clear()
     os.environ.update(environment)
+    _exit_with_driver(driver)
+
+
+def _exit_with_driver(driver: int, every: float = 1.0) -> None:
+    """A worker ends when its driver is gone (killed with SIGKILL, where nothing can tell
+    the pool): a worker's parent is the forkserver, so the parent-death signal would not
+    see it; a watchdog thread checks the driver's process instead."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)  # what it held is uncommitted: a resumed run redoes it
+            except PermissionError:
+                pass  # alive, another user's pid (cannot happen for our own driver)
+
+    threading.Thread(target=watch, name="juicer-driver-watch", daemon=True).start()
 
 
 class LocalExecutor:
@@ -78,7 +99,7 @@ class LocalExecutor:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("forkserver"),
                                              initializer=_adopt_environment,
-                                             initargs=(dict(os.environ),))
+                                             initargs=(dict(os.environ), os.getpid()))
         with _startable_main():  # the pool starts its workers on the first submit
             futures = {self._pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
         pending = set(futures)
