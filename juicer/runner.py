@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import dedup, llm_tokenizers, registry, report_html
+from juicer import conflicts, dedup, llm_tokenizers, registry, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, RefusedError, storage_hint
 from juicer.executors import make_executor
@@ -254,6 +254,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
                 global_seconds[stage.global_step.id] = seconds
                 if summary is not None:
                     summaries[stage.global_step.id] = summary
+        type_conflicts = conflicts.set_aside(shard_results, files)
         outputs = _write_outputs(runs, recipe, shard_results, work)
     finally:
         executor.close()
@@ -264,6 +265,8 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
+    if type_conflicts:
+        report["type_conflicts"] = type_conflicts
     if sampling:
         report["sample"] = sampling
     report_html.write(report, fs.join(out, "report.html"))

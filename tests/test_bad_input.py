@@ -407,3 +407,28 @@ def test_refusals_exit_2_on_the_command_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
                            "--overwrite"], capture_output=True, text=True)
     assert done.returncode == 2 and "holds the input" in done.stderr
+
+
+# ---------------------------------------------------------------- types across files
+
+
+def test_a_field_typed_differently_in_another_file_quarantines_those_documents(tmp_path):
+    data = tmp_path / "in"
+    data.mkdir()
+    write_lines(data / "a.jsonl", [json.dumps({"text": f"a{i} " * 40, "score": i}) for i in range(300)])
+    write_lines(data / "b.jsonl", [json.dumps({"text": f"b{i} " * 40, "score": "high" if i % 2 else None})
+                                   for i in range(300)])
+    outputs = []
+    for shard_size, workers in (("1MB", 1), ("8KB", 2)):
+        recipe = write_recipe(tmp_path, KEEP_ALL, paths=[data], output="out",
+                              output_format="jsonl", input_shard_size=shard_size)
+        report = juicer.process(recipe, overwrite=True, workers=workers).report
+        assert report["accounting_ok"] and report["kept_docs"] == 450
+        assert report["type_conflicts"] == {"documents": 150, "by_field": {"score": 150}}
+        bad = quarantined(tmp_path / "out")
+        assert [e["line"] for e in bad] == list(range(2, 301, 2))
+        assert all(e["file"].endswith("b.jsonl") and "field 'score' is string here but int64"
+                   in e["error"] for e in bad)
+        outputs.append({p.name: p.read_bytes() for kind in ("data", "quarantine")
+                        for p in sorted((tmp_path / "out" / kind).glob("*"))})
+    assert outputs[0] == outputs[1]  # whatever the sharding, the same documents stand
