@@ -432,3 +432,21 @@ def test_a_field_typed_differently_in_another_file_quarantines_those_documents(t
         outputs.append({p.name: p.read_bytes() for kind in ("data", "quarantine")
                         for p in sorted((tmp_path / "out" / kind).glob("*"))})
     assert outputs[0] == outputs[1]  # whatever the sharding, the same documents stand
+
+
+def test_a_truncated_compressed_csv_keeps_every_whole_row(tmp_path):
+    import gzip
+
+    from juicer.io.readers import count_records
+
+    data = ("text,id\n" + "".join(f"row number {i},{i}\n" for i in range(5000))).encode()
+    packed = gzip.compress(data)
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(packed[:len(packed) // 2])
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["text"] for r in kept] == [f"row number {i}" for i in range(len(kept))]
+    assert len(bad) == 1 and bad[0]["row"] == len(kept) and "truncated" in bad[0]["error"]
+    assert count_records(str(path)) == report["input_docs"]
+    jsonl = tmp_path / "cut.jsonl.gz"
+    jsonl.write_bytes(gzip.compress(_jsonl_bytes(3000))[:20000])
+    assert count_records(str(jsonl)) == process(tmp_path, [jsonl])[0]["input_docs"]

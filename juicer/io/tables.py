@@ -11,6 +11,7 @@ import pyarrow.csv as pcsv
 
 from juicer.batch import ROW_ID
 from juicer.io import fs
+from juicer.io.compressed import DamagedStream
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece
 from juicer.io.readers import (RESERVED, ReadResult, open_stream, quarantine_record,
                                text_as_string)
@@ -78,8 +79,9 @@ def read_csv(piece: Piece, text_field: str) -> Iterator[ReadResult]:
         return "skip"
 
     file_base = piece.file_index << POSITION_BITS
+    stream = WholeLinesUntilDamage(open_stream(piece.path))
     reader = pcsv.open_csv(
-        open_stream(piece.path),
+        stream,
         read_options=pcsv.ReadOptions(use_threads=False, block_size=8 * 2**20),
         parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                         invalid_row_handler=skip),
@@ -102,14 +104,50 @@ def read_csv(piece: Piece, text_field: str) -> Iterator[ReadResult]:
     rest = [quarantine_record(file_base + (number << PARQUET_ROW_BITS), piece.path, None,
                               number, error, "")
             for number, error in sorted(bad.items()) if number not in reported]
+    if stream.damage is not None:  # every whole row before it was read
+        rest.append(quarantine_record(file_base + (next_row << PARQUET_ROW_BITS), piece.path,
+                                      None, next_row, f"the compressed stream is damaged after "
+                                      f"row {next_row - 1}: {stream.damage}", ""))
     if rest:
         yield ReadResult(None, rest)
+
+
+class WholeLinesUntilDamage:
+    """A stream's bytes up to the last line break before damage, then a clean end (the
+    damage kept in `.damage`): Arrow's CSV reader would lose the whole block it was
+    reading, and keep a row cut in half as if whole."""
+
+    def __init__(self, stream):
+        self.stream, self.pending, self.damage, self.closed = stream, b"", None, False
+
+    def read(self, size: int = -1) -> bytes:
+        while self.damage is None:
+            try:
+                chunk = self.stream.read(size if size and size > 0 else 2**20)
+            except DamagedStream as exc:
+                self.damage, self.pending = exc, b""
+                return b""
+            if not chunk:
+                out, self.pending = self.pending, b""
+                return out
+            data = self.pending + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                out, self.pending = data[:cut], data[cut:]
+                return out
+            self.pending = data
+        return b""
+
+    def close(self) -> None:
+        self.closed = True
+        self.stream.close()
 
 
 def _csv_columns(path: str, delimiter: str):
     """The header's column names, or None for an empty file."""
     try:
-        reader = pcsv.open_csv(open_stream(path), parse_options=pcsv.ParseOptions(
+        reader = pcsv.open_csv(WholeLinesUntilDamage(open_stream(path)),
+                               parse_options=pcsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True, invalid_row_handler=lambda _: "skip"),
             read_options=pcsv.ReadOptions(use_threads=False, block_size=2**20))
     except pa.ArrowInvalid as exc:
