@@ -56,6 +56,10 @@ class RefusedError(JuicerError):
     the command exits 2, like a recipe mistake."""
 
 
+class MissingInputError(InputError, RefusedError):
+    """An input path or pattern that names nothing: a mistake in the recipe (exit 2)."""
+
+
 class OperatorError(JuicerError):
     """An operator failed in a way that is not tied to one document."""
 

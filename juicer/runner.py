@@ -427,12 +427,12 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
     elif fs.exists(manifest):
         previous = _manifest(manifest, out)
         if previous.get("work_format") != WORK_FORMAT:  # not even --force: wrong output
-            raise JuicerError(
+            raise RefusedError(
                 f"output directory '{out}' holds an interrupted run of another Juicer version, "
                 "whose intermediate files this one cannot resume from\n    hint: pass "
                 "--overwrite to start over")
         if previous["fingerprint"] != fingerprint and not force:
-            raise JuicerError(
+            raise RefusedError(
                 f"output directory '{out}' holds an interrupted run of a different recipe or "
                 "input (settings, Juicer version or input files changed)\n    hint: pass "
                 "--overwrite to start over, or --force to resume it with this recipe anyway")

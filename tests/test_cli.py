@@ -46,12 +46,12 @@ def test_version():
     assert juicer.__version__ in run.stdout
 
 
-def test_run_errors_exit_1_with_a_message(tmp_path):
+def test_a_missing_input_exits_2_with_a_message(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"input: [{tmp_path}/missing-*.jsonl]\noutput: {tmp_path}/out\n"
                       "pipeline: [text_length_filter]\n")
     run = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
-    assert run.returncode == 1 and "missing-*.jsonl" in run.stderr
+    assert run.returncode == 2 and "missing-*.jsonl" in run.stderr
     assert "Traceback" not in run.stderr
 
 
@@ -93,3 +93,15 @@ def test_help_shows_defaults_and_completion_scripts_load():
                                    "COMP_WORDS": "juicer ca", "COMP_CWORD": "1"},
                               capture_output=True, text=True)
     assert "calibrate" in answered.stdout
+
+
+def test_a_finished_output_exits_2_naming_overwrite(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"text": "one document"}\n')
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"input: [{data}]\noutput: {tmp_path}/out\npipeline: [text_length_filter]\n")
+    first = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
+    assert again.returncode == 2 and "already holds a finished run" in again.stderr
+    assert "--overwrite" in again.stderr

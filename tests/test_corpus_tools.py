@@ -86,7 +86,7 @@ def test_sample_from_the_cli_to_parquet_and_its_errors(tmp_path):
         juicer.sample([SAMPLE], 5, str(tmp_path / "s.csv"))
     bad = subprocess.run(JUICER + ["sample", str(tmp_path / "missing.jsonl"), "-n", "5", "-o",
                                    str(out)], capture_output=True, text=True)
-    assert bad.returncode == 1 and "does not exist" in bad.stderr
+    assert bad.returncode == 2 and "does not exist" in bad.stderr
 
 
 def test_count_a_path_into_chat_records(tmp_path):

@@ -87,7 +87,7 @@ def test_changed_recipe_is_refused_unless_forced(tmp_path, corpus):
     changed = ["--set", "pipeline.1.params.min_len=300"]
     refused = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
                               *changed], capture_output=True, text=True)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "interrupted run of a different recipe or input" in refused.stderr
     assert "--force" in refused.stderr and "--overwrite" in refused.stderr
     forced = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
@@ -108,7 +108,7 @@ def test_a_run_left_by_another_intermediate_layout_is_not_resumed_even_forced(tm
     manifest.write_text(json.dumps({**record, "work_format": record["work_format"] - 1}))
     refused = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),
                               "--force"], capture_output=True, text=True)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "interrupted run of another Juicer version" in refused.stderr
     assert "--overwrite" in refused.stderr and "Traceback" not in refused.stderr
     again = subprocess.run([sys.executable, "-m", "juicer.cli", "process", str(recipe),

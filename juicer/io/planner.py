@@ -22,7 +22,7 @@ from typing import Optional
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from juicer.errors import InputError
+from juicer.errors import InputError, MissingInputError
 from juicer.io import fs
 
 POSITION_BITS = 43
@@ -95,9 +95,11 @@ def expand_paths(patterns: list[str], skip_under: Optional[str] = None) -> list[
         elif fs.is_file(pattern):
             matches = [pattern]
         else:
-            raise InputError(f"input path '{pattern}' does not exist")
+            raise MissingInputError(f"input path '{pattern}' does not exist\n    hint: "
+                                    "input.paths is relative to the recipe's folder; check "
+                                    "the spelling, or use a glob such as data/*.jsonl.gz")
         if not matches:
-            raise InputError(f"input '{pattern}' matches no file with a supported suffix "
+            raise MissingInputError(f"input '{pattern}' matches no file with a supported suffix "
                              f"({', '.join(sorted(FORMATS))})")
         for path in matches if folder else sorted(matches):
             if detect_format(path) is None:
