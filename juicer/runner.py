@@ -30,7 +30,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, RefusedError, storage_hint
 from juicer.executors import make_executor
 from juicer.fields import column_of, text_values
-from juicer.io import fs, ownership
+from juicer.io import carry, fs, ownership
 from juicer.io.attempts import GENERATION_FILE, OutputLock, forget_locks, new_generation, once
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
@@ -73,6 +73,7 @@ class ShardTask:
     kept_text_field: Optional[str] = None  # where kept text is, when a step moved it
     # the previous global step's decisions on this shard's rows: (path, offset, length, crc)
     decisions: tuple[Segment, ...] = ()
+    output_format: str = "parquet"  # what the outputs are written as (what they can hold)
 
     @property
     def marker(self) -> str:
@@ -241,7 +242,8 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
                                recipe.input.strict, recipe.input.max_document_bytes,
                                observe, sample_rate, recipe.output.count_tokens,
                                recipe.kept_text_field,
-                               tuple(tuple(s) for s in decisions.get(shard.index, [])))
+                               tuple(tuple(s) for s in decisions.get(shard.index, [])),
+                               recipe.output.format)
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
@@ -677,6 +679,7 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
         quarantine.extend(result.quarantine)
         if result.table is not None:
             table = _without_oversized(result.table, task, quarantine)
+            table = _without_unwritable(table, task, quarantine)
             if task.sample_rate is not None and task.sample_rate < 1:
                 chosen = priorities(table.column(ROW_ID).to_numpy()) < int(task.sample_rate * 2**63)
                 table = table.filter(pa.array(chosen))
@@ -693,28 +696,53 @@ def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict])
     oversized = lengths > limit
     if not oversized.any():
         return table
-    pieces = {piece.file_index: piece for piece in task.shard.pieces}
     for index in np.flatnonzero(oversized):
-        row_id = int(table.column(ROW_ID)[int(index)].as_py())
-        file_index, position = split_row_id(row_id)
-        piece = pieces[file_index]
-        line = row = None
-        if piece.format in ROW_FORMATS:
-            row = position >> PARQUET_ROW_BITS
-        elif piece.format in ("jsonl", "lines"):
-            line = count_newlines(piece.path, position) + 1
-        where = "" if line or row is not None else f" (document at byte {position} of the " \
-            "decompressed stream)"
         text = text_values(table, task.text_field)[int(index)].as_py()
-        error = (f"document too large: {int(lengths[index]):,} bytes of text, more than "
-                 f"input.max_document_bytes ({limit:,}){where}")
-        if task.strict:
-            at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
-            raise InputError(f"{piece.path}, {at}: {error}\n    hint: raise "
-                             "input.max_document_bytes, or drop input.strict to quarantine it")
-        quarantine.append(quarantine_record(row_id, piece.path, line, row, error,
-                                            text[:RAW_LIMIT]))
+        _set_aside(table, int(index), task, quarantine,
+                   f"document too large: {int(lengths[index]):,} bytes of text, more than "
+                   f"input.max_document_bytes ({limit:,})",
+                   "raise input.max_document_bytes, or drop input.strict to quarantine it",
+                   text[:RAW_LIMIT])
     return table.filter(pa.array(~oversized))
+
+
+def _without_unwritable(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
+    """Set aside documents the output format cannot hold as they are (an empty JSON object
+    in a Parquet output: Parquet has no group without fields)."""
+    if task.output_format != "parquet" or table.num_rows == 0:
+        return table
+    bad = carry.empty_object_rows(table)
+    if not bad:
+        return carry.without_empty_structs(table)  # such a type holding only nulls
+    for index, field in sorted(bad.items()):
+        _set_aside(table, index, task, quarantine,
+                   f"field '{field}' holds an empty object, which Parquet cannot store",
+                   "write output.format: jsonl (or arrow), or give the object a field",
+                   json.dumps(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0],
+                              ensure_ascii=False, default=str))
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[list(bad)] = False
+    return carry.without_empty_structs(table.filter(pa.array(keep)))
+
+
+def _set_aside(table: pa.Table, index: int, task: ShardTask, quarantine: list[dict],
+               error: str, hint: str, raw: str) -> None:
+    """Quarantine one read document with its file and line (or row), or stop the run with
+    them under input.strict."""
+    row_id = int(table.column(ROW_ID)[index].as_py())
+    file_index, position = split_row_id(row_id)
+    piece = {piece.file_index: piece for piece in task.shard.pieces}[file_index]
+    line = row = None
+    if piece.format in ROW_FORMATS:
+        row = position >> PARQUET_ROW_BITS
+    elif piece.format in ("jsonl", "lines"):
+        line = count_newlines(piece.path, position) + 1
+    where = "" if line or row is not None else f" (document at byte {position} of the " \
+        "decompressed stream)"
+    if task.strict:
+        at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
+        raise InputError(f"{piece.path}, {at}: {error}{where}\n    hint: {hint}")
+    quarantine.append(quarantine_record(row_id, piece.path, line, row, error + where, raw))
 
 
 def _slices(table: pa.Table, size: int):

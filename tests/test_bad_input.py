@@ -29,7 +29,7 @@ def process(tmp_path: Path, paths, output_format="jsonl", **sections):
 def kept_records(out: Path) -> list[dict]:
     """data/ as Python values, parsed from the JSONL text (what a user's reader sees)."""
     return [json.loads(line) for part in sorted((out / "data").glob("*.jsonl"))
-            for line in part.read_text(encoding="utf-8").splitlines()]
+            for line in part.read_text(encoding="utf-8").split("\n") if line]
 
 
 def quarantined(out: Path) -> list[dict]:
@@ -450,3 +450,70 @@ def test_a_truncated_compressed_csv_keeps_every_whole_row(tmp_path):
     jsonl = tmp_path / "cut.jsonl.gz"
     jsonl.write_bytes(gzip.compress(_jsonl_bytes(3000))[:20000])
     assert count_records(str(jsonl)) == process(tmp_path, [jsonl])[0]["input_docs"]
+
+
+def _many_docs(count: int = 20_000) -> pa.Table:
+    return pa.table({"text": [f"doc {i} " * 10 for i in range(count)], "i": list(range(count))})
+
+
+def test_a_parquet_file_without_its_footer_is_one_quarantined_entry(tmp_path):
+    import io
+
+    buffer = io.BytesIO()
+    pq.write_table(_many_docs(), buffer, row_group_size=2000)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(buffer.getvalue()[:len(buffer.getvalue()) // 2])
+    good = _write_table(tmp_path / "good.parquet", pa.table({"text": ["fine"]}))
+    report, kept, bad = process(tmp_path, [cut, good])
+    assert kept == [{"text": "fine"}]
+    assert len(bad) == 1 and bad[0]["file"] == str(cut) and "footer" in bad[0]["error"]
+
+
+def test_a_damaged_parquet_row_group_costs_only_its_rows(tmp_path):
+    import io
+
+    buffer = io.BytesIO()
+    pq.write_table(_many_docs(6000), buffer, row_group_size=2000, compression="zstd")
+    data = bytearray(buffer.getvalue())
+    meta = pq.ParquetFile(io.BytesIO(bytes(data))).metadata
+    column = meta.row_group(1).column(0)
+    middle = column.data_page_offset + column.total_compressed_size // 2
+    data[middle:middle + 64] = b"\xff" * 64  # scribble over row group 1's text pages
+    path = tmp_path / "damaged.parquet"
+    path.write_bytes(bytes(data))
+    report, kept, bad = process(tmp_path, [path])
+    assert [r["i"] for r in kept] == list(range(2000)) + list(range(4000, 6000))
+    assert len(bad) == 1 and bad[0]["row"] == 2000 and "row group 1 is damaged" in bad[0]["error"]
+
+
+@pytest.mark.parametrize("layout", ["file", "stream"])
+def test_a_truncated_arrow_file_keeps_its_whole_batches(tmp_path, layout):
+    import io
+
+    table = _many_docs(10_000)
+    buffer = io.BytesIO()
+    opener = pa.ipc.new_file if layout == "file" else pa.ipc.new_stream
+    with opener(buffer, table.schema) as writer:
+        for start in range(0, 10_000, 1000):
+            writer.write_table(table.slice(start, 1000))
+    path = tmp_path / "cut.arrow"
+    path.write_bytes(buffer.getvalue()[:len(buffer.getvalue()) // 2])
+    report, kept, bad = process(tmp_path, [path])
+    assert len(kept) % 1000 == 0 and 0 < len(kept) < 10_000
+    assert [r["i"] for r in kept] == list(range(len(kept)))
+    assert len(bad) == 1 and bad[0]["row"] == len(kept) and "damaged" in bad[0]["error"]
+
+
+def test_an_empty_object_is_carried_to_jsonl_and_quarantined_for_parquet(tmp_path):
+    path = write_lines(tmp_path / "in.jsonl", ['{"text": "a", "meta": {}}',
+                                               '{"text": "b", "meta": {"deep": [{}]}}',
+                                               '{"text": "c"}'])
+    report, kept, bad = process(tmp_path, [path])
+    # a key the block's other records have is null where a record lacks it
+    assert kept == [{"text": "a", "meta": {"deep": None}},
+                    {"text": "b", "meta": {"deep": [{}]}}, {"text": "c", "meta": None}]
+    assert not bad
+    report, _, bad = process(tmp_path, [path], output_format="parquet")
+    # the first record's object has the block's key "deep" (null) there: only [{}] is empty
+    assert report["kept_docs"] == 2 and [e["line"] for e in bad] == [2]
+    assert "field 'meta' holds an empty object, which Parquet cannot store" in bad[0]["error"]

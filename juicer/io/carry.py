@@ -316,6 +316,16 @@ def nesting(line: bytes) -> int:
     return deepest
 
 
+def is_valid(table: pa.Table) -> bool:
+    """Whether Arrow's own checks pass: its JSON reader builds an invalid list array from
+    some inputs (`[null, "0"]` in pyarrow 26), which would crash whatever reads it."""
+    try:
+        table.validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        return False
+
+
 def invalid_utf8_rows(table: pa.Table) -> dict[int, str]:
     """Row index -> reason, for rows where a string column (at any depth) is not valid
     UTF-8. Parquet and Arrow IPC readers do not check it; such bytes cannot be carried
@@ -355,3 +365,65 @@ def _invalid_positions(column) -> list[int]:
         half = length // 2
         pending += [(start + half, length - half), (start, half)]
     return sorted(found)
+
+
+def empty_object_rows(table: pa.Table) -> dict[int, str]:
+    """Row index -> field, for rows holding an empty object ({}) at any depth: a struct
+    type without fields, which Parquet cannot write. Only columns whose type has such a
+    struct are looked at."""
+    bad: dict[int, str] = {}
+    for field in table.schema:
+        if not _has_empty_struct(field.type):
+            continue
+        for index, value in enumerate(table.column(field.name).to_pylist()):
+            if _holds_empty_object(value):
+                bad.setdefault(index, field.name)
+    return bad
+
+
+def without_empty_structs(table: pa.Table) -> pa.Table:
+    """`table` with every field-less struct type made the null type, which Parquet can
+    write; call it once no row holds an empty object (the values are all null there)."""
+    for index, field in enumerate(table.schema):
+        if _has_empty_struct(field.type):
+            kind = _null_for_empty(field.type)
+            table = table.set_column(index, pa.field(field.name, kind),
+                                     pa.array(table.column(index).to_pylist(), type=kind))
+    return table
+
+
+def _null_for_empty(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_struct(kind):
+        if kind.num_fields == 0:
+            return pa.null()
+        return pa.struct([kind.field(i).with_type(_null_for_empty(kind.field(i).type))
+                          for i in range(kind.num_fields)])
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return pa.list_(_null_for_empty(kind.value_type))
+    if pa.types.is_fixed_size_list(kind):
+        return pa.list_(_null_for_empty(kind.value_type), kind.list_size)
+    if pa.types.is_map(kind):
+        return pa.map_(kind.key_type, _null_for_empty(kind.item_type))
+    return kind
+
+
+def _has_empty_struct(kind: pa.DataType) -> bool:
+    if pa.types.is_struct(kind):
+        return kind.num_fields == 0 or any(_has_empty_struct(kind.field(i).type)
+                                           for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or \
+            pa.types.is_fixed_size_list(kind):
+        return _has_empty_struct(kind.value_type)
+    if pa.types.is_map(kind):
+        return _has_empty_struct(kind.item_type)
+    return False
+
+
+def _holds_empty_object(value: Any) -> bool:
+    if isinstance(value, dict):
+        return not value or any(_holds_empty_object(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_empty_object(item) for item in value)
+    if isinstance(value, tuple):
+        return any(_holds_empty_object(item) for item in value)
+    return False

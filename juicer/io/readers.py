@@ -152,7 +152,10 @@ def count_records(path: str, text_unit: str = "file") -> int:
     kind = detect_format(path)
     if kind == "parquet":
         with fs.open_binary(path) as handle:
-            return pq.ParquetFile(handle).metadata.num_rows
+            try:
+                return pq.ParquetFile(handle).metadata.num_rows
+            except Exception:  # noqa: BLE001 - unreadable: one quarantined entry, as read
+                return 1
     if kind.startswith("txt") and text_unit == "file":
         return 1
     if kind.startswith(("jsonl", "txt")):
@@ -222,7 +225,7 @@ def _fast_parse(block: bytes, offset: int, file_base: int, text_field: str) -> O
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     starts = line_starts(block)
-    if len(starts) != table.num_rows or carry.float_risk(table):
+    if len(starts) != table.num_rows or carry.float_risk(table) or not carry.is_valid(table):
         return None
     table = table.drop_columns([c for c in RESERVED if c in table.column_names])
     if text_field in table.column_names:
@@ -411,12 +414,18 @@ def printable(text: str) -> str:
 
 
 def _read_parquet(piece: Piece, text_field: str) -> Iterator[ReadResult]:
-    groups = list(range(piece.start, piece.end))
-    if not groups:
-        return
     source = fs.open_binary(piece.path) if fs.is_url(piece.path) else piece.path
-    with pq.ParquetFile(source) as handle:
-        yield from _parquet_groups(handle, piece, groups, text_field)
+    file_base = piece.file_index << POSITION_BITS
+    try:
+        handle = pq.ParquetFile(source)
+    except Exception as exc:  # noqa: BLE001 - a footer that cannot be read (truncated file)
+        yield ReadResult(None, [quarantine_record(
+            file_base, piece.path, None, None, f"not a readable Parquet file ({exc}); without "
+            "its footer none of its rows can be recovered", b"")])
+        return
+    with handle:
+        end = handle.metadata.num_row_groups if piece.end < 0 else piece.end
+        yield from _parquet_groups(handle, piece, list(range(piece.start, end)), text_field)
 
 
 def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
@@ -424,15 +433,26 @@ def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
     meta = handle.metadata
     row = sum(meta.row_group(g).num_rows for g in range(piece.start))
     file_base = piece.file_index << POSITION_BITS
-    for batch in handle.iter_batches(row_groups=groups, batch_size=65536, use_threads=False):
-        table = pa.Table.from_batches([batch])
-        table = table.drop_columns([c for c in RESERVED if c in table.column_names])
-        row_ids = pa.array((np.arange(row, row + table.num_rows, dtype=np.int64)
-                            << PARQUET_ROW_BITS) + file_base)
-        table = table.add_column(0, ROW_ID, row_ids)
-        table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
-        row += batch.num_rows
-        yield ReadResult(table, quarantine)
+    for group in groups:  # one at a time: a damaged row group costs only itself
+        batches = handle.iter_batches(row_groups=[group], batch_size=65536, use_threads=False)
+        group_start = row
+        try:
+            for batch in batches:
+                table = pa.Table.from_batches([batch])
+                table = table.drop_columns([c for c in RESERVED if c in table.column_names])
+                row_ids = pa.array((np.arange(row, row + table.num_rows, dtype=np.int64)
+                                    << PARQUET_ROW_BITS) + file_base)
+                table = table.add_column(0, ROW_ID, row_ids)
+                table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
+                row += batch.num_rows
+                yield ReadResult(table, quarantine)
+        except (OSError, pa.ArrowException) as exc:
+            first = row
+            row = group_start + meta.row_group(group).num_rows
+            yield ReadResult(None, [quarantine_record(
+                file_base + (first << PARQUET_ROW_BITS), piece.path, None, first,
+                f"row group {group} is damaged ({exc}): rows {first}-{row - 1} cannot be read",
+                b"")])
 
 
 def text_as_string(table: pa.Table, text_field: str, path: str, first_row: int,

@@ -30,13 +30,20 @@ def _with_row_ids(table: pa.Table, file_base: int, rows: np.ndarray) -> pa.Table
 
 def read_arrow(piece: Piece, text_field: str) -> Iterator[ReadResult]:
     file_base = piece.file_index << POSITION_BITS
-    for row, batch in _arrow_batches(piece):
-        if batch.num_rows == 0:
-            continue
-        table = _with_row_ids(pa.Table.from_batches([batch]), file_base,
-                              np.arange(row, row + batch.num_rows))
-        table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
-        yield ReadResult(table, quarantine)
+    row = 0
+    try:
+        for row, batch in _arrow_batches(piece):
+            if batch.num_rows == 0:
+                continue
+            table = _with_row_ids(pa.Table.from_batches([batch]), file_base,
+                                  np.arange(row, row + batch.num_rows))
+            table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
+            row += batch.num_rows
+            yield ReadResult(table, quarantine)
+    except (OSError, pa.ArrowException) as exc:  # truncated or damaged: keep what was whole
+        yield ReadResult(None, [quarantine_record(
+            file_base + (row << PARQUET_ROW_BITS), piece.path, None, row,
+            f"the Arrow file is damaged after row {row - 1} ({exc})", b"")])
 
 
 def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
@@ -45,6 +52,15 @@ def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
         row = 0
         is_file = source.read(6) == b"ARROW1"
         source.seek(0)
+        if piece.end < 0 and is_file:
+            try:
+                pa.ipc.open_file(source)
+            except pa.ArrowInvalid:
+                # no footer (a file cut short): its batches are a stream after the magic
+                source.seek(8)
+                is_file = False
+            else:
+                source.seek(0)
         if piece.end < 0 and not is_file:  # a stream
             for batch in pa.ipc.open_stream(source):
                 yield row, batch
