@@ -563,6 +563,7 @@ def recipe() -> None:
 def recipe_check(recipe_file: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Validate RECIPE_FILE without reading any data; exit 2 listing every mistake."""
     from juicer.io.planner import expand_paths, plan_shards
+    from juicer.io.probe import check_text_field
     from juicer.recipe import load_recipe
 
     result = {"recipe": recipe_file, "ok": False, "steps": None, "input_files": None,
@@ -582,7 +583,8 @@ def recipe_check(recipe_file: str, overrides: tuple[str, ...], as_json: bool) ->
               for p in exc.problems], str(exc))
     result.update(steps=len(loaded.pipeline), notes=list(loaded.notes))
     try:
-        files = expand_paths(loaded.input.paths)
+        files = expand_paths(loaded.input.paths, skip_under=loaded.output.path)
+        check_text_field(files, loaded.input.text_field)
     except JuicerError as exc:
         fail([{"location": f"{recipe_file}: input", "message": str(exc), "hint": ""}],
              f"{recipe_file}: input: {exc}")

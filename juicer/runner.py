@@ -30,7 +30,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, RefusedError, storage_hint
 from juicer.executors import make_executor
 from juicer.fields import column_of, text_values
-from juicer.io import carry, fs, ownership
+from juicer.io import carry, fs, ownership, probe
 from juicer.io.attempts import GENERATION_FILE, OutputLock, forget_locks, new_generation, once
 from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_paths, plan_shards,
                                split_row_id)
@@ -205,6 +205,7 @@ def _process(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, 
     out = recipe.output.path
     ownership.check_output_place(out, recipe.input.paths)
     files = expand_paths(recipe.input.paths, skip_under=out)
+    probe.check_text_field(files, recipe.input.text_field)
     shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
     fingerprint = input_fingerprint(files)
     sampling = _sampling(files, sample, recipe.input.text_unit) if sample else None

@@ -105,3 +105,23 @@ def test_a_finished_output_exits_2_naming_overwrite(tmp_path):
     again = subprocess.run(JUICER + ["process", str(recipe)], capture_output=True, text=True)
     assert again.returncode == 2 and "already holds a finished run" in again.stderr
     assert "--overwrite" in again.stderr
+
+
+def test_a_text_field_no_input_has_exits_2_naming_the_fields_there_are(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text('{"id": 1, "content": "a document"}\n')
+    table = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"body": ["a document"], "lang": ["en"]}), table)
+    for path, fields, hint in ((jsonl, "id, content", "input.text_field: content"),
+                               (table, "body, lang", "input.text_field to the field")):
+        recipe = tmp_path / "r.yaml"
+        recipe.write_text(f"input: {{paths: [{path}], text_field: text}}\n"
+                          f"output: {tmp_path}/out\npipeline: [text_length_filter]\n")
+        for command in (["recipe", "check"], ["process"]):
+            run = subprocess.run(JUICER + command + [str(recipe)], capture_output=True, text=True)
+            assert run.returncode == 2, run.stderr
+            assert f"no field 'text' in {path} (its fields: {fields})" in run.stderr
+            assert hint in run.stderr and "Traceback" not in run.stderr
