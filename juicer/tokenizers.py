@@ -29,10 +29,22 @@ def _spacy_tokenizer(lang: str):
         # Japanese needs SudachiPy (extra cjk), Thai pythainlp (extra thai)
         return spacy.blank(lang).tokenizer
     except ImportError as exc:
-        from juicer.errors import JuicerError
+        from juicer.errors import MissingDependencyError
 
-        raise JuicerError(f"spaCy's '{lang}' tokenizer needs the package {exc.name}: "
-                          f"pip install 'juicer-llm[cjk,thai]'") from None
+        package, extra = _SPACY_LANGUAGE_PACKAGES.get(lang, (exc.name, None))
+        if extra is None:  # spaCy's message names what it needs
+            from juicer.errors import JuicerError
+
+            raise JuicerError(f"spaCy's '{lang}' tokenizer needs a package that is not "
+                              f"installed: {exc}") from None
+        raise MissingDependencyError(package, extra, f"spaCy's '{lang}' tokenizer") from None
+
+
+# what spaCy's tokenizers of some languages import, and Juicer's extra that installs it
+# (spaCy's ImportError does not always name the module)
+_SPACY_LANGUAGE_PACKAGES = {"ja": ("sudachipy", "cjk"), "zh": ("jieba", "cjk"),
+                            "th": ("pythainlp", "thai"),
+                            "vi": ("pyvi", "vi")}
 
 
 def word_tokens(text: pa.Array, lang: str = "en") -> Tokens:

@@ -126,3 +126,15 @@ def test_gram_frequencies_agree_whichever_key_is_sorted(texts):
     doc, count = words.repeated_grams(one_giant)
     unique, counts = np.unique(hashes[:-1], return_counts=True)
     assert sorted(count.tolist()) == sorted(counts[counts > 1].tolist()) and set(doc) == {0}
+
+
+def test_a_spacy_language_without_its_package_names_the_package_and_extra():
+    import importlib.util
+
+    from juicer.errors import MissingDependencyError
+    from juicer.tokenizers import _spacy_tokenizer
+
+    if importlib.util.find_spec("pyvi") is not None:
+        pytest.skip("pyvi is installed here")
+    with pytest.raises(MissingDependencyError, match=r"(?s)needs the package 'pyvi'.*juicer-llm\[vi\]"):
+        _spacy_tokenizer("vi")

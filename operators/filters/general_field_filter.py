@@ -21,7 +21,8 @@ class GeneralFieldFilter(Filter):
     comparisons (chained), `in` / `not in` lists of constants, `and` / `or` / `not`,
     arithmetic, constants, and field names with dots into nested fields. Stats of earlier
     steps are `__stats__.<step_id>.<stat>`; Data-Juicer's `__dj__stats__.<stat>` finds the
-    stat in whichever earlier step wrote it, and `__dj__meta__.<key>` reads `meta.<key>`. A
+    stat in whichever earlier step wrote it, and `__dj__meta__.<key>` reads `meta.<key>` (or `__dj__meta__.<key>` where the data has
+    that field). A
     comparison with a missing value is false. Evaluated as one vectorized polars expression
     per batch. Empty condition keeps everything."""
 
@@ -68,8 +69,8 @@ def _column(table: pa.Table, path: list[str]):
     import polars as pl
 
     first, *rest = path
-    if first == _DJ_META:
-        first = "meta"
+    if first == _DJ_META and first not in table.column_names:
+        first = "meta"  # Juicer's place for it, unless the data really has the field
     if first == _DJ_STATS:
         if not rest:
             raise OperatorError("__dj__stats__ needs a stat name, e.g. __dj__stats__.text_len")

@@ -59,3 +59,12 @@ def test_unknown_field_is_named():
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("general_field_filter"))
+
+
+def test_data_juicer_meta_paths_read_the_real_field_where_the_data_has_it():
+    # Data-Juicer's layout: the data itself holds __dj__meta__ (found by a new user)
+    rows = [{"text": "a", "__dj__meta__": {"score": 3}}, {"text": "b", "__dj__meta__": {"score": 9}}]
+    op = juicer.operator("general_field_filter", filter_condition="__dj__meta__.score > 5")
+    assert [r["text"] for r in op(rows)] == ["b"]
+    op = juicer.operator("general_field_filter", filter_condition="__dj__meta__.lang == 'en'")
+    assert [r["text"] for r in op(ROWS)] == ["hello world"]  # Juicer's meta otherwise
