@@ -480,6 +480,16 @@ _DJ_RUNTIME_KWARGS = {
 }
 
 
+# Data-Juicer parameters of one operator that have no meaning in Juicer, and why
+_DJ_IGNORED = {
+    "text_chunk_mapper": {"trust_remote_code": "Juicer's chunk lengths are characters, and it "
+                          "never runs code from a model repository"},
+    "document_minhash_deduplicator": {"tokenizer_model": "Data-Juicer reads it only with "
+                                      "tokenization: sentencepiece, which Juicer does not "
+                                      "offer"},
+}
+
+
 _EXPONENT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 
 
@@ -547,6 +557,10 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
                     params.pop(kwarg)
                     notes.append(f"process[{index}] ({op_name}): '{kwarg}' steers Data-Juicer's "
                                  "runtime and is ignored")
+                for kwarg in sorted(set(params) & set(_DJ_IGNORED.get(op_name, {}))):
+                    params.pop(kwarg)
+                    notes.append(f"process[{index}] ({op_name}): '{kwarg}' is ignored: "
+                                 f"{_DJ_IGNORED[op_name][kwarg]}")
                 for param in params:
                     carry(("pipeline", index, "params", param), (key, index, op_name, param))
                 native["pipeline"].append({"op": op_name, "params": params})

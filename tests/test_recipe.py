@@ -202,3 +202,19 @@ def test_a_hostile_set_value_is_a_recipe_error(tmp_path):
         load_recipe(REPO / "recipes" / "quickstart.yaml", ["pipeline.0.params.x=" + "[" * 40_000])
     with pytest.raises(RecipeError, match="expands to more than"):
         load_recipe(REPO / "recipes" / "quickstart.yaml", ["pipeline.0.params.x=" + BOMB.replace("\n", ", ").join("{}")])
+
+
+def test_data_juicer_operator_parameters_without_meaning_here_are_noted(tmp_path):
+    recipe = tmp_path / "dj.yaml"
+    recipe.write_text(
+        f"dataset_path: {REPO}/recipes/sample/web_docs_sample.jsonl.gz\n"
+        f"export_path: {tmp_path}/out/result.jsonl\n"
+        "process:\n"
+        "  - text_chunk_mapper: {max_len: 500, trust_remote_code: true}\n"
+        "  - document_minhash_deduplicator: {tokenization: space, tokenizer_model: sp.model}\n")
+    loaded = juicer.load_recipe(recipe)
+    assert "trust_remote_code" not in loaded.pipeline[0].params
+    assert "tokenizer_model" not in loaded.pipeline[1].params
+    assert any("'trust_remote_code' is ignored" in note for note in loaded.notes)
+    assert any("'tokenizer_model' is ignored" in note and "sentencepiece" in note
+               for note in loaded.notes)
