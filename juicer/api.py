@@ -57,9 +57,25 @@ def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
     directory); returns a RunResult (output dir and report)."""
     from juicer.runner import process as run
 
+    _not_in_a_worker("process")
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
     return run(recipe, workers=workers, overwrite=overwrite, force=force)
+
+
+def _not_in_a_worker(call: str) -> None:
+    """A worker that imports the driver's script (it defines operators the workers need)
+    must not start the run again from the script's top level."""
+    import multiprocessing
+    import sys
+
+    # runpy runs the script as the module __mp_main__ (sys.modules holds it meanwhile)
+    main = sys.modules.get("__mp_main__")
+    if multiprocessing.current_process().name != "MainProcess" and main is not None:
+        raise JuicerError(
+            f"juicer.{call}() was called while a worker process imported your script "
+            f"{getattr(main, '__file__', '')} (workers import it for the operators it "
+            f"defines)\n    hint: put the call under `if __name__ == \"__main__\":`")
 
 
 def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
@@ -70,6 +86,7 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
     (default: the recipe's output.path + "_analysis"). Returns a RunResult."""
     from juicer.analysis import analyze as run_analysis
 
+    _not_in_a_worker("analyze")
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
     return run_analysis(recipe, output=output, inputs=inputs, sample=sample, workers=workers,

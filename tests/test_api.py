@@ -6,7 +6,7 @@ import pytest
 
 import juicer
 from juicer.errors import JuicerError, RecipeError
-from tests.conftest import REPO
+from tests.conftest import REPO, write_recipe
 
 STEPS = [
     juicer.operator("whitespace_normalization_mapper"),
@@ -107,3 +107,43 @@ def test_records_with_conflicting_field_types_get_a_located_error():
     rows = [{"text": "a", "tags": ["x"]}, {"text": "b", "tags": "y"}]
     with pytest.raises(juicer.JuicerError, match="field 'tags' is list in record 1 but str in record 2"):
         juicer.apply(rows, "text_length_filter")
+
+
+SCRIPT = '''
+import juicer
+{operator}
+result = juicer.process({recipe!r}, workers=2, overwrite=True)
+print("kept", result.report["kept_docs"])
+'''
+OPERATOR = '''
+from juicer.operator import Mapper
+
+class Unchanged(Mapper):
+    name = "unchanged_script_mapper"
+
+    def map_text(self, texts):
+        return texts
+'''
+
+
+@pytest.mark.parametrize("defines_operator", [False, True])
+def test_a_script_calling_process_at_its_top_level(tmp_path, defines_operator):
+    import subprocess
+    import sys
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(f'{{"text": "document {i} with some words"}}\n' for i in range(50)))
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "params": {"min_len": 1}}],
+                          paths=[data], input_shard_size="1KB")
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT.format(operator=OPERATOR if defines_operator else "",
+                                    recipe=str(recipe)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    if not defines_operator:  # workers need nothing from the script: it is not re-run
+        assert done.returncode == 0, done.stderr
+        assert "kept 50" in done.stdout
+    else:  # they import it for its operator: the re-run is stopped with the fix
+        assert done.returncode != 0
+        assert "juicer.process() was called while a worker process imported your script" \
+            in done.stderr and 'if __name__ == "__main__":' in done.stderr

@@ -38,18 +38,29 @@ def unwrap(ok: bool, value: Any, label: str) -> Any:
 
 @contextlib.contextmanager
 def _startable_main():
-    """forkserver workers re-import the driver's main script; a script read from stdin has
-    `__file__ == "<stdin>"`, which cannot be imported. Hide it while workers start."""
+    """forkserver workers import the driver's main script before their first task. A
+    script that calls juicer.process() at its top level (as a notebook cell or a short
+    script does, without `if __name__ == "__main__":`) would run again in every worker,
+    and a script read from stdin (`__file__ == "<stdin>"`) cannot be imported. Workers
+    need the script only for operators it defines: otherwise it is hidden while they
+    start."""
     main = sys.modules.get("__main__")
-    bogus = getattr(main, "__file__", None)
-    if bogus is None or os.path.isfile(bogus):
+    path = getattr(main, "__file__", None)
+    if path is None or (os.path.isfile(path) and _defines_operators(main)):
         yield
         return
     del main.__file__
     try:
         yield
     finally:
-        main.__file__ = bogus
+        main.__file__ = path
+
+
+def _defines_operators(main) -> bool:
+    from juicer.operator import Operator
+
+    return any(isinstance(value, type) and issubclass(value, Operator) and
+               value.__module__ == main.__name__ for value in vars(main).values())
 
 
 def _adopt_environment(environment: dict, driver: int) -> None:
