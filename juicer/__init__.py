@@ -1,7 +1,7 @@
 """Juicer: turn raw text corpora into curated LLM training data."""
 from juicer._version import __version__
-from juicer.api import (analyze, apply, calibrate, load_recipe, operator, plan, process,
-                        render_report, run, train_classifier, train_lm)
+from juicer.api import (QuarantineWarning, analyze, apply, calibrate, load_recipe, operator,
+                        plan, process, render_report, run, train_classifier, train_lm)
 from juicer.corpus import count, sample
 from juicer.instruct import convert
 from juicer.mix import mix
@@ -14,5 +14,5 @@ __all__ = [
     "process", "register", "render_report", "run", "sample", "train_classifier",
     "train_lm",
     "Operator", "Mapper", "Filter", "Deduplicator", "Selector",
-    "JuicerError", "RecipeError", "InputError",
+    "JuicerError", "RecipeError", "InputError", "QuarantineWarning",
 ]

@@ -19,6 +19,7 @@ for data that fits in memory.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
@@ -80,10 +81,11 @@ def _not_in_a_worker(call: str) -> None:
 
 def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
             output: Optional[str] = None, inputs: Sequence[str] = (), sample: Optional[int] = None,
-            workers: Optional[int] = None, overwrite: bool = False):
+            workers: Optional[int] = None, overwrite: bool = True):
     """Like `juicer analyze`: every filter computes its stats on every document, nothing is
     dropped; writes data/ (with __stats__), report.json and report.html into `output`
-    (default: the recipe's output.path + "_analysis"). Returns a RunResult."""
+    (default: the recipe's output.path + "_analysis"), replacing an earlier analysis there
+    as the CLI does (overwrite=False refuses instead). Returns a RunResult."""
     from juicer.analysis import analyze as run_analysis
 
     _not_in_a_worker("analyze")
@@ -193,6 +195,10 @@ class ApplyResult:
         return {name: _length(getattr(self, name)) for name in ("kept", "dropped", "quarantined")}
 
 
+class QuarantineWarning(UserWarning):
+    """apply() set every document aside: almost always a wrong text field or a failing step."""
+
+
 def apply(data: Any, steps: StepsLike, *, text_field: Optional[str] = None,
           keep_stats: bool = False, detailed: bool = False, batch_size: int = 8192,
           on_error: str = "quarantine"):
@@ -216,6 +222,12 @@ def apply(data: Any, steps: StepsLike, *, text_field: Optional[str] = None,
     kept = kept.drop_columns([c for c in kept_columns if c in kept.column_names])
     dropped = dropped.drop_columns([ROW_ID])
     kept_out = _from_table(kept, kind, data)
+    if quarantined.num_rows and not kept.num_rows and not dropped.num_rows:
+        first = quarantined.slice(0, 1).to_pylist()[0]
+        where = f" (row {first['row']})" if first.get("row") is not None else ""
+        warnings.warn(f"every one of the {quarantined.num_rows} documents was quarantined; "
+                      f"the first{where}: {first['error']} (detailed=True returns them all)",
+                      QuarantineWarning, stacklevel=2)
     if not detailed:
         return kept_out
     return ApplyResult(kept_out, _from_table(dropped, kind, data),

@@ -147,3 +147,25 @@ def test_a_script_calling_process_at_its_top_level(tmp_path, defines_operator):
         assert done.returncode != 0
         assert "juicer.process() was called while a worker process imported your script" \
             in done.stderr and 'if __name__ == "__main__":' in done.stderr
+
+
+def test_an_operator_call_that_quarantines_every_row_warns_with_the_first_error():
+    op = juicer.operator("text_length_filter", min_len=1)
+    with pytest.warns(juicer.QuarantineWarning, match=r"every one of the 2 documents was "
+                                                      r"quarantined; the first.*'text'"):
+        assert op([{"content": "a"}, {"content": "b"}]) == []
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert op([{"text": ""}]) == []  # dropped by the rule, not quarantined: no warning
+
+
+def test_analyze_from_python_replaces_an_earlier_analysis_as_the_cli_does(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(f'{{"text": "document {i} with words"}}\n' for i in range(20)))
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "params": {"min_len": 5}}],
+                          paths=[data])
+    first = juicer.analyze(recipe, output=str(tmp_path / "analysis"))
+    again = juicer.analyze(recipe, output=str(tmp_path / "analysis"))
+    assert first.output == again.output and again.report["input_docs"] == 20
