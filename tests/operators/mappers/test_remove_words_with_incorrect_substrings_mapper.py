@@ -31,3 +31,13 @@ def test_matches_reference_on_real_documents(sample_texts):
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("remove_words_with_incorrect_substrings_mapper"))
+
+
+def test_tokenization_cuts_a_failing_run_of_chinese_with_jieba():
+    # docs say tokenization splits with jieba for zh; it raised before (found by a new user)
+    op = juicer.operator("remove_words_with_incorrect_substrings_mapper", lang="zh",
+                         tokenization=True)
+    [row] = op([{"text": "第二行www结束 正常的句子\n下一行"}])
+    assert row["text"] == "第二行结束 正常的句子\n下一行"
+    plain = juicer.operator("remove_words_with_incorrect_substrings_mapper", lang="zh")
+    assert plain([{"text": "第二行www结束 正常的句子"}])[0]["text"] == "正常的句子"
