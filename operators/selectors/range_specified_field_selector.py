@@ -8,7 +8,7 @@ from pydantic import Field
 
 from juicer.batch import Batch, nested_field
 from juicer.operator import OpParams, Selector
-from juicer_operators.filters.specified_numeric_field_filter import as_numbers
+from juicer_operators.selectors.ranking import ranking_numbers
 
 
 class RangeSpecifiedFieldSelector(Selector):
@@ -18,8 +18,9 @@ class RangeSpecifiedFieldSelector(Selector):
     lower bound keeping fewer documents and the upper bound keeping fewer documents win, as
     in Data-Juicer. Nothing is removed unless a lower and an upper bound are both given.
 
-    Ties rank by input order, as with Data-Juicer's stable heaps; missing and non-numeric
-    values rank lowest. Kept documents stay in input order (Data-Juicer reorders them)."""
+    Values rank as Data-Juicer's `stats_to_number` makes them: numbers written as strings
+    by their number, a list by its mean. Ties rank by input order, as with Data-Juicer's
+    stable heaps; missing and non-numeric values rank lowest. Kept documents stay in input order (Data-Juicer reorders them)."""
 
     name = "range_specified_field_selector"
 
@@ -35,7 +36,7 @@ class RangeSpecifiedFieldSelector(Selector):
     def selection_keys(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         if not self.params.field_key:
             return {}
-        return {"value": pa.array(as_numbers(nested_field(batch.table, self.params.field_key)))}
+        return {"value": pa.array(ranking_numbers(nested_field(batch.table, self.params.field_key)))}
 
     def select(self, keys: pa.Table) -> np.ndarray:
         params, count = self.params, keys.num_rows

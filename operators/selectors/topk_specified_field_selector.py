@@ -4,12 +4,12 @@ from typing import Optional
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from juicer.batch import Batch, nested_field
 from juicer.operator import OpParams, Selector
 from juicer_operators.selectors.random_selector import sample_size
+from juicer_operators.selectors.ranking import ranking_numbers
 
 
 class TopkSpecifiedFieldSelector(Selector):
@@ -18,7 +18,9 @@ class TopkSpecifiedFieldSelector(Selector):
     `field_key` may reach into nested fields with dots, e.g. `meta.score` or a stat of an
     earlier step, `__stats__.words_num_filter.num_words`. `reverse: false` keeps the smallest
     values instead. When both `topk` and `top_ratio` are set the smaller count wins, as in
-    Data-Juicer. Ties go to the earlier document; documents without a value are chosen last.
+    Data-Juicer. Values rank as Data-Juicer's `stats_to_number` makes them: numbers written
+    as strings by their number ("243" above "33"), a list by its mean. Ties go to the earlier
+    document; documents without a number are chosen last.
     Kept documents stay in input order (Data-Juicer reorders them by value)."""
 
     name = "topk_specified_field_selector"
@@ -44,11 +46,11 @@ class TopkSpecifiedFieldSelector(Selector):
         wanted = sample_size(count, self.params.top_ratio, self.params.topk)
         if wanted >= count:
             return keep
-        values = keys.column("value")
-        # rank: best first, nulls last, ties by row id (keys come sorted by row id)
-        order = pc.array_sort_indices(values, null_placement="at_end",
-                                      order="descending" if self.params.reverse else "ascending")
+        values = ranking_numbers(keys.column("value"))
+        # rank: best first, missing last, ties by row id (keys come sorted by row id)
+        best_first = -values if self.params.reverse else values
+        order = np.argsort(np.nan_to_num(best_first, nan=np.inf), kind="stable")
         keep[:] = False
-        keep[order.to_numpy()[:wanted]] = True
+        keep[order[:wanted]] = True
         return keep
 

@@ -48,3 +48,10 @@ def test_drop_reason():
                                                 lower_rank=1, upper_rank=2), detailed=True)
     assert [r["text"] for r in result.kept] == ["1"]
     assert {r["__drop_reason__"] for r in result.dropped} == {"range_specified_field_selector:not_selected"}
+
+
+def test_list_values_rank_by_their_mean_as_in_data_juicer():
+    rows = [{"text": str(i), "s": v} for i, v in enumerate([[1, 2], [10], [4, 6], [0]])]
+    op = juicer.operator("range_specified_field_selector", field_key="s", lower_rank=1,
+                         upper_rank=3)
+    assert [r["s"] for r in op(rows)] == [[1, 2], [4, 6]]  # means 1.5 and 5: ranks 1 and 2

@@ -47,3 +47,16 @@ def test_a_missing_field_names_what_exists():
         kept_ids(field_key="meta.quality", topk=1)
     with pytest.raises(OperatorError, match="field 'metadata'.*columns: id, text, meta"):
         kept_ids(field_key="metadata.score", topk=1)
+
+
+def test_numbers_written_as_strings_rank_as_numbers_and_lists_by_their_mean():
+    # Data-Juicer's stats_to_number (a new user saw "243" ranked below "33", and a crash
+    # on a list-valued field)
+    rows = [{"text": str(i), "s": v} for i, v in enumerate(["243", "33", "5", None, "x"])]
+    op = juicer.operator("topk_specified_field_selector", field_key="s", topk=2)
+    assert [r["s"] for r in op(rows)] == ["243", "33"]
+    rows = [{"text": str(i), "s": v} for i, v in enumerate([[1, 2], [10], [], None, [3, 3]])]
+    assert [r["s"] for r in op(rows)] == [[10], [3, 3]]
+    smallest = juicer.operator("topk_specified_field_selector", field_key="s", topk=2,
+                               reverse=False)
+    assert [r["s"] for r in smallest(rows)] == [[1, 2], [3, 3]]  # missing still last
