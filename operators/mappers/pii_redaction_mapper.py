@@ -25,11 +25,18 @@ _SECRET = re.compile(
     r"|\b[rs]k_(?:live|test)_[0-9A-Za-z]{24,250}\b|\bsk-[A-Za-z0-9_\-]{32,250}\b"
     r"|(?i:\b(?:api[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|password|passwd)"
     r"\b[\"']?\s{0,3}[:=]\s{0,3}[\"']?)(?P<value>[A-Za-z0-9_\-/+=.]{12,250})", re.DOTALL)
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b")
+# the local part as written, dots anywhere: a truncated or malformed one still names a
+# mailbox (Google Groups shows `name...@gmail.com`); the domain: names with a letter TLD, or
+# an IPv4 literal, bare or in brackets
+_EMAIL = re.compile(
+    r"\b[A-Za-z0-9._%+\-]{1,64}@"
+    r"(?:(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}\b"
+    r"|\[?(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\]?(?![\d.]))")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _CARD = re.compile(r"(?<![\d.,-])(?:\d[ -]?){12,18}\d(?![\d-]|[.,]\d)")
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
-                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]|\.\d)")
+# not inside a longer dotted number (a version 1.2.3.4.5); a dot before or after is fine
+_IPV4 = re.compile(r"(?<!\d)(?<!\d\.)(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])")
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}"
                     r"(?![\w:-]|\.\d)|(?<![\w+])\+\d{8,15}(?!\w)")
@@ -44,8 +51,10 @@ _PREFILTERS = {
 
 
 class PiiRedactionMapper(Mapper):
-    """Replace personal data and credentials with tags: e-mail addresses (`<EMAIL>`), IPv4
-    and IPv6 addresses (`<IP_ADDRESS>`), phone numbers (`<PHONE>`: 8 to 15 digits in
+    """Replace personal data and credentials with tags: e-mail addresses (`<EMAIL>`; at an
+    IP literal too, and with a malformed local part such as `name...@gmail.com`, which
+    still names a mailbox), public IPv4 addresses and IPv6 addresses (`<IP_ADDRESS>`: private, loopback
+    and other reserved IPv4 ranges are kept, as datatrove keeps them), phone numbers (`<PHONE>`: 8 to 15 digits in
     international or grouped form), payment card numbers that pass the Luhn check
     (`<CREDIT_CARD>`), IBANs that pass the ISO 13616 mod-97 check (`<IBAN>`), and secrets
     (`<SECRET>`: private key blocks, AWS, GitHub, Slack, Google, Stripe and OpenAI-style
@@ -116,10 +125,11 @@ def iban_valid(candidate: str) -> bool:
 
 def _ipv6_valid(candidate: str) -> bool:
     try:
-        ipaddress.IPv6Address(candidate)
+        address = ipaddress.IPv6Address(candidate)
     except ValueError:
         return False
-    return candidate.count(":") >= 2 and any(c.isalnum() for c in candidate)
+    return candidate.count(":") >= 2 and any(c.isalnum() for c in candidate) and \
+        address.is_global  # loopback, link-local, unique-local, documentation: kept
 
 
 def _phone_valid(candidate: str) -> bool:
@@ -136,6 +146,13 @@ def _always(_: str) -> bool:
     return True
 
 
+def _public_ipv4(candidate: str) -> bool:
+    """Only addresses that can reach a person: private (10/8, 172.16/12, 192.168/16),
+    loopback, link-local, this-network (0/8) and other reserved ranges identify no one
+    outside a network, and are kept (as datatrove does)."""
+    return ipaddress.IPv4Address(candidate).is_global
+
+
 _STEPS = [("secret", _SECRET, _always), ("email", _EMAIL, _always), ("iban", _IBAN, iban_valid),
-          ("credit_card", _CARD, luhn_valid), ("ipv4", _IPV4, _always),
+          ("credit_card", _CARD, luhn_valid), ("ipv4", _IPV4, _public_ipv4),
           ("ipv6", _IPV6, _ipv6_valid), ("phone", _PHONE, _phone_valid)]

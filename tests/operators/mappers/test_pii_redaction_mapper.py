@@ -13,8 +13,17 @@ from tests.operators.helpers import check_null_is_quarantined, kept_texts
     ("card 4111 1111 1111 1111 or 4111-1111-1111-1112", "card <CREDIT_CARD> or 4111-1111-1111-1112"),
     ("pay to GB82 WEST 1234 5698 7654 32 or GB82 WEST 1234 5698 7654 33",
      "pay to <IBAN> or GB82 WEST 1234 5698 7654 33"),
-    ("hosts 192.168.1.1, 999.1.1.1, ::1 and 2001:db8::8a2e:370:7334 at 12:30:45",
-     "hosts <IP_ADDRESS>, 999.1.1.1, <IP_ADDRESS> and <IP_ADDRESS> at 12:30:45"),
+    ("hosts 163.36.107.25, 999.1.1.1, 2a00:1450:4001:82a::200e at 12:30:45",
+     "hosts <IP_ADDRESS>, 999.1.1.1, <IP_ADDRESS> at 12:30:45"),
+    # private, loopback, this-network and documentation addresses identify no one
+    ("lan 10.0.0.1 192.168.1.2 127.0.0.1 0.1.2.3 ::1 fe80::1 2001:db8::8a2e:370:7334",
+     "lan 10.0.0.1 192.168.1.2 127.0.0.1 0.1.2.3 ::1 fe80::1 2001:db8::8a2e:370:7334"),
+    # a dot before an address is punctuation; one inside a longer dotted number is not
+    ("ip .3.3.3.0, at 8.8.8.8. but v1.2.3.4.5 and 108.0.0.01",
+     "ip .<IP_ADDRESS>, at <IP_ADDRESS>. but v1.2.3.4.5 and 108.0.0.01"),
+    # an address at an IP literal is one address; a malformed local part still names one
+    ("mail email@123.123.123.123 or email@[123.123.123.123] or franz...@gmail.com",
+     "mail <EMAIL> or <EMAIL> or <EMAIL>"),
     ("call +1 (555) 123-4567 or 030 1234 5678; not 2019-11-20, 1 000 000 or 555-1234",
      "call <PHONE> or <PHONE>; not 2019-11-20, 1 000 000 or 555-1234"),
     ('api_key = "abcdEFGH1234ijklMNOP" and AKIAIOSFODNN7EXAMPLE',
