@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional
+from typing import Literal, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -30,8 +30,9 @@ class C4BadwordsFilter(Filter):
     The language comes from `lang_key` (a field such as `lang` or `meta.language`), else
     `default_language`. `keep_fraction` keeps that share of the flagged documents, chosen by
     a hash of `seed` and the row, so the choice is the same on every executor (datatrove
-    draws from a random generator). The shipped lists are LDNOOBW at commit 5faf2ba for all
-    27 languages (datatrove uses an older English list)."""
+    draws from a random generator). The lists are datatrove's by default: LDNOOBW at commit
+    5faf2ba, English at 25e679f (26 words fewer than 5faf2ba's); `word_lists: ldnoobw-5faf2ba`
+    uses 5faf2ba's English list too."""
 
     name = "c4_badwords_filter"
     stats = {"badwords_found": pa.bool_()}
@@ -45,6 +46,10 @@ class C4BadwordsFilter(Filter):
         default_language: str = Field("en", description="Language of documents without one.")
         lang_key: Optional[str] = Field(None, description="Field holding each document's "
                                         "language; dots reach nested fields.")
+        word_lists: Literal["datatrove", "ldnoobw-5faf2ba"] = Field(
+            "datatrove", description="Shipped lists: `datatrove`'s (LDNOOBW 5faf2ba, but "
+            "English at the older 25e679f: 26 words fewer, e.g. no `sexual`), or 5faf2ba for "
+            "every language.")
         flagged_words_dir: Optional[str] = Field(
             None, description="Folder of `<lang>.txt` lists; empty uses the shipped lists.")
 
@@ -60,7 +65,7 @@ class C4BadwordsFilter(Filter):
         lowered = None
         for lang in pc.unique(langs).to_pylist():
             rows = np.flatnonzero(pc.equal(langs, lang).to_numpy(zero_copy_only=False))
-            pattern = _pattern(lang, params.flagged_words_dir)
+            pattern = _pattern(lang, params.flagged_words_dir, params.word_lists)
             if pattern is None:
                 if params.fail_on_missing_language:
                     raise OperatorError(f"no bad-words list for language '{lang}'; set "
@@ -82,9 +87,12 @@ class C4BadwordsFilter(Filter):
 
 
 @lru_cache(maxsize=64)
-def _pattern(lang: str, folder: Optional[str]) -> Optional[str]:
+def _pattern(lang: str, folder: Optional[str], lists: str = "datatrove") -> Optional[str]:
     try:
-        words = wordlists.load("flagged_words", lang, folder)
+        if folder is None and lists == "datatrove" and lang == "en":
+            words = wordlists.load("c4_badwords_datatrove", "en")  # the list it downloads
+        else:
+            words = wordlists.load("flagged_words", lang, folder)
     except Exception:  # no list for this language
         return None
     alternatives = "|".join(re.escape(w) for w in sorted(words - ALLOWED) if w)
