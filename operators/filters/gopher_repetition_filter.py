@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +30,9 @@ class GopherRepetitionFilter(Filter):
     share of the text; for each (n, share) of `dup_n_grams`, the characters of repeated word
     n-grams (counted left to right, skipping past each repeat) exceed that share. Words are
     spaCy's tokens (extra `nlp`). Drop reasons are datatrove's (`dup_line_frac`,
-    `top_2_gram`, `duplicated_5_n_grams`, ...)."""
+    `top_2_gram`, `duplicated_5_n_grams`, ...). As in datatrove, repeated n-grams are
+    compared by their tokens concatenated without spaces (`dup_ngram_keys: tokens` compares
+    token by token); the most frequent n-gram by its tokens joined with spaces."""
 
     name = "gopher_repetition_filter"
     requires_packages = {"spacy": "nlp"}
@@ -56,6 +58,10 @@ class GopherRepetitionFilter(Filter):
             DUP_N_GRAMS, description="(n, share): repeated n-grams' characters may cover at "
             "most this share of the text.")
         language: str = Field("en", description="spaCy language code of the tokenizer.")
+        dup_ngram_keys: Literal["joined", "tokens"] = Field(
+            "joined", description="When two n-grams are the same for `dup_n_grams`: `joined`, "
+            "their tokens concatenated without spaces are equal (datatrove 0.10's "
+            "find_all_duplicate: `ab c` repeats `a bc`), or `tokens`, token by token.")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)
@@ -75,9 +81,11 @@ class GopherRepetitionFilter(Filter):
         for n, _ in self.params.top_n_grams:
             stats[f"top_{n}_gram"] = kernels.safe_ratio(
                 words.top_ngram_chars(tokens.doc, token_hash, token_length, n, tokens.count, spaces=True), chars)
+        joined = self.params.dup_ngram_keys == "joined"
         for n, _ in self.params.dup_n_grams:
-            stats[f"duplicated_{n}_n_grams"] = kernels.safe_ratio(
-                _repeated_ngram_chars(tokens.doc, token_hash, token_length, n, tokens.count), chars)
+            stats[f"duplicated_{n}_n_grams"] = kernels.safe_ratio(_repeated_ngram_chars(
+                tokens.doc, token_hash, token_length, n, tokens.count,
+                (cps, offsets) if joined else None), chars)
         return {name: pa.array(values) for name, values in stats.items()}
 
     def rules(self):
@@ -93,13 +101,19 @@ class GopherRepetitionFilter(Filter):
         return rules
 
 
-def _repeated_ngram_chars(doc, token_hash, token_length, n, count) -> np.ndarray:
+def _repeated_ngram_chars(doc, token_hash, token_length, n, count,
+                          joined_text=None) -> np.ndarray:
     """Per document: characters (joined without spaces) of the n-grams met again while
-    walking left to right, jumping n words past each repeat (datatrove's find_all_duplicate)."""
+    walking left to right, jumping n words past each repeat (datatrove's find_all_duplicate).
+    With `joined_text` (the tokens' code points and offsets), an n-gram is keyed by its
+    tokens concatenated, as datatrove keys it; else by its token sequence."""
     starts, gram_doc, gram, length = words.ngram_spans(doc, token_hash, token_length, n)
     out = np.zeros(count)
     if len(starts) == 0:
         return out
+    if joined_text is not None:  # a document's tokens lie one after another in the buffer
+        cps, offsets = joined_text
+        gram = span_hashes(cps, offsets[starts], offsets[starts + n])
     # n-grams with no earlier occurrence in their document can never be a repeat
     seen_before = words.seen_before(gram_doc, gram)
     bounds = np.searchsorted(gram_doc, np.arange(count + 1))
