@@ -480,6 +480,9 @@ _DJ_RUNTIME_KWARGS = {
 }
 
 
+# operators whose default tokenization differs from Data-Juicer's `space`
+_DJ_SPACE_TOKENIZED = {"document_minhash_deduplicator", "document_simhash_deduplicator"}
+
 # Data-Juicer parameters of one operator that have no meaning in Juicer, and why
 _DJ_IGNORED = {
     "text_chunk_mapper": {"trust_remote_code": "Juicer's chunk lengths are characters, and it "
@@ -563,6 +566,8 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
                                  f"{_DJ_IGNORED[op_name][kwarg]}")
                 for param in params:
                     carry(("pipeline", index, "params", param), (key, index, op_name, param))
+                if op_name in _DJ_SPACE_TOKENIZED:  # Data-Juicer's default splits on " "
+                    params.setdefault("tokenization", "space")
                 native["pipeline"].append({"op": op_name, "params": params})
         elif key in known:
             notes.append(f"Data-Juicer setting '{key}' has no effect in Juicer and is ignored")

@@ -24,7 +24,10 @@ from typing import Optional
 import numpy as np
 import pyarrow as pa
 
-TOKENIZATIONS = ("space", "punctuation", "character", "cjk")
+TOKENIZATIONS = ("whitespace", "space", "punctuation", "character", "cjk")
+# every character Python's str.split() splits on (str.isspace), for RE2 over a batch
+WHITESPACE = (r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+              r"\x{202f}\x{205f}\x{3000}]")
 # Han and kana: scripts written without spaces, where each character is a word of its own.
 CJK_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
                            "\U00020000-\U0003134f]")
@@ -110,6 +113,8 @@ def reference_shingles(text: str, tokenization: str, window: int) -> set[bytes]:
         tokens, joiner = [t for t in _space_cjk(text).split(" ") if t], " "
     elif tokenization == "space":
         tokens, joiner = [t for t in text.split(" ") if t], " "
+    elif tokenization == "whitespace":
+        tokens, joiner = text.split(), " "
     else:
         tokens, joiner = punctuation_pattern().split(text), " "
     if not text or not tokens:
@@ -169,9 +174,15 @@ def _chunks(texts: list[str]):
 def _canonical_buffer(texts: list[str], tokenization: str):
     """All texts as one UTF-8 buffer in which tokens are separated by one space (word modes),
     the offsets of each text in it, and the byte positions of the separators."""
-    if tokenization in ("space", "cjk"):
+    if tokenization in ("space", "cjk", "whitespace"):
         if tokenization == "cjk":
             texts = [_space_cjk(t) for t in texts]
+        elif tokenization == "whitespace":  # every kind of white space becomes a space
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            texts = pc.replace_substring_regex(pa.array(texts, pa.large_string()),
+                                               WHITESPACE, " ").to_pylist()
         buffer, offsets = _single_spaced(*_utf8(texts))
         return buffer, offsets, np.flatnonzero(buffer == _SPACE)
     if tokenization == "punctuation":

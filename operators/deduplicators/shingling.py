@@ -13,10 +13,12 @@ from juicer.shingles import Shingles, shingle_hashes
 
 
 class ShingleParams(DedupParams):
-    tokenization: Literal["space", "punctuation", "character", "cjk"] = Field(
-        "space", description="Tokens of a shingle: words split on spaces (Data-Juicer's "
-        "`space`), pieces between punctuation, characters, or `cjk` (words, and each Han "
-        "or kana character a word).")
+    tokenization: Literal["whitespace", "space", "punctuation", "character", "cjk"] = Field(
+        "whitespace", description="Tokens of a shingle: words split on any white space "
+        "(so a copy whose line breaks became spaces, or whose paragraphs were re-wrapped, "
+        "is found), words split on the space character only (Data-Juicer's `space`, what "
+        "a Data-Juicer recipe gets by default), pieces between punctuation, characters, "
+        "or `cjk` (words, and each Han or kana character a word).")
     window_size: int = Field(5, ge=1, description="Tokens per shingle.")
     lowercase: bool = Field(True, description="Lowercase texts first.")
     ignore_pattern: Optional[str] = Field(

@@ -185,3 +185,23 @@ def test_ignore_pattern_runs_in_linear_time():
     kept = juicer.apply(rows, juicer.operator(OP, ignore_pattern="(a+)+$",
                                               tokenization="character"))
     assert len(kept) == 2
+
+
+def test_a_copy_whose_line_breaks_became_spaces_is_found_by_default(sample_rows):
+    # found by a new user: Data-Juicer's `space` tokenization misses re-wrapped copies
+    originals = [r["text"] for r in sample_rows if r["text"].count("\n") >= 20][:40]
+    rows = [{"id": i, "text": t} for i, t in enumerate(originals)]
+    rows += [{"id": 100 + i, "text": " ".join(t.split("\n"))} for i, t in enumerate(originals)]
+    kept = juicer.operator("document_minhash_deduplicator")(rows)
+    assert sorted(r["id"] for r in kept) == list(range(40))
+    data_juicer = juicer.operator("document_minhash_deduplicator", tokenization="space")(rows)
+    assert len(data_juicer) > 60  # most copies survive a split on " " only
+
+
+def test_a_data_juicer_recipe_gets_data_juicers_tokenization(tmp_path):
+    recipe = tmp_path / "dj.yaml"
+    recipe.write_text("dataset_path: in.jsonl\nexport_path: out/result.jsonl\nprocess:\n"
+                      "  - document_minhash_deduplicator: {}\n"
+                      "  - document_simhash_deduplicator: {tokenization: punctuation}\n")
+    loaded = juicer.load_recipe(recipe)
+    assert [s.params["tokenization"] for s in loaded.pipeline] == ["space", "punctuation"]

@@ -54,7 +54,8 @@ def test_finds_exactly_the_pairs_within_the_distance(rows, blocks, distance):
     firsts = cluster_firsts(len(rows),
                             lambda i, j: bin(hashes[i] ^ hashes[j]).count("1") <= distance)
     expected = [r["id"] for r, first in zip(rows, firsts) if first]
-    kept = juicer.apply(rows, juicer.operator(OP, num_blocks=blocks, hamming_distance=distance))
+    kept = juicer.apply(rows, juicer.operator(OP, num_blocks=blocks, hamming_distance=distance,
+                                              tokenization="space"))
     assert [r["id"] for r in kept] == expected
     assert len(expected) < len(rows)
 

@@ -17,7 +17,7 @@ SYSTEM = {"role": "system", "content": "You are a helpful and harmless assistant
 
 
 def jaccard(a: str, b: str) -> float:
-    left, right = (reference_shingles(t.lower(), "space", 3) for t in (a, b))
+    left, right = (reference_shingles(t.lower(), "whitespace", 3) for t in (a, b))
     return len(left & right) / len(left | right) if left | right else 1.0
 
 
