@@ -2,7 +2,7 @@
 rule, which remove_repeat_sentences_mapper keeps for parity; `sentences_of` is
 sentence_split_mapper's, which reads as people do (Data-Juicer uses NLTK's Punkt there).
 
-A sentence ends after `.`, `。`, `!`, `！`, `？`, `?`, a run of six dots or two `…`, and
+Data-Juicer's rule: a sentence ends after `.`, `。`, `!`, `！`, `？`, `?`, a run of six dots or two `…`, and
 after a closing quote (’ ”) that follows one of those. No model is needed, so it works
 offline for any language that uses these marks; abbreviations such as "Dr." end a sentence.
 """
