@@ -158,6 +158,15 @@ class RunResult:
     def report_path(self) -> str:
         return os.path.join(self.output, "report.json")
 
+    def __repr__(self) -> str:
+        """What a user printing it wants: where, and what became of the documents (not the
+        whole report, which is thousands of lines)."""
+        r = self.report
+        return (f"RunResult(output={self.output!r}, input_docs={r.get('input_docs', 0):,}, "
+                f"kept={r.get('kept_docs', 0):,}, dropped={r.get('dropped_docs', 0):,}, "
+                f"quarantined={r.get('quarantined_docs', 0):,}, "
+                f"seconds={r.get('seconds', 0):.1f}, report={self.report_path!r})")
+
 
 def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = False,
             force: bool = False, progress: Optional[Progress] = None,

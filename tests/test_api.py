@@ -169,3 +169,14 @@ def test_analyze_from_python_replaces_an_earlier_analysis_as_the_cli_does(tmp_pa
     first = juicer.analyze(recipe, output=str(tmp_path / "analysis"))
     again = juicer.analyze(recipe, output=str(tmp_path / "analysis"))
     assert first.output == again.output and again.report["input_docs"] == 20
+
+
+def test_printing_a_run_result_shows_a_summary_not_the_whole_report(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(f'{{"text": "document {i} with words"}}\n' for i in range(20)))
+    recipe = write_recipe(tmp_path, [{"op": "text_length_filter", "params": {"min_len": 22}}],
+                          paths=[data])
+    shown = repr(juicer.process(recipe))
+    assert shown.startswith(f"RunResult(output='{tmp_path / 'out'}', input_docs=20, kept=10, "
+                            "dropped=10, quarantined=0, seconds=")
+    assert len(shown) < 300
