@@ -76,7 +76,24 @@ def get(name: str) -> type[Operator]:
     try:
         return _operators[name]
     except KeyError:
+        media = _media_of(name)
+        if media:  # a Data-Juicer operator Juicer does not aim at: not a typo
+            raise JuicerError(f"unknown operator '{name}': Data-Juicer's {media} operator, "
+                              "not supported (Juicer curates text)") from None
         raise JuicerError(f"unknown operator '{name}'{did_you_mean(name, _operators)}") from None
+
+
+# words in the names of Data-Juicer's operators on other media than text
+_MEDIA_WORDS = {"image": "image", "images": "image", "img": "image", "video": "video",
+                "audio": "audio", "frame": "video", "frames": "video", "face": "image",
+                "mllm": "multimodal", "vlm": "multimodal", "caption": "multimodal"}
+
+
+def _media_of(name: str):
+    for word in str(name).lower().split("_"):
+        if word in _MEDIA_WORDS:
+            return _MEDIA_WORDS[word]
+    return None
 
 
 def did_you_mean(word: str, choices) -> str:

@@ -215,3 +215,13 @@ def test_every_builtin_operator_has_its_own_test_file():
                if registry.get(n).__module__.startswith("juicer_operators.")]
     missing = [n for n in builtin if not list((REPO / "tests" / "operators").glob(f"*/test_{n}.py"))]
     assert not missing
+
+
+def test_a_data_juicer_operator_on_other_media_says_so_instead_of_a_far_fetched_guess():
+    for name, media in (("image_aspect_ratio_filter", "image"), ("video_split_by_scene_mapper",
+                        "video"), ("audio_duration_filter", "audio")):
+        with pytest.raises(juicer.JuicerError, match=f"Data-Juicer's {media} operator, not "
+                                                     "supported"):
+            juicer.operator(name)
+    with pytest.raises(juicer.JuicerError, match="did you mean 'text_length_filter'"):
+        juicer.operator("text_lenght_filter")
