@@ -531,6 +531,13 @@ def _from_data_juicer(data: dict, lines: dict, notes: list[str]) -> tuple[dict, 
             native["output"]["format"] = "parquet" if suffix == ".parquet" else "jsonl"
             carry(("output",), (key,))
         elif key == "np":
+            cpus = os.cpu_count() or 1
+            local = not str(data.get("executor_type", "default")).startswith("ray")
+            if local and isinstance(value, int) and value > cpus:
+                notes.append(f"np: {value} is more than this machine's {cpus} CPUs; Juicer "
+                             f"runs {cpus} workers (more would only compete for them, and "
+                             "the output is the same for any number)")
+                value = cpus
             native["executor"]["workers"] = value
         elif key == "executor_type":
             native["executor"]["kind"] = "ray" if str(value).startswith("ray") else "local"

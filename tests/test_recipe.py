@@ -218,3 +218,12 @@ def test_data_juicer_operator_parameters_without_meaning_here_are_noted(tmp_path
     assert any("'trust_remote_code' is ignored" in note for note in loaded.notes)
     assert any("'tokenizer_model' is ignored" in note and "sentencepiece" in note
                for note in loaded.notes)
+
+
+def test_a_data_juicer_np_above_the_cpu_count_is_capped_with_a_note(tmp_path):
+    recipe = tmp_path / "dj.yaml"
+    recipe.write_text("dataset_path: in.jsonl\nexport_path: out/result.jsonl\nnp: 500\n"
+                      "process:\n  - text_length_filter: {min_len: 5}\n")
+    loaded = juicer.load_recipe(recipe)
+    assert loaded.executor.workers == (os.cpu_count() or 1)
+    assert any("np: 500 is more than this machine's" in note for note in loaded.notes)
