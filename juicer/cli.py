@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import sys
 import time
 from typing import Optional
@@ -622,8 +623,30 @@ def ops_list(as_json: bool, kind: Optional[str]) -> None:
     if as_json:
         click.echo(json.dumps(described, indent=2, default=str))
         return
+    for line in _operator_lines(described, shutil.get_terminal_size((100, 24)).columns):
+        click.echo(line)
+
+
+def _operator_lines(described: list[dict], width: int) -> list[str]:
+    """One line per operator in `width` columns: name, kind, the summary's first sentence
+    (cut with an ellipsis if it does not fit); a name too long for its column gets a line
+    of its own."""
+    from juicer.sentences import sentences_of
+
+    name_width = min(max(len(d["name"]) for d in described), 36) if described else 0
+    kind_width = max((len(d["kind"]) for d in described), default=0)
+    room = max(width - name_width - kind_width - 2, 20)
+    lines = []
     for entry in described:
-        click.echo(f"{entry['name']:<40} {entry['kind']:<13} {entry['summary']}")
+        summary = sentences_of(entry["summary"])[0].strip()
+        if len(summary) > room:
+            summary = summary[:room - 1].rstrip() + "…"
+        if len(entry["name"]) > name_width:
+            lines.append(entry["name"])
+            lines.append(f"{'':<{name_width}} {entry['kind']:<{kind_width}} {summary}")
+        else:
+            lines.append(f"{entry['name']:<{name_width}} {entry['kind']:<{kind_width}} {summary}")
+    return lines
 
 
 @ops.command("docs")

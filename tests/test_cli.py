@@ -1,5 +1,6 @@
 """The `juicer` command as a user runs it."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -125,3 +126,14 @@ def test_a_text_field_no_input_has_exits_2_naming_the_fields_there_are(tmp_path)
             assert run.returncode == 2, run.stderr
             assert f"no field 'text' in {path} (its fields: {fields})" in run.stderr
             assert hint in run.stderr and "Traceback" not in run.stderr
+
+
+def test_ops_list_fits_100_columns_with_first_sentences_and_real_kinds():
+    listed = subprocess.run(JUICER + ["ops", "list"], capture_output=True, text=True,
+                            check=True, env={**os.environ, "COLUMNS": "100"}).stdout
+    lines = listed.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert re.search(r"^redpajama_signals_mapper +mapper +Compute RedPajama", listed, re.M)
+    long_name = "remove_words_with_incorrect_substrings_mapper"
+    assert long_name in lines  # on a line of its own, its kind and summary below
+    assert lines[lines.index(long_name) + 1].split()[0] == "mapper"

@@ -57,6 +57,9 @@ class RedpajamaSignalsMapper(Filter):
     `stopwords_dir` to use it); bad words are LDNOOBW, as in RPv2."""
 
     name = "redpajama_signals_mapper"
+    # a Filter to the engine (its stats go to __stats__), a mapper to its users: it drops
+    # nothing and only annotates
+    kind = "mapper"
     stats = {**{name: pa.float64() for name in _DOC},
              **{name: pa.list_(pa.float64()) for name in _LINES}}
 
