@@ -394,12 +394,13 @@ def count_command(inputs: tuple[str, ...], fields: tuple[str, ...], by: Optional
     groups = list(counted["groups"].items())
     click.echo(f"\nby {by} ({len(groups)} values{', the 50 largest' if len(groups) > 50 else ''})")
     first = next(iter(counted["fields"]))
-    click.echo(f"{by:<24.24}{'documents':>16}{'share':>8}" + "".join(
+    width = max([24, len(by)] + [len(str(key)) + 2 for key, _ in groups[:50]])  # never cut
+    click.echo(f"{by:<{width}}{'documents':>16}{'share':>8}" + "".join(
         f"{unit:>16}" for unit in units[1:]))
     for key, group in groups[:50]:
         sums = group["fields"][first]
         share = group["documents"] / max(counted["documents"], 1)
-        click.echo(f"{key:<24.24}{group['documents']:>16,}{share:>8.1%}" + "".join(
+        click.echo(f"{key!s:<{width}}{group['documents']:>16,}{share:>8.1%}" + "".join(
             f"{sums[unit]:>16,}" for unit in units[1:]))
 
 
@@ -477,9 +478,10 @@ def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float
                      tokens=int(tokens) if tokens else None, tokenizer=tokenizer, seed=seed,
                      text_field=text_field, fmt=fmt)
     click.echo(f"{report['total']:,} {report['unit']} -> {output}/data/")
+    width = max([40] + [len(entry["source"]) for entry in report["sources"]])  # never cut
     for entry in report["sources"]:
         short = "  (source too small for its share)" if entry["short"] else ""
-        click.echo(f"  {entry['source']:<40.40} {entry['realized_share']:>7.2%} of the mix "
+        click.echo(f"  {entry['source']:<{width}} {entry['realized_share']:>7.2%} of the mix "
                    f"(asked {entry['requested_share']:.2%}), {entry['taken']:,} of "
                    f"{entry['available']:,}{short}")
 

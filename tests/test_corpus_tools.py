@@ -1,6 +1,7 @@
 """`juicer count` and `juicer sample` on the real web sample, from the CLI and Python."""
 import collections
 import json
+import re
 import subprocess
 import sys
 
@@ -100,3 +101,14 @@ def test_count_a_path_into_chat_records(tmp_path):
     assert counted["documents"] == 2
     assert counted["fields"]["messages[-1].content"]["chars"] == len("Hello there") + len("See you")
     assert counted["fields"]["messages[0].content"]["chars"] == len("Hi") + len("Bye")
+
+
+def test_count_by_prints_whole_values(tmp_path):
+    path = tmp_path / "sources.jsonl"
+    long_value = "a-very-long-source-name-that-used-to-be-cut-at-24-characters"
+    path.write_text("".join(json.dumps({"text": f"doc {i}", "source": long_value if i % 2
+                                        else "short"}) + "\n" for i in range(10)))
+    run = subprocess.run(JUICER + ["count", str(path), "--by", "source"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert re.search(rf"^{long_value} +5 +50\.0%", run.stdout, re.M)
