@@ -35,3 +35,17 @@ def test_unknown_normalization_form_is_refused():
 
 def test_null_text_is_quarantined():
     check_null_is_quarantined(juicer.operator("fix_unicode_mapper"))
+
+
+def test_each_ftfy_fix_can_be_turned_off_and_the_docs_list_them():
+    text = "“quoted” cafÃ© ﬁne Ａ"
+    assert kept_texts(juicer.operator("fix_unicode_mapper"), [text]) == ['"quoted" café fine A']
+    keep_quotes = juicer.operator("fix_unicode_mapper", ftfy={"uncurl_quotes": False,
+                                                              "fix_latin_ligatures": False})
+    assert kept_texts(keep_quotes, [text]) == ["“quoted” café ﬁne A"]
+    with pytest.raises(Exception, match="unknown ftfy fix uncurl"):
+        juicer.operator("fix_unicode_mapper", ftfy={"uncurl": False})
+    doc = juicer.registry.get("fix_unicode_mapper").__doc__
+    from juicer_operators.mappers.fix_unicode_mapper import FTFY_FIXES
+
+    assert all(f"`{name}`" in doc for name in FTFY_FIXES)
