@@ -302,6 +302,10 @@ def _proposed_params(recipe: Recipe, rules: list[dict], thresholds: list[float])
     return params
 
 
+def calibrated_output(path: str) -> str:
+    return path.rstrip("/") + "_calibrated"
+
+
 def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
     changed = {}
     for row in proposal["thresholds"]:
@@ -310,6 +314,8 @@ def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
     resolved.pop("juicer_version")
     for entry in resolved["pipeline"]:
         entry["params"].update(changed.get(entry["id"], {}))
+    # its own output: running the proposal must not replace the baseline run
+    resolved["output"]["path"] = calibrated_output(recipe.output.path)
     if "budget_tokens" in proposal:
         target = f"--tokens {proposal['budget_tokens']} --tokenizer {proposal['tokenizer']}"
     elif "budget_chars" in proposal:

@@ -253,14 +253,17 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
 @click.option("--recipe-out", default=None, metavar="FILE",
               help="Where to write the calibrated recipe (default: "
                    "ANALYSIS_DIR/recipe.calibrated.yaml).")
+@click.option("--output", "-o", default=None, metavar="DIR",
+              help="Where the analysis is written, as for `juicer analyze` (default: the "
+                   "recipe's output.path + _analysis).")
 @click.option("--input", "inputs", multiple=True, metavar="PATH")
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None)
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE")
 def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
               tokens: Optional[int], tokenizer: Optional[str], analysis: Optional[str], recipe_out: Optional[str],
-              inputs: tuple[str, ...], sample: Optional[int], workers: Optional[int],
-              overrides: tuple[str, ...]) -> None:
+              output: Optional[str], inputs: tuple[str, ...], sample: Optional[int],
+              workers: Optional[int], overrides: tuple[str, ...]) -> None:
     """Propose thresholds for RECIPE_FILE's filters that keep about --keep of the documents
     (or --chars characters, or --tokens tokens).
 
@@ -271,7 +274,7 @@ def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
 
     recipe = _load(recipe_file, overrides)
     options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
-                                   "progress": TerminalProgress()}
+                                   "output": output, "progress": TerminalProgress()}
     with _failure_exits():
         proposal = run_calibration(recipe, keep, chars=chars, tokens=tokens, tokenizer=tokenizer,
                                    analysis=analysis,

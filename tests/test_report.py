@@ -245,6 +245,14 @@ def test_cli_analyze_calibrate_and_report(tmp_path):
     assert ran.returncode == 0, ran.stderr
     assert re.search(r"achieved (59|60|61)\.\d%", ran.stdout) and \
         (analysis / "recipe.calibrated.yaml").exists()
+    # the proposal writes to an output of its own, not over the baseline run
+    calibrated = juicer.load_recipe(analysis / "recipe.calibrated.yaml")
+    assert calibrated.output.path == juicer.load_recipe(QUICKSTART).output.path + "_calibrated"
+    elsewhere = tmp_path / "analysis-o"  # -o as in analyze
+    ran = juicer_cli("calibrate", str(QUICKSTART), "--keep", "0.6", "--sample", "300",
+                     "-o", str(elsewhere))
+    assert ran.returncode == 0, ran.stderr
+    assert (elsewhere / "report.json").exists() and (elsewhere / "recipe.calibrated.yaml").exists()
     ran = juicer_cli("calibrate", str(QUICKSTART), "--tokens", "200000", "--tokenizer",
                      "o200k_base", "--analysis", str(analysis))
     assert ran.returncode == 0, ran.stderr
