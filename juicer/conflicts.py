@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from typing import Optional
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +17,7 @@ import pyarrow.compute as pc
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import fs
 from juicer.io.carry import merged_type
-from juicer.io.planner import LINE_FORMATS, PARQUET_ROW_BITS, ROW_FORMATS, detect_format, split_row_id
+from juicer.io.planner import PARQUET_ROW_BITS, ROW_FORMATS, detect_format, split_row_id
 from juicer.io.readers import quarantine_record, quarantine_table
 from juicer.io.writers import ArrowSink, read_arrow_files, schemas_of
 

@@ -18,7 +18,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from juicer import fields
-from juicer.errors import InputError, JuicerError
+from juicer.errors import JuicerError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import carry, fs
 from juicer.io.compressed import DamagedStream
