@@ -24,12 +24,29 @@ class _Decompressed(io.RawIOBase):
         self.position = 0  # decompressed bytes given out
         self.damage: DamagedStream | None = None
         self.finished = False
+        self.inside = False  # within a member or frame
 
-    # subclasses: _feed(chunk) adds what it decodes to self.buffer before raising
-    # DamagedStream; _at_end() raises it for a stream cut off
+    # subclasses give `errors`, _new_decoder(), _feed(chunk) (which decodes through _frame,
+    # so all it decoded is in the buffer before a DamagedStream) and _at_end() (which
+    # raises it for a stream cut off)
 
     def readable(self) -> bool:
         return True
+
+    def _frame(self, chunk: bytes, offset: int) -> tuple[bytes, int]:
+        """Decode `chunk` (at compressed `offset`) into the buffer: what follows the end of
+        the current member or frame and its offset (b"" while that goes on)."""
+        self.inside = True
+        try:
+            self.buffer += self.decoder.decompress(chunk)
+        except self.errors as exc:
+            raise DamagedStream(f"the compressed data is damaged near compressed byte "
+                                f"{offset}: {exc}") from None
+        if not self.decoder.eof:
+            return b"", offset
+        unused = self.decoder.unused_data
+        self.decoder, self.inside = self._new_decoder(), False
+        return unused, offset + len(chunk) - len(unused)
 
     def read(self, size: int = -1) -> bytes:
         while not self.finished and (size < 0 or len(self.buffer) < size):
@@ -68,14 +85,17 @@ class GzipReader(_Decompressed):
     """Gzip members one after another (as `cat a.gz b.gz` makes); zero padding after the
     last member is allowed, anything else after it is damage."""
 
+    errors = zlib.error
+
     def __init__(self, raw: IO[bytes]):
         super().__init__(raw)
-        self.decoder = zlib.decompressobj(31)
-        self.inside = False  # within a member
+        self.decoder = self._new_decoder()
         self.trailing_zeros = False
 
+    def _new_decoder(self):
+        return zlib.decompressobj(31)
+
     def _feed(self, chunk: bytes) -> None:
-        out = self.buffer
         offset = self.consumed
         while chunk:
             if self.trailing_zeros:
@@ -91,18 +111,7 @@ class GzipReader(_Decompressed):
                     raise DamagedStream(f"bytes that are not gzip data follow a complete "
                                         f"member (compressed byte {offset})")
                 raise DamagedStream("not a gzip file")
-            self.inside = True
-            try:
-                out += self.decoder.decompress(chunk)
-            except zlib.error as exc:
-                raise DamagedStream(f"the compressed data is damaged near compressed byte "
-                                    f"{offset}: {exc}") from None
-            if not self.decoder.eof:
-                return
-            unused = self.decoder.unused_data
-            offset += len(chunk) - len(unused)
-            chunk = unused
-            self.decoder, self.inside = zlib.decompressobj(31), False
+            chunk, offset = self._frame(chunk, offset)
 
     def _at_end(self) -> None:
         if self.inside:
@@ -117,26 +126,16 @@ class ZstdReader(_Decompressed):
 
         super().__init__(raw)
         self.zstd = zstandard
-        self.decoder = zstandard.ZstdDecompressor().decompressobj()
-        self.inside = False
+        self.errors = zstandard.ZstdError
+        self.decoder = self._new_decoder()
+
+    def _new_decoder(self):
+        return self.zstd.ZstdDecompressor().decompressobj()
 
     def _feed(self, chunk: bytes) -> None:
-        out = self.buffer
         offset = self.consumed
         while chunk:
-            self.inside = True
-            try:
-                out += self.decoder.decompress(chunk)
-            except self.zstd.ZstdError as exc:
-                raise DamagedStream(f"the compressed data is damaged near compressed byte "
-                                    f"{offset}: {exc}") from None
-            if not self.decoder.eof:
-                return
-            unused = self.decoder.unused_data
-            offset += len(chunk) - len(unused)
-            chunk = unused
-            self.decoder = self.zstd.ZstdDecompressor().decompressobj()
-            self.inside = False
+            chunk, offset = self._frame(chunk, offset)
 
     def _at_end(self) -> None:
         if self.inside:
