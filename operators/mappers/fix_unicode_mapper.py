@@ -24,7 +24,7 @@ class FixUnicodeMapper(Mapper):
     - `fix_latin_ligatures`: ligatures become letters (ﬁ -> fi)
     - `fix_character_width`: full-width Latin and half-width katakana become ordinary
       width (Ａ -> A)
-    - `fix_line_breaks`: \r\n, \r, U+2028 and U+2029 become \n
+    - `fix_line_breaks`: CR LF, a lone CR, U+2028 and U+2029 become LF
     - `remove_terminal_escapes`, `fix_c1_controls`, `remove_control_chars`,
       `fix_surrogates`: terminal colour codes, C1 and other control characters, and
       surrogate pairs written as two characters
