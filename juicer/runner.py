@@ -37,7 +37,7 @@ from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_path
 from juicer.io.integrity import SealedFile, fsync_folder
 from juicer.io.partitioned import PartitionedSink, Segment, read_partition
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
-                               quarantine_table, read_shard)
+                               quarantine_table, raw_row, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, read_marker, read_rows_with_ids,
                                schema_of_files, schemas_of, unify, write_json, write_marker,
@@ -475,20 +475,13 @@ def _manifest(manifest: str, out: str) -> dict:
         pass
     work_root = os.path.dirname(manifest) if not fs.is_url(manifest) else manifest.rsplit("/", 1)[0]
     copies = [read_marker(fs.join(fs.join(work_root, name), GENERATION_FILE))
-              for name in _listing(work_root) if name.startswith("g")]
+              for name in fs.names(work_root) if name.startswith("g")]
     copies = [copy for copy in copies if copy and copy.get("generation")]
     if len(copies) == 1:
         write_marker(copies[0], manifest)
         return copies[0]
     raise RefusedError(f"the manifest of the interrupted run in '{out}' ({manifest}) is damaged "
                        "and cannot be rebuilt\n    hint: pass --overwrite to start over")
-
-
-def _listing(folder: str) -> list[str]:
-    if fs.is_url(folder):
-        return [entry.rstrip("/").rsplit("/", 1)[-1]
-                for entry in fs.filesystem(folder).ls(folder, detail=False)]
-    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
 
 def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
@@ -728,8 +721,7 @@ def _without_unwritable(table: pa.Table, task: ShardTask, quarantine: list[dict]
         _set_aside(table, index, task, quarantine,
                    f"field '{field}' holds an empty object, which Parquet cannot store",
                    "write output.format: jsonl (or arrow), or give the object a field",
-                   json.dumps(table.slice(index, 1).drop_columns([ROW_ID]).to_pylist()[0],
-                              ensure_ascii=False, default=str))
+                   raw_row(table, index))
     keep = np.ones(table.num_rows, dtype=bool)
     keep[list(bad)] = False
     return carry.without_empty_structs(table.filter(pa.array(keep)))

@@ -165,6 +165,18 @@ def walk(folder: str):
         yield from walk(with_protocol(fs, entry["name"].rstrip("/")))
 
 
+def names(folder: str) -> list[str]:
+    """The names of the entries of a folder (or prefix), sorted; none if it is not there."""
+    if is_url(folder):
+        try:
+            listed = _fresh(folder).ls(folder, detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(entry.rstrip("/").rsplit("/", 1)[-1] for entry in listed)
+    local = local_path(folder)
+    return sorted(os.listdir(local)) if os.path.isdir(local) else []
+
+
 def glob(pattern: str) -> list[str]:
     if not is_url(pattern):
         import glob as local_glob

@@ -86,7 +86,7 @@ def remove_previous_run(out: str) -> None:
             f"run wrote them (no {MARKER}); --overwrite removes only a Juicer run's files"
             "\n    hint: choose an empty output.path, or move those files away")
     strangers = [fs.join(fs.join(out, kind), name) for kind in OUTPUT_KINDS
-                 if fs.is_dir(fs.join(out, kind)) for name in _names(fs.join(out, kind))
+                 if fs.is_dir(fs.join(out, kind)) for name in fs.names(fs.join(out, kind))
                  if not _PART.match(name)]
     if strangers:
         shown = ", ".join(strangers[:3]) + (f" and {len(strangers) - 3} more"
@@ -97,7 +97,7 @@ def remove_previous_run(out: str) -> None:
     for name in present:
         target = fs.join(out, name)
         if name in OUTPUT_KINDS:
-            for part in _names(target):
+            for part in fs.names(target):
                 fs.remove_file(fs.join(target, part))
             fs.remove_tree(target)
         elif name == "_work":
@@ -107,11 +107,6 @@ def remove_previous_run(out: str) -> None:
 
 
 def _empty_folder(path: str) -> bool:
-    return fs.is_dir(path) and not _names(path)
+    return fs.is_dir(path) and not fs.names(path)
 
 
-def _names(folder: str) -> list[str]:
-    if fs.is_url(folder):
-        return [entry.rstrip("/").rsplit("/", 1)[-1]
-                for entry in fs.filesystem(folder).ls(folder, detail=False)]
-    return sorted(os.listdir(fs.local_path(folder)))

@@ -494,14 +494,14 @@ def drop_bad_rows(table, bad_rows, path, first_row, file_base, row_numbers=None)
     keep[list(bad_rows)] = False
     quarantine = []
     for index, reason in sorted(bad_rows.items()):
-        raw = _raw_row(table, index)
+        raw = raw_row(table, index)
         row = int(row_numbers[index]) if row_numbers is not None else first_row + index
         quarantine.append(quarantine_record(file_base + (row << PARQUET_ROW_BITS),
                                             path, None, row, reason, raw))
     return table.filter(pa.array(keep)), quarantine
 
 
-def _raw_row(table: pa.Table, index: int) -> bytes:
+def raw_row(table: pa.Table, index: int) -> bytes:
     """A quarantined row as JSON text, for people to read: invalid bytes replaced, values
     JSON lacks shown by their text."""
     row = table.slice(index, 1).drop_columns([ROW_ID])
