@@ -21,6 +21,7 @@ from juicer.fields import text_values
 from juicer.samples import priorities
 
 PART_ROWS = 100_000
+SOURCE_FIELD = "mix_source"
 
 
 @dataclass
@@ -90,8 +91,12 @@ def _fill(sizes: np.ndarray, budget: float) -> np.ndarray:
 
 def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = None,
         tokens: Optional[int] = None, tokenizer: str = "cl100k_base", seed: int = 0,
-        text_field: str = "text", fmt: str = "parquet") -> dict:
-    """Write the mix into `output`/data/ and its report into `output`/mix_report.json."""
+        text_field: str = "text", fmt: str = "parquet",
+        source_field: Optional[str] = SOURCE_FIELD) -> dict:
+    """Write the mix into `output`/data/ and its report into `output`/mix_report.json.
+    Documents are interleaved in an order fixed by the seed (a trainer reading the files
+    in order sees every source throughout), each with its source's label in
+    `source_field` (None or "": no such column)."""
     from juicer.corpus import tables_with_files
     from juicer.io.writers import TableWriter, conform, unify, write_json
 
@@ -142,20 +147,38 @@ def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = No
     taken_total = sum(s["taken"] for s in report_sources)
     for entry in report_sources:
         entry["realized_share"] = round(entry["taken"] / max(taken_total, 1), 6)
-    # pass 2: write the chosen documents, source by source in input order
+    # pass 2: gather the chosen documents, then interleave them by a seeded draw key
     data = os.path.join(output, "data")
     os.makedirs(data, exist_ok=True)
-    pieces = []
-    for source, ids in zip(sources, chosen):
+    pieces, keys = [], []
+    mix_salt = np.int64(priorities(np.array([seed * 1000 + 999]))[0])
+    for index, (source, ids) in enumerate(zip(sources, chosen)):
         for table, _, _ in tables_with_files(source.paths, source.text_field or text_field):
             if table is not None and table.num_rows:
                 keep = np.isin(table.column(ROW_ID).to_numpy(), ids)
-                if keep.any():
-                    pieces.append(table.filter(pa.array(keep)).drop_columns([ROW_ID]))
+                if not keep.any():
+                    continue
+                piece = table.filter(pa.array(keep))
+                row_ids = piece.column(ROW_ID).to_numpy()
+                # the same row id in two sources draws a different place
+                keys.append(np.stack([priorities(row_ids ^ mix_salt ^ np.int64(index + 1)),
+                                      np.full(len(row_ids), index), row_ids]))
+                piece = piece.drop_columns([ROW_ID])
+                if source_field:
+                    if source_field in piece.column_names:
+                        raise JuicerError(
+                            f"source '{source.label}' already has a field '{source_field}'"
+                            "\n    hint: name the mix's source column otherwise "
+                            "(--source-field NAME), or leave it out (--source-field '')")
+                    piece = piece.append_column(source_field, pa.array(
+                        [source.label] * piece.num_rows, pa.string()))
+                pieces.append(piece)
     schema = unify([p.schema for p in pieces])
     files = []
     if pieces:
         mixed = pa.concat_tables([conform(p, schema) for p in pieces])
+        draw = np.concatenate(keys, axis=1)
+        mixed = mixed.take(pa.array(np.lexsort((draw[2], draw[1], draw[0]))))
         for number, start in enumerate(range(0, mixed.num_rows, PART_ROWS)):
             path = os.path.join(data, f"part-{number:05d}.{'parquet' if fmt == 'parquet' else 'jsonl'}")
             with TableWriter(path, fmt, "zstd", schema) as writer:
@@ -163,6 +186,7 @@ def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = No
             files.append(path)
     report = {"unit": "tokens" if counter else "documents",
               "tokenizer": counter.name if counter else None, "target": int(round(target)),
-              "total": taken_total, "seed": seed, "sources": report_sources, "files": files}
+              "total": taken_total, "seed": seed, "source_field": source_field or None,
+              "sources": report_sources, "files": files}
     write_json(report, os.path.join(output, "mix_report.json"))
     return report

@@ -69,3 +69,21 @@ def test_without_a_size_the_scarcest_source_sets_it_and_errors_are_clear(tmp_pat
         juicer.mix([parse_source(f"{GPTEACHER}:1")], str(tmp_path / "x"))
     with pytest.raises(JuicerError, match="has not been run"):
         parse_source(f"{REPO / 'recipes' / 'pretrain' / 'web_c4.yaml'}:1")
+
+
+def test_a_mix_is_interleaved_by_its_seed_and_names_each_documents_source(tmp_path):
+    sources = [parse_source(f"{SAMPLE}:0.5"), parse_source(f"{GPTEACHER}:0.5:response")]
+    juicer.mix(sources, str(tmp_path / "a"), documents=1000)
+    labels = read_output(tmp_path / "a", "data").column("mix_source").to_pylist()
+    assert set(labels) == {str(SAMPLE), str(GPTEACHER)}
+    # not one source after the other: each half of the file holds both, near their shares
+    for half in (labels[:500], labels[500:]):
+        assert 150 < half.count(str(SAMPLE)) < 350
+    juicer.mix(sources, str(tmp_path / "b"), documents=1000, seed=1)
+    other = read_output(tmp_path / "b", "data").column("mix_source").to_pylist()
+    assert other != labels and sorted(other) == sorted(labels)
+    # the source column is the mix's own: a field of that name in the data is not replaced
+    with pytest.raises(JuicerError, match="already has a field 'source'"):
+        juicer.mix(sources, str(tmp_path / "c"), documents=100, source_field="source")
+    juicer.mix(sources, str(tmp_path / "d"), documents=100, source_field=None)
+    assert "mix_source" not in read_output(tmp_path / "d", "data").column_names
