@@ -20,11 +20,11 @@ from juicer.batch import STATS
 from juicer.fields import column_of, text_values
 from juicer.errors import JuicerError
 from juicer.io.writers import write_json
+from juicer.metrics import UNBOUNDED
 from juicer.operator import Filter
 from juicer.recipe import Recipe
 
 BOUNDS = (">=", ">", "<=", "<")
-UNBOUNDED = 1e15  # thresholds beyond this (sys.maxsize defaults) bound nothing
 
 
 def analysis_path(recipe: Recipe) -> str:

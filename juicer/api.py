@@ -125,23 +125,28 @@ def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: Optional[floa
 
 
 def render_report(output_dir: Union[str, os.PathLike], compare: Optional[Union[str, os.PathLike]] = None,
-           path: Optional[str] = None) -> str:
+                  path: Optional[str] = None, *, group_by: Optional[Sequence[str]] = None,
+                  key: Optional[str] = None) -> str:
     """Like `juicer report`: (re)write OUTPUT_DIR/report.html from its report.json, or with
-    `compare`, a comparison page of the two runs (default OUTPUT_DIR/compare.html).
-    Returns the page's path."""
-    from juicer import compare as comparison, report_html
+    `compare`, a comparison page of the two runs (default OUTPUT_DIR/compare.html; `key`
+    names the field that matches documents across the runs). `group_by` recounts the
+    report's per-group drop rates by those fields (into report.json too). Returns the
+    page's path."""
+    from juicer import compare as comparison, report_groups, report_html
+    from juicer.io.writers import read_json, write_json
 
     output_dir = os.fspath(output_dir)
     if compare is not None:
         return comparison.write(output_dir, os.fspath(compare),
-                                path or os.path.join(output_dir, "compare.html"))
-    if not os.path.exists(os.path.join(output_dir, "report.json")):
+                                path or os.path.join(output_dir, "compare.html"), key)
+    report_path = os.path.join(output_dir, "report.json")
+    if not os.path.exists(report_path):
         raise JuicerError(f"'{output_dir}' holds no finished run (no report.json)")
-    if path:
-        from juicer.io.writers import read_json
-
-        return report_html.write(read_json(os.path.join(output_dir, "report.json")), path)
-    return report_html.render_path(output_dir)
+    report = read_json(report_path)
+    if group_by:
+        report["groups"] = report_groups.breakdowns(output_dir, list(group_by))
+        write_json(report, report_path)
+    return report_html.write(report, path or os.path.join(output_dir, "report.html"))
 
 
 def train_classifier(positive: Sequence[Union[str, os.PathLike]],

@@ -100,7 +100,7 @@ def histogram(edges: Sequence[float], all_counts: Sequence[int], kept_counts: Se
     bin_w = plot_w / len(all_counts)
     parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-             _legend([(KEPT, names[0]), (DROPPED, names[1])], left, 12),
+             _legend([(KEPT, names[0])] + ([(DROPPED, names[1])] if names[1] else []), left, 12),
              f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>',
              f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{number(peak)}</text>',
              f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
@@ -125,18 +125,42 @@ def histogram(edges: Sequence[float], all_counts: Sequence[int], kept_counts: Se
         prefix = ("≤ " if tick == 0 else "≥ " if tick == 4 else "") if clamped else ""
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="{anchor}">'
                      f'{prefix}{number(value)}</text>')
-    for value, label in thresholds:
+    for row, (value, label) in enumerate(thresholds):
         inside = min(max(value, low), high)
         x = position(inside)
-        where = "" if inside == value else " (off the chart)"
+        # the range takes in every threshold among the values: one outside bounds nothing
+        where = "" if inside == value else (" (below every document)" if value < low
+                                            else " (above every document)")
+        # one line of text per threshold, below the axis: names are never cut
+        y = top + plot_h + 28 + 13 * row
         parts.append(f'<g class="threshold"><title>{escape(label)} = {number(value)}{where}</title>'
                      f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{top + plot_h}" '
                      f'stroke="#000" stroke-width="1.5" stroke-dasharray="4 3"/>'
-                     f'<text x="{x + 3 if x < width - 140 else x - 3:.1f}" y="{top + plot_h + 28}" '
-                     f'text-anchor="{"start" if x < width - 140 else "end"}">'
-                     f'{escape(_short(label, 18))} {number(value)}</text></g>')
+                     f'<text x="{x + 3 if x < width / 2 else x - 3:.1f}" y="{y}" '
+                     f'text-anchor="{"start" if x < width / 2 else "end"}">'
+                     f'{escape(label)} {number(value)}{escape(where)}</text></g>')
     parts.append("</svg>")
-    return "".join(parts)
+    svg = "".join(parts)
+    extra = 13 * max(len(thresholds) - 1, 0)  # room for the threshold lines of text
+    if extra:
+        svg = svg.replace(f'height="{height}" viewBox="0 0 {width} {height}"',
+                          f'height="{height + extra}" viewBox="0 0 {width} {height + extra}"', 1)
+    return svg
+
+
+def csv_link(filename: str, header: Sequence[str], rows: Sequence[Sequence], label: str) -> str:
+    """A link that saves `rows` as a CSV file, carried in the page itself (a data: URL):
+    the report stays one self-contained file and needs no script."""
+    import csv
+    import io
+    from urllib.parse import quote
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return (f'<a class="csv" download="{escape(filename)}" '
+            f'href="data:text/csv;charset=utf-8,{quote(buffer.getvalue())}">{escape(label)}</a>')
 
 
 def _legend(items, x: int, y: int) -> str:

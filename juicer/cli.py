@@ -466,9 +466,12 @@ def convert_command(inputs: tuple[str, ...], to: str, source: Optional[str],
 @click.option("--seed", type=int, default=0)
 @click.option("--text-field", default="text")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet")
+@click.option("--source-field", default="mix_source", metavar="NAME",
+              help="Column that names each document's source (default mix_source; '' for "
+                   "none).")
 def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float],
                 tokens: Optional[float], tokenizer: str, seed: int, text_field: str,
-                fmt: str) -> None:
+                fmt: str, source_field: str) -> None:
     """Mix datasets by weight: each SOURCE is a recipe (its output), a folder or a file,
     e.g. web.yaml:0.7 code/:0.3. Without --docs or --tokens the mix is as large as the
     weights allow without repeating a document. Writes DIR/data/ and DIR/mix_report.json
@@ -479,7 +482,7 @@ def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float
         report = mix([parse_source(s) for s in sources], output,
                      documents=int(documents) if documents else None,
                      tokens=int(tokens) if tokens else None, tokenizer=tokenizer, seed=seed,
-                     text_field=text_field, fmt=fmt)
+                     text_field=text_field, fmt=fmt, source_field=source_field)
     click.echo(f"{report['total']:,} {report['unit']} -> {output}/data/")
     width = max([40] + [len(entry["source"]) for entry in report["sources"]])  # never cut
     for entry in report["sources"]:
@@ -546,13 +549,20 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
 @click.option("--output", "-o", default=None, metavar="FILE",
               help="Page to write (default: OUTPUT_DIR/report.html, or OUTPUT_DIR/compare.html "
                    "with --compare).")
-def report_command(output_dir: str, compare: Optional[str], output: Optional[str]) -> None:
+@click.option("--group-by", "group_by", multiple=True, metavar="FIELD",
+              help="Recount the drop rates per value of FIELD (repeatable; e.g. source).")
+@click.option("--key", default=None, metavar="FIELD",
+              help="With --compare: the field that matches documents across the runs "
+                   "(default: id, doc_id, uuid or url when both have it, else the text).")
+def report_command(output_dir: str, compare: Optional[str], output: Optional[str],
+                   group_by: tuple[str, ...], key: Optional[str]) -> None:
     """(Re)write the HTML report of the run in OUTPUT_DIR from its report.json, or compare
-    it with the run in OTHER_DIR (counts, funnels, drops per rule, stat shifts)."""
+    it with the run in OTHER_DIR (counts, params that differ, funnels, drops per rule,
+    documents whose fate changed, stat shifts)."""
     from juicer.api import render_report as write_report
 
     with _failure_exits():
-        path = write_report(output_dir, compare, output)
+        path = write_report(output_dir, compare, output, group_by=group_by, key=key)
     click.echo(path)
 
 

@@ -3,47 +3,232 @@ data), as one self-contained HTML page: counts, the funnels side by side, drops 
 and how each statistic's distribution moved."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from html import escape
+from typing import Optional
+
+import yaml
 
 from juicer.charts import number
+from juicer.errors import JuicerError
 from juicer.report_html import CSS
+from juicer.samples import clip
 
 SHIFT_QUANTILES = ("p5", "p25", "p50", "p75", "p95")
 
 
-def render(first: dict, second: dict, names: tuple[str, str] = ("A", "B")) -> str:
+def render(first: dict, second: dict, names: tuple[str, str] = ("A", "B"),
+           recipes: tuple[Optional[dict], Optional[dict]] = (None, None),
+           fates: Optional[dict] = None) -> str:
+    """`recipes`: both runs' recipe.resolved.yaml (for the params that differ); `fates`:
+    what `fate_changes` found (documents whose fate differs)."""
     a, b = (escape(n) for n in names)
     title = f"Juicer comparison: {names[0]} vs {names[1]}"
-    body = [_counts(first, second, a, b), _funnel(first, second, a, b),
-            _rules(first, second, a, b), _shifts(first, second, a, b)]
+    body = [_counts(first, second, a, b), _params(recipes, a, b), _funnel(first, second, a, b),
+            _rules(first, second, a, b), _fates(fates, a, b), _shifts(first, second, a, b)]
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f'<header><h1>{escape(title)}</h1><div class="meta">{a}: {escape(str(first.get("recipe")))} '
         f'({escape(str(first.get("started_at")))}) · {b}: {escape(str(second.get("recipe")))} '
         f'({escape(str(second.get("started_at")))})</div></header>',
-        '<nav><a href="#counts">Counts</a><a href="#funnel">Funnel</a><a href="#rules">Drops '
-        'per rule</a><a href="#shifts">Statistics</a></nav>',
+        '<nav><a href="#counts">Counts</a><a href="#params">Params</a><a href="#funnel">Funnel'
+        '</a><a href="#rules">Drops per rule</a><a href="#fates">Changed fates</a>'
+        '<a href="#shifts">Statistics</a></nav>',
         "<main>", *body, "</main></body></html>\n"])
 
 
-def write(first_dir: str, second_dir: str, path: str) -> str:
+def write(first_dir: str, second_dir: str, path: str, key: Optional[str] = None) -> str:
     from juicer.io.writers import read_json, write_text
 
     reports = []
     for directory in (first_dir, second_dir):
         report_path = os.path.join(directory, "report.json")
         if not os.path.exists(report_path):
-            from juicer.errors import JuicerError
-
             raise JuicerError(f"'{directory}' holds no finished run (no report.json)")
         reports.append(read_json(report_path))
     names = (os.path.basename(os.path.normpath(first_dir)), os.path.basename(os.path.normpath(second_dir)))
     if names[0] == names[1]:
         names = (first_dir, second_dir)
-    write_text(render(reports[0], reports[1], names), path)
+    recipes = tuple(_resolved(d) for d in (first_dir, second_dir))
+    fates = fate_changes(first_dir, second_dir, key, recipes)
+    write_text(render(reports[0], reports[1], names, recipes, fates), path)
     return path
+
+
+def _resolved(directory: str) -> Optional[dict]:
+    path = os.path.join(directory, "recipe.resolved.yaml")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+# ------------------------------------------------------------------ params
+
+
+def param_changes(first: Optional[dict], second: Optional[dict]) -> list[tuple]:
+    """(step, param, value in the first, value in the second) for each param that differs,
+    steps found in one recipe only as (step, "(step)", op or None, op or None)."""
+    if not first or not second:
+        return []
+    steps = [{entry["id"]: entry for entry in recipe.get("pipeline", [])}
+             for recipe in (first, second)]
+    changes = []
+    for step_id in list(steps[0]) + [s for s in steps[1] if s not in steps[0]]:
+        x, y = steps[0].get(step_id), steps[1].get(step_id)
+        if x is None or y is None or x["op"] != y["op"]:
+            changes.append((step_id, "(step)", x and x["op"], y and y["op"]))
+            continue
+        params_x, params_y = x.get("params") or {}, y.get("params") or {}
+        for name in sorted(set(params_x) | set(params_y)):
+            if params_x.get(name) != params_y.get(name):
+                changes.append((step_id, name, params_x.get(name), params_y.get(name)))
+    return changes
+
+
+def _params(recipes, a: str, b: str) -> str:
+    if not all(recipes):
+        body = '<p class="muted">A run lacks its recipe.resolved.yaml: params not compared.</p>'
+    else:
+        changes = param_changes(*recipes)
+        rows = "".join(f'<tr><td><code>{escape(step)}</code></td><td>{escape(name)}</td>'
+                       f'<td>{escape(_value(x))}</td><td>{escape(_value(y))}</td></tr>'
+                       for step, name, x, y in changes)
+        body = (f'<table>{_header("step", "param", a, b)}{rows}</table>' if changes else
+                '<p>Both runs used the same steps with the same params.</p>')
+    return f'<section id="params"><h2>Params and thresholds that differ</h2>{body}</section>'
+
+
+def _value(value) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return "no bound"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ fates
+
+KEY_FIELDS = ("id", "doc_id", "document_id", "uuid", "url")
+FATE_SAMPLES = 3
+
+
+def fate_changes(first_dir: str, second_dir: str, key: Optional[str] = None,
+                 recipes=(None, None)) -> dict:
+    """Documents whose fate (kept, or dropped with which reason) differs between two runs,
+    matched by `key` (default: the first of KEY_FIELDS both outputs hold with one value per
+    document, else the text itself: a document a mapper rewrote in one run only then counts
+    as unmatched; documents sharing a key count once, kept if one of them was). Returns {"key", "matched", "only_first", "only_second", "changes":
+    [{"from", "to", "documents", "samples": [{"key", "text"}]}]}."""
+    from juicer.report_groups import NO_VALUE
+
+    text_fields = [_text_field(r) for r in recipes]
+    fates = [_outputs_of(d) for d in (first_dir, second_dir)]
+    if key is None:
+        key = next((name for name in KEY_FIELDS
+                    if all(name in f["names"] and f["unique"](name) for f in fates)), None)
+    elif not all(key in f["names"] for f in fates):
+        raise JuicerError(f"--key {key}: the outputs of both runs need that field "
+                          f"\n    hint: a field every document has once, such as id")
+    field = key or text_fields[0]
+    first, second = (f["by"](field if key else t) for f, t in zip(fates, text_fields))
+    common = first.keys() & second.keys()
+    changed: dict[tuple, list] = {}
+    for value in common:
+        if first[value] != second[value]:
+            changed.setdefault((first[value], second[value]), []).append(value)
+    changes = []
+    for (was, now), values in sorted(changed.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        picked = sorted(values, key=lambda v: hashlib.blake2b(str(v).encode()).digest())
+        samples = picked[:FATE_SAMPLES]
+        texts = fates[1]["texts"](field, text_fields[1], samples) if key else \
+            {v: v for v in samples}
+        changes.append({"from": was, "to": now, "documents": len(values),
+                        "samples": [{"key": None if not key else v,
+                                     "text": clip(texts.get(v) or NO_VALUE)} for v in samples]})
+    return {"key": key, "matched": len(common), "only_first": len(first.keys() - common),
+            "only_second": len(second.keys() - common), "changes": changes}
+
+
+def _text_field(recipe: Optional[dict]) -> str:
+    return ((recipe or {}).get("input") or {}).get("text_field") or "text"
+
+
+def _outputs_of(directory: str) -> dict:
+    """Readers of one run's outputs: field names, whether a field is unique, {value:
+    fate} for a field, and the texts of some values."""
+    from juicer.batch import DROP_REASON
+    from juicer.report_groups import field_names, output_files, read_columns
+
+    files = {kind: output_files(os.path.join(directory, kind)) for kind in ("data", "dropped")}
+    names = field_names(files["data"] + files["dropped"])
+
+    def values(name: str):
+        for kind in ("data", "dropped"):
+            columns = [name] + ([DROP_REASON] if kind == "dropped" else [])
+            for table in read_columns(files[kind], columns):
+                reasons = table.column(DROP_REASON).to_pylist() if kind == "dropped" \
+                    else ["kept"] * table.num_rows
+                yield from zip(table.column(name).to_pylist(), reasons)
+
+    def unique(name: str) -> bool:
+        seen = set()
+        for value, _ in values(name):
+            if value is None or value in seen or not isinstance(value, (str, int)):
+                return False
+            seen.add(value)
+        return bool(seen)
+
+    def by(name: str) -> dict:
+        # documents sharing a key (copies of one text) count once: kept when one of them
+        # was (data/ is read first), else the first drop reason found
+        fates = {}
+        for value, fate in values(name):
+            if value is not None:
+                fates.setdefault(value, fate)
+        return fates
+
+    def texts(name: str, text_field: str, wanted: list) -> dict:
+        found = {}
+        for kind in ("data", "dropped"):
+            for table in read_columns(files[kind], [name, text_field]):
+                for value, text in zip(table.column(name).to_pylist(),
+                                       table.column(text_field).to_pylist()):
+                    if value in wanted and value not in found:
+                        found[value] = text
+        return found
+
+    return {"names": names, "unique": unique, "by": by, "texts": texts}
+
+
+def _fates(fates: Optional[dict], a: str, b: str) -> str:
+    if fates is None:
+        return ""
+    how = (f"matched by their <code>{escape(fates['key'])}</code>" if fates["key"] else
+           "matched by their text (no id field both outputs hold once per document; "
+           "<code>--key FIELD</code> names one)")
+    html = [f'<p>{number(fates["matched"])} documents in both runs, {how}; '
+            f'{number(fates["only_first"])} only in {a}, {number(fates["only_second"])} only in '
+            f'{b}.</p>']
+    if not fates["changes"]:
+        html.append('<p>No matched document changed its fate.</p>')
+    else:
+        html.append(f'<table>{_header(f"in {a}", f"in {b}", "documents")}')
+        html += [f'<tr><td><code>{escape(c["from"])}</code></td><td><code>{escape(c["to"])}'
+                 f'</code></td><td class="n">{number(c["documents"])}</td></tr>'
+                 for c in fates["changes"]]
+        html.append('</table>')
+        for change in fates["changes"][:10]:
+            docs = "".join(
+                '<div class="doc">' + (f'<b>{escape(str(s["key"]))}</b>\n' if s["key"] else "")
+                + f'{escape(s["text"])}</div>' for s in change["samples"])
+            html.append(f'<details><summary>{escape(change["from"])} in {a}, '
+                        f'{escape(change["to"])} in {b}: {number(change["documents"])} '
+                        f'documents</summary>{docs}</details>')
+    return f'<section id="fates"><h2>Documents whose fate changed</h2>{"".join(html)}</section>'
 
 
 def _delta(x, y) -> str:

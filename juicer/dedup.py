@@ -5,7 +5,7 @@ in-memory API. Clusters are the connected components of the accepted pairs; each
 lowest row id, so the result never depends on partitioning or worker count."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -185,9 +185,11 @@ def selector_decisions(drops: pa.Table) -> pa.Table:
     return drops.append_column(DROP, pa.array(np.ones(drops.num_rows, dtype=bool)))
 
 
-def cluster_summary(members: pa.Table, texts_of: TextsOf, largest: int = 10) -> dict:
+def cluster_summary(members: pa.Table, texts_of: TextsOf, largest: int = 10,
+                    operator: Optional[Deduplicator] = None) -> dict:
     """What the report says about a deduplicator: removed documents, cluster count and size
-    histogram, and the largest clusters with two sample texts each."""
+    histogram, and the largest clusters with their first members (row id, similarity to
+    the kept document, text) so that a reader can check a cluster."""
     if members.num_rows == 0:
         return {"duplicates": 0, "clusters": 0, "cluster_sizes": {}, "largest_clusters": []}
     row = members.column(ROW_ID).to_numpy()
@@ -198,20 +200,56 @@ def cluster_summary(members: pa.Table, texts_of: TextsOf, largest: int = 10) -> 
     # largest first, then lowest kept row id: deterministic
     order = np.lexsort((root[kept], -size[kept]))[:largest]
     chosen = root[kept][order]
-    # members are sorted by row id: a cluster's first duplicate is its first non-kept member
-    roots, first = np.unique(root[~kept], return_index=True)
-    second = dict(zip(roots.tolist(), row[~kept][first].tolist()))
-    sample_ids = np.array([i for c in chosen.tolist() for i in (c, second[c])], dtype=np.int64)
-    texts = texts_of(sample_ids) if len(sample_ids) else []
+    # members are sorted by row id: each cluster's kept document, then its first duplicates
+    shown = [row[root == cluster][:MEMBERS_SHOWN] for cluster in chosen.tolist()]
+    ids = np.concatenate(shown) if shown else np.zeros(0, np.int64)
+    texts = texts_of(ids) if len(ids) else []
+    similarity = _member_similarity(operator, texts, shown)
+    clusters, at = [], 0
+    for index, cluster_rows in enumerate(shown):
+        entries = [{"row": int(r), "similarity": similarity[at + i],
+                    "text": texts[at + i][:MEMBER_CHARS]} for i, r in enumerate(cluster_rows)]
+        at += len(cluster_rows)
+        clusters.append({"size": int(size[kept][order][index]), "kept_row": int(chosen[index]),
+                         "members": entries,
+                         "samples": [e["text"][:SAMPLE_CHARS] for e in entries[:2]]})
     return {
         "duplicates": int((~kept).sum()),
         "clusters": int(kept.sum()),
         "cluster_sizes": {str(int(s)): int(c) for s, c in zip(sizes, counts)},
-        "largest_clusters": [
-            {"size": int(size[kept][order][i]), "kept_row": int(chosen[i]),
-             "samples": [texts[2 * i][:SAMPLE_CHARS], texts[2 * i + 1][:SAMPLE_CHARS]]}
-            for i in range(len(chosen))],
+        "similarity_measure": _measure_name(operator),
+        "largest_clusters": clusters,
     }
+
+
+MEMBERS_SHOWN = 8
+MEMBER_CHARS = 1500
+
+
+def _member_similarity(operator, texts: list[str], shown: list[np.ndarray]) -> list:
+    """Each shown member's similarity to its cluster's kept document (the first shown):
+    the operator's own measure where it has one, else the Jaccard of their word sets."""
+    left, right, at = [], [], 0
+    for cluster_rows in shown:
+        left += [at] * len(cluster_rows)
+        right += list(range(at, at + len(cluster_rows)))
+        at += len(cluster_rows)
+    if not left:
+        return []
+    if _measure_name(operator) != "word_jaccard":
+        return [round(float(v), 4) for v in operator.similarity(texts, np.array(left),
+                                                                np.array(right))]
+    words = [set(text.lower().split()) for text in texts]
+    return [round(len(words[a] & words[b]) / max(len(words[a] | words[b]), 1), 4)
+            for a, b in zip(left, right)]
+
+
+def _measure_name(operator) -> str:
+    """What the members' similarity is: the operator's (verified deduplicators define one)
+    or the word-set Jaccard the report computes for the others."""
+    if operator is not None and type(operator).similarity is not Deduplicator.similarity:
+        return f"{operator.name}.similarity"
+    return "word_jaccard"
 
 
 def repeated_segments(removals: pa.Table, top: int = 10) -> dict:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from juicer.samples import Categories, Samples
 
-RELATIVE_ACCURACY = 0.01
+# 0.2%: ratio statistics crowd into a narrow range (0.9..1.0) where a coarser sketch gives a
+# handful of bins and p95 = p99
+RELATIVE_ACCURACY = 0.002
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
+# magnitudes down to about 1e-17 keep buckets of their own (smaller ones share the lowest)
+_KEY_OFFSET = math.ceil(40 / _LOG_GAMMA)
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-HISTOGRAM_BINS = 30
+HISTOGRAM_BINS = 40
+UNBOUNDED = 1e15  # thresholds beyond this (sys.maxsize defaults) bound nothing
 LOG_SCALE_SPREAD = 30  # p99/p1 above which a positive stat is binned on a log scale
 
 
@@ -28,7 +33,7 @@ def _bucket_keys(values: np.ndarray) -> np.ndarray:
     keys = np.zeros(len(values), dtype=np.int64)
     nonzero = magnitude > 0
     # offset so the smallest representable magnitudes still get k >= 1
-    keys[nonzero] = np.ceil(np.log(magnitude[nonzero]) / _LOG_GAMMA).astype(np.int64) + 2000
+    keys[nonzero] = np.ceil(np.log(magnitude[nonzero]) / _LOG_GAMMA).astype(np.int64) + _KEY_OFFSET
     keys = np.maximum(keys, np.where(nonzero, 1, 0))
     return np.where(values < 0, -keys, keys)
 
@@ -36,7 +41,7 @@ def _bucket_keys(values: np.ndarray) -> np.ndarray:
 def _bucket_value(key: int) -> float:
     if key == 0:
         return 0.0
-    magnitude = 2 * _GAMMA ** (abs(key) - 2000) / (_GAMMA + 1)
+    magnitude = 2 * _GAMMA ** (abs(key) - _KEY_OFFSET) / (_GAMMA + 1)
     return magnitude if key > 0 else -magnitude
 
 
@@ -90,24 +95,29 @@ class Summary:
                 return min(max(_bucket_value(key), self.min), self.max)
         return self.max
 
-    def histogram_range(self) -> tuple[float, float]:
+    def histogram_range(self, marks: Sequence[float] = ()) -> tuple[float, float]:
         """p1..p99 (min..max when they coincide): a few outliers must not squeeze the
-        whole distribution into one bin. Values outside count in the end bins."""
+        whole distribution into one bin. Values outside count in the end bins. The range
+        widens to take in `marks` (thresholds) that lie among the values, so a threshold
+        is drawn where it falls; one beyond every value bounds nothing and stays out."""
         if self.count == 0:
             return 0.0, 0.0
         low, high = self.quantile(0.01), self.quantile(0.99)
         if high <= low:
             low, high = self.min, self.max
+        for mark in marks:
+            if self.min <= mark <= self.max:
+                low, high = min(low, mark), max(high, mark)
         return low, high
 
-    def edges(self) -> tuple[list[float], bool]:
+    def edges(self, marks: Sequence[float] = ()) -> tuple[list[float], bool]:
         """Bin edges over histogram_range, and whether they are log-spaced (positive,
         long-tailed stats: lengths, counts). Bins are at most HISTOGRAM_BINS and no
         narrower than the sketch's buckets (else bins between two bucket values stay
         empty: a comb, not a distribution)."""
         if self.count == 0:
             return [], False
-        low, high = self.histogram_range()
+        low, high = self.histogram_range(marks)
         if high == low:
             return [low, high], False
         if low > 0 and high / low > LOG_SCALE_SPREAD:
@@ -128,11 +138,12 @@ class Summary:
             counts[int(np.searchsorted(inner, _bucket_value(key), side="right"))] += n
         return counts
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, marks: Sequence[float] = ()) -> dict[str, Any]:
+        """`marks`: the thresholds the histogram should take in."""
         mean = self.total / self.count if self.count else None
         variance = max(self.total_sq / self.count - mean * mean, 0.0) if self.count else None
-        low, high = self.histogram_range()
-        edges, log = self.edges()
+        low, high = self.histogram_range(marks)
+        edges, log = self.edges(marks)
         return {
             "count": self.count, "mean": mean,
             "std": math.sqrt(variance) if variance is not None else None,
@@ -177,6 +188,10 @@ class StepMetrics:
         self.extra: Counter = Counter()  # operator-specific counters (clusters, ...)
         self.categories: dict[str, Categories] = {}  # label stats (languages)
         self.samples: dict[str, Samples] = {}  # "drop:<rule>" and "changed" documents
+        # documents failing each rule (first or not), and failing two rules at once:
+        # "rule\tstep:other_rule" -> documents (the other rule of this step or an earlier one)
+        self.rule_fails: Counter = Counter()
+        self.overlap: Counter = Counter()
 
     def sample(self, key: str, k: int) -> Samples:
         return self.samples.setdefault(key, Samples(k))
@@ -192,6 +207,8 @@ class StepMetrics:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
         self.drops.update(other.drops)
         self.extra.update(other.extra)
+        self.rule_fails.update(other.rule_fails)
+        self.overlap.update(other.overlap)
         for name, summary in other.stats.items():
             self.summary(name).merge(summary)
         for name, categories in other.categories.items():
@@ -204,6 +221,7 @@ class StepMetrics:
         return {"docs_in": self.docs_in, "docs_out": self.docs_out, "chars_in": self.chars_in,
                 "chars_out": self.chars_out, "changed": self.changed, "seconds": self.seconds,
                 "drops": dict(self.drops), "extra": dict(self.extra),
+                "rule_fails": dict(self.rule_fails), "overlap": dict(self.overlap),
                 "stats": {k: v.to_state() for k, v in self.stats.items()},
                 "categories": {k: v.to_state() for k, v in self.categories.items()},
                 "samples": {k: v.to_state() for k, v in self.samples.items()}}
@@ -215,6 +233,8 @@ class StepMetrics:
             setattr(metrics, attr, state[attr])
         metrics.drops = Counter(state["drops"])
         metrics.extra = Counter(state["extra"])
+        metrics.rule_fails = Counter(state.get("rule_fails", {}))
+        metrics.overlap = Counter(state.get("overlap", {}))
         metrics.stats = {k: Summary.from_state(v) for k, v in state["stats"].items()}
         metrics.categories = {k: Categories.from_state(v)
                               for k, v in state.get("categories", {}).items()}

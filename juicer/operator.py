@@ -286,13 +286,25 @@ class Filter(Operator):
 
     def decide(self, stats: dict[str, pa.Array]) -> tuple[np.ndarray, np.ndarray]:
         """Return (keep mask, index of the first failing rule or -1) for each document."""
+        return first_failures(self.rule_failures(stats))
+
+    def rule_failures(self, stats: dict[str, pa.Array]) -> np.ndarray:
+        """(rules x documents): whether each document fails each rule, every rule checked
+        (the report's per-rule histograms and rule overlap need all of them)."""
+        rules = self.rules()
         n = len(next(iter(stats.values()))) if stats else 0
-        failed_rule = np.full(n, -1, dtype=np.int16)
-        for index, rule in enumerate(self.rules()):
+        fails = np.zeros((len(rules), n), dtype=bool)
+        for index, rule in enumerate(rules):
             values = stats[rule.stat].to_numpy(zero_copy_only=False)
-            fails = ~np.asarray(rule.passes(values), dtype=bool)
-            failed_rule[(failed_rule < 0) & fails] = index
-        return failed_rule < 0, failed_rule
+            fails[index] = ~np.asarray(rule.passes(values), dtype=bool)
+        return fails
+
+
+def first_failures(fails: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keep mask, index of the first failing rule or -1) from a rules x documents matrix."""
+    failing = fails.any(axis=0) if len(fails) else np.zeros(fails.shape[1], dtype=bool)
+    first = np.where(failing, fails.argmax(axis=0) if len(fails) else 0, -1).astype(np.int16)
+    return ~failing, first
 
 
 class GlobalOperator(Operator):

@@ -19,7 +19,7 @@ from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
 from juicer.samples import change_window, clip
 from juicer.operator import (Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator,
-                             SpanDeduplicator)
+                             SpanDeduplicator, first_failures)
 from juicer.recipe import Step
 
 DROP_SAMPLES = 5  # sample documents per drop rule in the report
@@ -71,6 +71,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
     dropped: list[pa.Table] = []
     failed: list[tuple[int, str, dict]] = []
     emptied = False  # every document was set aside: later steps see none
+    failing_before: list = []  # (step:rule, row ids failing it) of this segment's filters
     for step in steps:
         setup_step(step)
         step_metrics = metrics.setdefault(step.id, StepMetrics())
@@ -102,7 +103,33 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
         if gone is not None:
             dropped.append(gone)
         outcome.record(step_metrics)
+        if outcome.failures is not None:
+            failing_before += _record_overlap(step.id, outcome.failures, step_metrics,
+                                              failing_before if observe else [])
     return SegmentResult(batch.table, dropped, failed)
+
+
+def _record_overlap(step_id: str, failures: tuple, step_metrics: StepMetrics,
+                    earlier: list) -> list:
+    """Count the documents failing each rule of a filter, and those failing two rules: two
+    of this step, or (analyze, where every filter sees every document) this one and an
+    earlier step's, given as (label, failing row ids). Returns this step's entries."""
+    names, fails, row_ids = failures
+    ids = row_ids.to_numpy()
+    own = []
+    for index, name in enumerate(names):
+        step_metrics.rule_fails[name] += int(fails[index].sum())
+        for other in range(index):
+            both = int((fails[index] & fails[other]).sum())
+            if both:
+                step_metrics.overlap[f"{name}\t{step_id}:{names[other]}"] += both
+        failing = ids[fails[index]]
+        for label, other_ids in earlier:
+            both = int(np.isin(failing, other_ids).sum())
+            if both:
+                step_metrics.overlap[f"{name}\t{label}"] += both
+        own.append((f"{step_id}:{name}", failing))
+    return own
 
 
 def setup_step(step: Step) -> None:
@@ -141,6 +168,7 @@ class _StepOutcome:
     seconds: float
     labels: list = field(default_factory=list)  # (stat, values, keep) of label stats
     offers: list = field(default_factory=list)  # (sample key, k, row ids, payload of row i)
+    failures: Optional[tuple] = None  # a filter's (rule names, rules x docs fails, row ids)
 
     def record(self, metrics: StepMetrics) -> None:
         metrics.docs_in += self.docs_in
@@ -150,8 +178,9 @@ class _StepOutcome:
         metrics.changed += self.changed
         metrics.drops.update(self.drops)
         metrics.seconds += self.seconds
-        for name, values, keep in self.stats:
-            metrics.summary(name).add(values, keep)
+        for name, values, passes in self.stats:
+            metrics.summary(name).add(values, np.ones(len(values), dtype=bool)
+                                      if passes is None else passes)
         for name, values, keep in self.labels:
             metrics.category(name).add(values, keep)
         for key, k, row_ids, payload in self.offers:
@@ -165,6 +194,7 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
     started = time.perf_counter()
     docs_in, chars_in = len(batch), int(batch.char_length(field_name).sum())
     changed, drops, stats_seen, gone, labels, offers = 0, {}, [], None, [], []
+    failures = None
     if isinstance(operator, Mapper):
         before = batch.text(field_name)
         row_ids = batch.table.column(ROW_ID)
@@ -183,9 +213,15 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
                 offers.append(_change_offer(row_ids, before, batch.text(field_name), differs))
     elif isinstance(operator, Filter):
         stats, new_text = operator.compute(batch, text_field)
-        keep, failed = operator.decide(stats)
-        # per-line (list) and label (string) stats are written but not summarized
-        stats_seen = [(name, values.to_numpy(zero_copy_only=False), keep)
+        fails = operator.rule_failures(stats)
+        keep, failed = first_failures(fails)
+        rules = operator.rules()
+        failures = ([rule.name for rule in rules], fails, batch.table.column(ROW_ID))
+        # a statistic's histogram colours the documents its own rules fail (a document
+        # another rule dropped is not red there); per-line (list) and label (string) stats
+        # are written but not summarized
+        passes = _passes_by_stat(rules, fails, len(batch))
+        stats_seen = [(name, values.to_numpy(zero_copy_only=False), passes.get(name))
                       for name, values in stats.items()
                       if pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
                       or pa.types.is_boolean(values.type)]
@@ -202,7 +238,6 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
                                             new_text, differs))
             batch = Batch(with_text(with_stats, field_name, new_text))
         if not keep.all():
-            rules = operator.rules()
             reasons = np.array([f"{step.id}:{rule.name}" for rule in rules], dtype=object)
             codes = failed[~keep]
             drops = {rules[c].name: int(n) for c, n in zip(*np.unique(codes, return_counts=True))}
@@ -217,7 +252,17 @@ def _run_step(step: Step, batch: Batch, text_field: str, observe: bool = False) 
         raise TypeError(f"step '{step.id}' ({step.op}) is not row-local")
     field_after = operator.text_key_after() or field_name  # a conversion moves the text
     return _StepOutcome(batch, gone, docs_in, chars_in, int(batch.char_length(field_after).sum()),
-                        changed, drops, stats_seen, time.perf_counter() - started, labels, offers)
+                        changed, drops, stats_seen, time.perf_counter() - started, labels, offers,
+                        failures)
+
+
+def _passes_by_stat(rules, fails: np.ndarray, count: int) -> dict[str, np.ndarray]:
+    """Per statistic, the documents that pass every rule on it; a statistic no rule
+    reads passes all of them."""
+    passes: dict[str, np.ndarray] = {}
+    for index, rule in enumerate(rules):
+        passes[rule.stat] = passes.get(rule.stat, np.ones(count, dtype=bool)) & ~fails[index]
+    return passes
 
 
 def _change_offer(row_ids, before: pa.Array, after: pa.Array, differs) -> tuple:
@@ -387,7 +432,7 @@ def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
     """Verified pairs of all partitions -> clusters -> decisions, and the report's summary."""
     operator = step.operator
     members, moved = dedup.verified_clusters(operator, dedup.normalize_pairs(pairs), texts_of)
-    summary = dedup.cluster_summary(members, texts_of)
+    summary = dedup.cluster_summary(members, texts_of, operator=operator)
     if operator.verify_threshold is not None:
         summary["verification"] = {**verification, "moved_from_chains": moved}
     return dedup.decisions(members, operator.params.annotate), summary

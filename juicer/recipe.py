@@ -83,6 +83,10 @@ class OutputSpec(_Section):
         "is published, and from which an interrupted run resumes: a local or shared folder "
         "(default: ~/.cache/juicer/staging/<hash of the URL>, or $JUICER_STAGING), or a URL "
         "on the same store, so that workers on several machines need no shared filesystem.")
+    group_by: Optional[list[str]] = Field(
+        None, description="Fields whose values the report breaks the drop rates down by "
+        "(e.g. [source, lang]; a dotted path reads a nested field). Default: those of "
+        "source, lang, language, domain, dataset, subset that the data has; [] for none.")
     count_tokens: Optional[str] = Field(
         None, description="Tokenizer whose token counts of the input and of the kept "
         "documents the report shows (cl100k_base, o200k_base, a tokenizer.json or "

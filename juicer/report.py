@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Optional
 
 from juicer._version import __version__
-from juicer.metrics import StepMetrics
+from juicer.metrics import UNBOUNDED, StepMetrics
 from juicer.samples import KEPT_SAMPLES, Samples
 from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
                              SpanDeduplicator)
@@ -90,9 +90,18 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
     if isinstance(operator, Mapper):
         report["changed_docs"] = metrics.changed
     if isinstance(operator, Filter):
-        report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op, "threshold": r.threshold}
-                           for r in operator.rules()]
-        report["stats"] = {name: summary.to_json() for name, summary in metrics.stats.items()}
+        rules = operator.rules()
+        report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op,
+                            "threshold": open_bounds_as_none(r.threshold)} for r in rules]
+        report["stats"] = {name: summary.to_json(bound_values(
+            [r.threshold for r in rules if r.stat == name]))
+            for name, summary in metrics.stats.items()}
+        # which statistics a rule reads: their histograms colour that rule's failures
+        report["ruled_stats"] = sorted({r.stat for r in rules})
+        report["rule_fails"] = dict(sorted(metrics.rule_fails.items()))
+        report["rule_overlap"] = [
+            {"rule": key.split("\t")[0], "with": key.split("\t")[1], "documents": count}
+            for key, count in sorted(metrics.overlap.items(), key=lambda kv: (-kv[1], kv[0]))]
         report["labels"] = {name: categories.to_json()
                             for name, categories in sorted(metrics.categories.items())}
     if isinstance(operator, Deduplicator) and global_summary is not None:
@@ -105,6 +114,39 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         report["segments"] = {"removed_segments": metrics.extra.get("removed_segments", 0),
                               **(global_summary or {})}
     return report
+
+
+def name_cluster_files(report: dict, files: list[str]) -> None:
+    """Name the input file of each near-duplicate cluster member the report shows."""
+    from juicer.io.planner import split_row_id
+
+    for step in report["steps"]:
+        for cluster in step.get("dedup", {}).get("largest_clusters", []):
+            for member in cluster.get("members", []):
+                index = split_row_id(member["row"])[0]
+                member["file"] = files[index] if index < len(files) else None
+
+
+def open_bounds_as_none(threshold):
+    """A rule's threshold for the report: a bound no document can reach (a sys.maxsize or
+    infinite default) is None, "no bound", not 9.22e+18."""
+    if isinstance(threshold, (list, tuple)):
+        return [open_bounds_as_none(value) for value in threshold]
+    if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and \
+            not abs(threshold) < UNBOUNDED:
+        return None
+    return threshold
+
+
+def bound_values(thresholds) -> list[float]:
+    """The numeric, bounded values among thresholds (a range counts both ends)."""
+    values = []
+    for threshold in thresholds:
+        for value in threshold if isinstance(threshold, (list, tuple)) else [threshold]:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                    abs(value) < UNBOUNDED:
+                values.append(float(value))
+    return values
 
 
 def _kept_samples(final_stage) -> list[dict]:

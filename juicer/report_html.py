@@ -1,9 +1,11 @@
 """report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) that
 tells what a run did to the data and why, built from report.json alone.
 
-Sections: summary, funnel (drops per rule with samples), statistics (histograms with the
-thresholds), languages, deduplication, mappers (before/after), quarantine, kept samples;
-and calibration when `juicer calibrate` proposed thresholds."""
+Sections: summary, funnel (drops per rule with samples, rule overlap), statistics
+(histograms with the thresholds), languages, groups (drop rates per value of a field),
+deduplication (clusters with their members), mappers (before/after), quarantine, kept
+samples; and calibration when `juicer calibrate` proposed thresholds. Tables export as CSV
+through data: links, so the page stays one file."""
 from __future__ import annotations
 
 import difflib
@@ -12,11 +14,12 @@ import re
 from html import escape
 from typing import Optional
 
-from juicer.charts import DROPPED, KEPT, hbars, histogram, number, paired_hbars
+from juicer.charts import DROPPED, KEPT, csv_link, hbars, histogram, number, paired_hbars
+from juicer.metrics import UNBOUNDED
 
 SECTIONS = (("summary", "Summary"), ("funnel", "Funnel"), ("statistics", "Statistics"),
-            ("languages", "Languages"), ("dedup", "Deduplication"), ("mappers", "Mappers"),
-            ("quarantine", "Quarantine"), ("samples", "Kept samples"))
+            ("languages", "Languages"), ("groups", "Groups"), ("dedup", "Deduplication"),
+            ("mappers", "Mappers"), ("quarantine", "Quarantine"), ("samples", "Kept samples"))
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -34,7 +37,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f1f3
 details{background:#fff;border:1px solid #ddd;border-radius:4px;margin:6px 0;padding:4px 10px}
 summary{cursor:pointer;font-weight:600}
 .doc{white-space:pre-wrap;word-break:break-word;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f7f7f7;border-left:3px solid #b0bec5;padding:6px 8px;margin:6px 0;max-height:220px;overflow:auto}
-.doc.drop{border-color:#d84315}.doc.keep{border-color:#2e7d32}
+.doc.drop{border-color:#d84315}.doc.keep,.doc.member{border-color:#2e7d32}
 del{background:#ffcdd2;text-decoration:line-through}ins{background:#c8e6c9;text-decoration:none}
 .muted{color:#777}.ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
 svg.chart{font:11px system-ui,sans-serif;background:#fff;border:1px solid #eee;display:block;margin:6px 0}
@@ -47,7 +50,8 @@ def render(report: dict) -> str:
     analyzing = report.get("mode") == "analyze"
     title = f"Juicer {'analysis' if analyzing else 'report'}: {report.get('recipe') or 'run'}"
     sections = [_summary(report), _funnel(report), _statistics(report), _languages(report),
-                _dedup(report), _mappers(report), _quarantine(report), _kept(report)]
+                _groups(report), _dedup(report), _mappers(report), _quarantine(report),
+                _kept(report)]
     nav = SECTIONS
     if report.get("calibration"):
         sections.insert(3, _calibration(report["calibration"]))
@@ -169,6 +173,13 @@ def _funnel(report: dict) -> str:
                     f'<td class="n">{number(step["chars_out"])}</td>'
                     f'<td class="n">{number(step["seconds"])}</td></tr>')
     html.append("</table>")
+    html.append('<p>' + csv_link("funnel.csv", ["step", "operator", "kind", "in", "out", verb,
+                                               "chars_out", "seconds"],
+                                 [[step["id"], step["op"], step["kind"], step["docs_in"],
+                                   step["docs_out"], sum(step["drops_by_rule"].values()),
+                                   step["chars_out"], step["seconds"]] for step in steps],
+                                 "Download the table as CSV") + '</p>')
+    html.append(_overlap(report))
     for step in steps:
         if not step["drops_by_rule"]:
             continue
@@ -177,6 +188,40 @@ def _funnel(report: dict) -> str:
                     f'{number(sum(step["drops_by_rule"].values()))} {verb} by '
                     f'{len(step["drops_by_rule"])} rule(s)</summary>{rules}</details>')
     return _section("funnel", "".join(html))
+
+
+def _overlap(report: dict) -> str:
+    """Documents that fail several rules: which rules drop the same documents."""
+    analyzing = report.get("mode") == "analyze"
+    rows, fails = [], {}
+    for step in report["steps"]:
+        for rule, count in step.get("rule_fails", {}).items():
+            fails[f'{step["id"]}:{rule}'] = count
+        for entry in step.get("rule_overlap", []):
+            rows.append((f'{step["id"]}:{entry["rule"]}', entry["with"], entry["documents"]))
+    if not fails:
+        return ""
+    html = ['<h3>Rule overlap</h3><p>Documents failing each rule (whether or not an earlier '
+            'rule dropped them first) and, below, documents failing two rules at once'
+            + (', across all steps (analysis: every filter saw every document)' if analyzing
+               else ', within one step (a document an earlier step dropped never reaches a '
+                    'later one; <code>juicer analyze</code> shows the overlap across steps)')
+            + '.</p><table><tr><th>rule</th><th class="n">documents failing it</th></tr>']
+    html += [f'<tr><td><code>{escape(label)}</code></td><td class="n">{number(count)}</td></tr>'
+             for label, count in fails.items()]
+    html.append('</table>')
+    if rows:
+        rows.sort(key=lambda r: (-r[2], r[0], r[1]))
+        html.append('<table><tr><th>rule</th><th>and rule</th><th class="n">documents failing '
+                    'both</th><th class="n">share of the first rule\'s</th></tr>')
+        html += [f'<tr><td><code>{escape(a)}</code></td><td><code>{escape(b)}</code></td>'
+                 f'<td class="n">{number(n)}</td><td class="n">{_share(n, fails.get(a, 0))}</td></tr>'
+                 for a, b, n in rows[:40]]
+        html.append('</table><p>' + csv_link("rule_overlap.csv", ["rule", "and_rule", "both"],
+                                             rows, "Download the overlap as CSV") + '</p>')
+    else:
+        html.append('<p class="muted">No document fails two rules.</p>')
+    return "".join(html)
 
 
 def _rule_drops(step: dict, rule: str, count: int) -> str:
@@ -194,7 +239,14 @@ def _rule_drops(step: dict, rule: str, count: int) -> str:
 
 def _threshold_text(value) -> str:
     if isinstance(value, (list, tuple)):
-        return "outside [" + ", ".join(number(v) for v in value) + "]"
+        return "outside [" + ", ".join(_bound(v) for v in value) + "]"
+    return _bound(value)
+
+
+def _bound(value) -> str:
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                         and not abs(value) < UNBOUNDED):
+        return "no bound"
     return number(value)
 
 
@@ -204,13 +256,17 @@ def _stats_text(stats: dict) -> str:
 
 def _statistics(report: dict) -> str:
     html = []
+    rows = []  # for the CSV export
     for step in report["steps"]:
+        ruled = step.get("ruled_stats")
         for name, summary in sorted(step.get("stats", {}).items()):
-            thresholds = [(float(v), f'{r["name"]}') for r in step.get("rules", []) if r["stat"] == name
+            rules = [r for r in step.get("rules", []) if r["stat"] == name
+                     and (_threshold_values(r["threshold"]) or
+                          not isinstance(r["threshold"], (int, float, list, type(None))))]
+            thresholds = [(float(v), r["name"]) for r in rules
                           for v in _threshold_values(r["threshold"])]
             quantiles = summary.get("quantiles", {})
-            names = ("kept by this step", "dropped by this step") \
-                if report.get("mode") != "analyze" else ("would keep", "would drop")
+            names = _legend_names(report, rules, ruled is None)
             html.append(
                 f'<div class="stat"><h3><code>{escape(step["id"])}</code> · {escape(name)}</h3>'
                 + histogram(summary["histogram"]["edges"], summary["histogram"]["all"],
@@ -223,18 +279,41 @@ def _statistics(report: dict) -> str:
                 f'<td class="n">{number(summary["mean"])}</td><td class="n">{number(summary["min"])}</td>'
                 + "".join(f'<td class="n">{number(v)}</td>' for v in quantiles.values())
                 + f'<td class="n">{number(summary["max"])}</td></tr></table></div>')
+            rows.append([step["id"], name, summary["count"], summary["mean"], summary.get("std"),
+                         summary["min"], *quantiles.values(), summary["max"],
+                         "; ".join(f'{r["name"]} {r["op"]} {_threshold_text(r["threshold"])}'
+                                   for r in rules)])
     if not html:
         html.append('<p class="muted">No filter in this recipe computed a numeric statistic.</p>')
     else:
-        html.insert(0, '<p>Each histogram shows all documents that reached the step; dashed '
-                       'lines are the thresholds of its rules. Quantiles are within 1% '
-                       '(a mergeable sketch, identical on every executor).</p>')
+        quantile_names = list(next(s for step in report["steps"]
+                                   for s in step.get("stats", {}).values())["quantiles"])
+        header = ["step", "stat", "count", "mean", "std", "min", *quantile_names, "max", "rules"]
+        html.insert(0, '<p>Each histogram shows all documents that reached the step; red are '
+                       'those that fail the rules on <em>this</em> statistic (a document '
+                       'another rule dropped is not red here); dashed lines are the '
+                       'thresholds. Quantiles are within 0.2% (a mergeable sketch, identical '
+                       'on every executor). '
+                       + csv_link("statistics.csv", header, rows, "Download the table as CSV")
+                       + '</p>')
     return _section("statistics", "".join(html))
 
 
+def _legend_names(report: dict, rules: list, old_report: bool) -> tuple[str, str]:
+    if old_report:  # a report from before per-rule colours: kept/dropped by the step
+        return ("kept by this step", "dropped by this step") \
+            if report.get("mode") != "analyze" else ("would keep", "would drop")
+    if not rules:
+        return ("documents (no rule reads this statistic)", "")
+    failing = ", ".join(r["name"] for r in rules)
+    return ("pass " + failing, "fail " + failing)
+
+
 def _threshold_values(threshold) -> list:
+    """The bounds worth drawing (an open bound, None or a sys.maxsize default, is not)."""
     values = threshold if isinstance(threshold, (list, tuple)) else [threshold]
-    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+            and abs(v) < UNBOUNDED]
 
 
 def _languages(report: dict) -> str:
@@ -299,12 +378,85 @@ def _clusters(step: dict) -> str:
                         f'{number(pair["similarity"])}, below the threshold</summary>'
                         f'<div class="doc">{escape(pair.get("text") or "")}</div>'
                         f'<div class="doc">{escape(pair.get("other_text") or "")}</div></details>')
+    measure = summary.get("similarity_measure", "")
     for cluster in summary.get("largest_clusters", [])[:5]:
+        if cluster.get("members"):
+            html.append(_cluster_members(cluster, measure))
+            continue
         docs = "".join(f'<div class="doc">{escape(text or "")}</div>'
                        for text in cluster.get("samples", []))
         html.append(f'<details><summary>cluster of {number(cluster["size"])} documents: the '
                     f'kept one and a duplicate</summary>{docs}</details>')
     return "".join(html)
+
+
+def _cluster_members(cluster: dict, measure: str) -> str:
+    """A cluster a reader can check: each shown member's row and file, its similarity to
+    the kept document and a diff against it."""
+    members = cluster["members"]
+    kept = members[0]
+    how = ("the operator's own similarity" if measure.endswith(".similarity")
+           else "Jaccard similarity of the word sets")
+    rows = "".join(
+        f'<tr><td>{"kept" if i == 0 else "duplicate"}</td><td class="n">{member["row"]}</td>'
+        f'<td>{escape(os.path.basename(str(member.get("file") or "")))}</td>'
+        f'<td class="n">{number(member["similarity"])}</td></tr>'
+        for i, member in enumerate(members))
+    diffs = "".join(
+        f'<p class="muted">row {member["row"]}: the same text as the kept row.</p>'
+        if member["text"] == kept["text"] else
+        f'<p class="muted">row {member["row"]} against the kept row {kept["row"]} '
+        f'(similarity {number(member["similarity"])}):</p>'
+        + _diff({"before": kept["text"], "after": member["text"], "row": member["row"]})
+        for member in members[1:])
+    more = cluster["size"] - len(members)
+    return (f'<details class="cluster"><summary>cluster of {number(cluster["size"])} documents, '
+            f'kept row {cluster["kept_row"]}</summary>'
+            f'<table><tr><th>fate</th><th class="n">row id</th><th>input file</th>'
+            f'<th class="n">similarity to the kept one ({escape(how)})</th></tr>{rows}</table>'
+            + (f'<p class="muted">{number(more)} more members not shown.</p>' if more > 0 else "")
+            + f'<div class="doc member">{escape(kept["text"])}</div>{diffs}</details>')
+
+
+def _groups(report: dict) -> str:
+    groups = report.get("groups")
+    if not groups:
+        why = ("An analysis drops nothing, so it has no drop rates per group."
+               if report.get("mode") == "analyze" else
+               "No field to group by: name some with <code>output.group_by</code> (e.g. "
+               "<code>[source, lang]</code>) or <code>juicer report OUT --group-by FIELD</code>.")
+        return _section("groups", f'<p class="muted">{why}</p>')
+    html = ['<p>Documents kept and dropped per value of a field, counted in '
+            '<code>data/</code> and <code>dropped/</code> (quarantined records are in the '
+            'quarantine section).</p>']
+    for name, entry in groups.items():
+        if "skipped" in entry:
+            html.append(f'<h3>by {escape(name)}</h3><p class="muted">{escape(entry["skipped"])}</p>')
+            continue
+        rows = entry["values"]
+        html.append(f'<h3>by {escape(name)} ({number(entry["distinct"])} values)</h3>'
+                    '<table><tr><th>value</th><th class="n">documents</th><th class="n">kept</th>'
+                    '<th class="n">dropped</th><th class="n">drop rate</th>'
+                    '<th>top drop reasons</th></tr>')
+        for row in rows:
+            reasons = ", ".join(f"{escape(reason)} {number(n)}"
+                                for reason, n in list(row["reasons"].items())[:3])
+            html.append(f'<tr><td>{escape(row["value"])}</td><td class="n">{number(row["documents"])}</td>'
+                        f'<td class="n">{number(row["kept"])}</td><td class="n">{number(row["dropped"])}</td>'
+                        f'<td class="n">{_share(row["dropped"], row["documents"])}</td>'
+                        f'<td>{reasons}</td></tr>')
+        rest = entry.get("rest", {})
+        if rest.get("values"):
+            html.append(f'<tr><td class="muted">{number(rest["values"])} more values</td>'
+                        f'<td class="n">{number(rest["documents"])}</td><td class="n">{number(rest["kept"])}</td>'
+                        f'<td class="n">{number(rest["dropped"])}</td>'
+                        f'<td class="n">{_share(rest["dropped"], rest["documents"])}</td><td></td></tr>')
+        html.append('</table><p>' + csv_link(
+            f"groups_{name}.csv", [name, "documents", "kept", "dropped", "reasons"],
+            [[r["value"], r["documents"], r["kept"], r["dropped"],
+              "; ".join(f"{k}={v}" for k, v in r["reasons"].items())] for r in rows],
+            "Download as CSV") + '</p>')
+    return _section("groups", "".join(html))
 
 
 def _mappers(report: dict) -> str:

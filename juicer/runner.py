@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import conflicts, dedup, llm_tokenizers, registry, report_html
+from juicer import conflicts, dedup, llm_tokenizers, registry, report_groups, report_html
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import InputError, JuicerError, RefusedError, storage_hint
 from juicer.executors import make_executor
@@ -48,7 +48,7 @@ from juicer.substrings import spans_table
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
                              resolve_duplicates, run_steps, setup_step, signatures_of)
 from juicer.recipe import Recipe, Step
-from juicer.report import build_report
+from juicer.report import build_report, name_cluster_files
 from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
 
 OUTPUT_KINDS = ("data", "dropped", "quarantine")
@@ -277,10 +277,13 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
+    name_cluster_files(report, files)
     if type_conflicts:
         report["type_conflicts"] = type_conflicts
     if sampling:
         report["sample"] = sampling
+    if not observe and not fs.is_url(out):  # analyze drops nothing: no drop rates per group
+        report["groups"] = report_groups.breakdowns(out, recipe.output.group_by)
     report_html.write(report, fs.join(out, "report.html"))
     write_json(report, fs.join(out, "report.json"))  # last: it marks the run finished
     if not keep_work:
@@ -406,8 +409,9 @@ def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
 
 # the layout of `_work/`, recorded in its run.json: raised when a task's files or results
 # change meaning, so that no run resumes from another layout (3: decisions cut by shard;
-# 4: done markers and manifests carry a checksum)
-WORK_FORMAT = 4
+# 4: done markers and manifests carry a checksum; 5: statistic sketches at 0.2%, whose
+# bucket keys do not merge with 1% ones)
+WORK_FORMAT = 5
 
 
 def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict] = None) -> str:

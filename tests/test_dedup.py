@@ -134,3 +134,35 @@ def test_a_dedup_steps_seconds_count_its_signature_reduce_verify_and_cluster_wor
     assert sum(1 for s in shard_seconds if s > 0) >= 4  # signatures, then decisions, per shard
     step = {s["id"]: s for s in report["steps"]}["document_minhash_deduplicator"]
     assert step["seconds"] == pytest.approx(sum(shard_seconds) + sum(task_seconds), abs=1e-3)
+
+
+def test_report_shows_cluster_members_with_similarity_and_a_diff(tmp_path, corpus):
+    """A reader can check a near-duplicate cluster: each member's row id and input file,
+    its similarity to the kept document (the operator's own Jaccard) and a diff."""
+    import numpy as np
+
+    from juicer import report_html
+    from juicer.registry import get
+
+    path, _ = corpus
+    result = run(tmp_path, path, 2, pipeline=[MINHASH], input_shard_size="512KB")
+    summary = {s["id"]: s for s in result.report["steps"]}["document_minhash_deduplicator"]["dedup"]
+    assert summary["similarity_measure"] == "document_minhash_deduplicator.similarity"
+    operator = get("document_minhash_deduplicator")(MINHASH["params"])
+    edited_members = 0
+    for cluster in summary["largest_clusters"]:
+        kept, *duplicates = cluster["members"]
+        assert kept["row"] == cluster["kept_row"] and kept["similarity"] == 1.0
+        assert duplicates and all(m["row"] > kept["row"] for m in duplicates)
+        assert {m["file"] for m in cluster["members"]} == {str(path)}
+        texts = [m["text"] for m in cluster["members"]]
+        if all(len(t) < 1500 for t in texts):  # whole texts: the similarity is recomputable
+            expected = operator.similarity(texts, np.zeros(len(texts), dtype=int),
+                                           np.arange(len(texts)))
+            assert [m["similarity"] for m in cluster["members"]] == \
+                [round(float(v), 4) for v in expected]
+        assert all(m["similarity"] >= operator.verify_threshold for m in duplicates)
+        edited_members += sum(m["similarity"] < 1 for m in duplicates)
+    assert edited_members  # the planted edited copies are among the shown members
+    page = report_html.render(result.report)
+    assert 'class="cluster"' in page and "<del>" in page and "similarity to the kept one" in page

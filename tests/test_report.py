@@ -121,8 +121,9 @@ def test_report_html_has_every_section_and_explains_the_run(tmp_path):
     assert f'{dedup["duplicates"]:,} duplicates removed' in page
     assert page.count('class="doc keep"') == 20
     assert report["quarantined_docs"] > 0 and "bad_records.jsonl" in page
-    # self-contained: nothing to fetch (links only to its own sections)
-    assert not re.search(r'(src|href)\s*=\s*"(?!#)', page)
+    # self-contained: nothing to fetch (links only to its own sections, and CSV exports
+    # carried in the page as data: URLs)
+    assert not re.search(r'(src|href)\s*=\s*"(?!#|data:text/csv)', page)
     assert not any(tag in page.lower() for tag in ("<link", "<script", "@import", "url("))
 
 
