@@ -183,3 +183,18 @@ def test_compare_names_the_params_that_differ_and_the_documents_whose_fate_chang
     assert changes[("kept", "text_length_filter:min_len")]["documents"] == newly_short
     assert all(len(s["text"]) < 400 for s in changes[("kept", "text_length_filter:min_len")]["samples"])
     assert "Documents whose fate changed" in page and f"{newly_short:,}" in page
+
+
+def test_analyze_counts_the_overlap_of_rules_across_steps(tmp_path):
+    steps = [{"op": "text_length_filter", "params": {"min_len": 300}},
+             {"op": "words_num_filter", "params": {"min_num": 60}}]
+    recipe = juicer.load_recipe(str(write_recipe(tmp_path, steps, paths=[SAMPLE])))
+    result = juicer.analyze(recipe, output=str(tmp_path / "look"))
+    data = read_output(result.output)
+    short = _failures(data, get("text_length_filter")({"min_len": 300}), "text_length_filter")
+    few = _failures(data, get("words_num_filter")({"min_num": 60}), "words_num_filter")
+    report = {s["id"]: s for s in result.report["steps"]}["words_num_filter"]
+    both = int((short["min_len"] & few["min_num"]).sum())
+    assert both > 0 and {(e["rule"], e["with"]): e["documents"] for e in report["rule_overlap"]} \
+        == {("min_num", "text_length_filter:min_len"): both}
+    assert report["rule_fails"]["min_num"] == int(few["min_num"].sum())
