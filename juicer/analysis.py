@@ -307,15 +307,16 @@ def calibrated_output(path: str) -> str:
 
 
 def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
-    changed = {}
+    """The proposal as a recipe: the original file with the thresholds changed (comments,
+    layout and relative paths kept), or, when that file cannot be edited, the resolved
+    recipe in Juicer's layout. Its output is its own: running it must not replace the
+    baseline run."""
+    from juicer import recipe_edit
+
+    changed: dict[str, dict] = {}
     for row in proposal["thresholds"]:
         changed.setdefault(row["step"], {})[row["param"]] = row["proposed"]
-    resolved = recipe.resolved()
-    resolved.pop("juicer_version")
-    for entry in resolved["pipeline"]:
-        entry["params"].update(changed.get(entry["id"], {}))
-    # its own output: running the proposal must not replace the baseline run
-    resolved["output"]["path"] = calibrated_output(recipe.output.path)
+    output = calibrated_output(recipe.output.path)
     if "budget_tokens" in proposal:
         target = f"--tokens {proposal['budget_tokens']} --tokenizer {proposal['tokenizer']}"
     elif "budget_chars" in proposal:
@@ -326,6 +327,17 @@ def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
               f"# on the analysed data these filter thresholds keep "
               f"{100 * proposal['achieved']:.1f}% ({proposal['kept_documents']:,} of "
               f"{proposal['documents']:,} documents) before deduplication.\n")
+    why_not = recipe_edit.can_edit(recipe)
+    if why_not is None:
+        body = recipe_edit.edited_text(recipe, changed, output, path)
+    else:
+        header += f"# Written in Juicer's layout with every default filled ({why_not}).\n"
+        resolved = recipe.resolved()
+        resolved.pop("juicer_version")
+        for entry in resolved["pipeline"]:
+            entry["params"].update(changed.get(entry["id"], {}))
+        resolved["output"]["path"] = output
+        body = yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(header + yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
+        handle.write(header + body)

@@ -149,6 +149,10 @@ class Recipe(BaseModel):
     pipeline: list[Step]
     on_error: Literal["quarantine", "raise"] = "quarantine"
     notes: list[str] = []
+    # how it was written: calibrate edits the file itself only when it is Juicer's layout
+    # and no --set changed it
+    layout: Literal["juicer", "data_juicer"] = "juicer"
+    overrides: list[str] = []
 
     def resolved(self) -> dict[str, Any]:
         """The recipe with every default filled, as written to recipe.resolved.yaml."""
@@ -210,7 +214,9 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
                                    "pipeline", "see docs/recipes.md")], name)
     notes: list[str] = []
     problems: list[Problem] = []
-    if "process" in data or "dataset_path" in data:
+    original_overrides = list(overrides)
+    data_juicer = isinstance(data, dict) and ("process" in data or "dataset_path" in data)
+    if data_juicer:
         # Data-Juicer's own keys (dataset_path=..., export_path=...) are set in its layout
         own = [o for o in overrides if o.split("=", 1)[0].split(".")[0] not in _NATIVE_KEYS]
         for override in own:
@@ -225,6 +231,8 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     if problems:
         raise RecipeError(problems, name)
     recipe.notes = notes
+    recipe.overrides = list(original_overrides)
+    recipe.layout = "data_juicer" if data_juicer else "juicer"
     recipe.input.paths = [_resolve(p, base) for p in recipe.input.paths]
     recipe.output.path = _resolve(recipe.output.path, base)
     tokenizer = recipe.output.count_tokens

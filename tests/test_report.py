@@ -2,6 +2,7 @@
 `juicer analyze`, `juicer calibrate` and `juicer report --compare`, on real data."""
 import gzip
 import json
+import os
 import random
 import re
 import subprocess
@@ -173,6 +174,44 @@ def test_calibrate_hits_the_target_and_the_calibrated_recipe_keeps_it(tmp_path):
     html = Path(page).read_text(encoding="utf-8")
     assert "Funnel" in html and "text_length_filter:min_len" in html
     assert f'{result.report["kept_docs"]:,}' in html
+
+
+def test_the_calibrated_recipe_keeps_the_authors_comments_layout_and_relative_paths(tmp_path):
+    """The proposal is the original file with thresholds changed: comments, flow-style
+    params and relative paths (re-based to where it is written) survive; the steps it does
+    not calibrate are as written. Where the file cannot be edited (--set), the resolved
+    recipe says why."""
+    import shutil
+
+    folder = tmp_path / "recipes"
+    shutil.copytree(QUICKSTART.parent / "sample", folder / "sample")
+    original = QUICKSTART.read_text(encoding="utf-8").replace(
+        "  - op: fix_unicode_mapper\n", "  - fix_unicode_mapper   # a bare name\n")
+    (folder / "quickstart.yaml").write_text(original, encoding="utf-8")
+    analysis = juicer.analyze(juicer.load_recipe(folder / "quickstart.yaml"),
+                              output=str(tmp_path / "analysis"))
+    out = tmp_path / "elsewhere" / "tuned.yaml"
+    proposal = juicer.calibrate(folder / "quickstart.yaml", 0.7, analysis=analysis.output,
+                                recipe_out=str(out))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Calibrated by `juicer calibrate --keep 0.7`")
+    assert "# relative to this file" in text and "# Quickstart: clean 2,500" in text
+    assert "paths: [../recipes/sample/web_docs_sample.jsonl.gz]" in text
+    assert "- fix_unicode_mapper   # a bare name" in text  # not calibrated: as written
+    calibrated = juicer.load_recipe(out)
+    assert calibrated.input.paths == juicer.load_recipe(folder / "quickstart.yaml").input.paths
+    assert calibrated.output.path == os.path.normpath(tmp_path / "output" / "quickstart") + \
+        "_calibrated"
+    steps = {s.id: s.params for s in calibrated.pipeline}
+    for row in proposal["thresholds"]:
+        assert steps[row["step"]][row["param"]] == row["proposed"]
+    overridden = juicer.load_recipe(folder / "quickstart.yaml",
+                                    overrides=["pipeline.8.params.lowercase=false"])
+    juicer.calibrate(overridden, 0.7, analysis=analysis.output, recipe_out=str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "every default filled (--set changed it: pipeline.8.params.lowercase=false)" in text
+    assert {s.id: s.params for s in juicer.load_recipe(out).pipeline}[
+        "document_deduplicator"]["lowercase"] is False
 
 
 def test_calibrate_to_a_character_budget(tmp_path):
