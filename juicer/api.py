@@ -53,15 +53,19 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: Sequence[str] 
 
 
 def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
-            workers: Optional[int] = None, overwrite: bool = False, force: bool = False):
+            workers: Optional[int] = None, overwrite: bool = False, force: bool = False,
+            progress=None):
     """Run a recipe like `juicer process` (resuming an interrupted run in the same output
-    directory); returns a RunResult (output dir and report)."""
+    directory); returns a RunResult (output dir and report). `progress`: called as
+    progress(label, done, total) when a task finishes, and, if it has a `detail(text)`
+    method, about once a second with what the running shards have read (documents,
+    bytes, rate, time left)."""
     from juicer.runner import process as run
 
     _not_in_a_worker("process")
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
-    return run(recipe, workers=workers, overwrite=overwrite, force=force)
+    return run(recipe, workers=workers, overwrite=overwrite, force=force, progress=progress)
 
 
 def _not_in_a_worker(call: str) -> None:

@@ -13,6 +13,7 @@ import click
 from juicer import registry
 from juicer._version import __version__
 from juicer.errors import JuicerError, RecipeError, RefusedError
+from juicer.io.progress import human_size
 
 EXIT_RECIPE = 2  # the recipe is wrong: nothing was read
 EXIT_FAILED = 1  # the run itself failed
@@ -22,9 +23,13 @@ class TerminalProgress:
     """One status line on stderr, redrawn at most 10 times a second; silent off a TTY."""
 
     def __init__(self, stream=None):
+        import threading
+
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
         self.last = 0.0
+        self.line = ""  # the bar, redrawn with the reading detail
+        self.lock = threading.Lock()  # the driver's progress watcher draws from a thread
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -36,10 +41,27 @@ class TerminalProgress:
         width = 30
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{label:<40.40} [{bar}] {done}/{total}")
-        if done == total:
-            self.stream.write("\n")
-        self.stream.flush()
+        with self.lock:
+            self.line = f"{label:<40.40} [{bar}] {done}/{total}"
+            self.stream.write(f"\r{self.line}\x1b[K")
+            if done == total:
+                self.stream.write("\n")
+                self.line = ""
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A note about the run as it starts (why workers wait), shown even off a TTY."""
+        with self.lock:
+            self.stream.write(f"note: {text}\n")
+            self.stream.flush()
+
+    def detail(self, text: str) -> None:
+        """What the running shard tasks have read: documents, bytes, rate, time left."""
+        if not self.enabled or not self.line:
+            return
+        with self.lock:
+            self.stream.write(f"\r{self.line}  {text}\x1b[K")
+            self.stream.flush()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -492,14 +514,6 @@ def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float
                    f"{entry['available']:,}{short}")
 
 
-def _size(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1000 or unit == "TB":
-            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
-        count /= 1000
-    return f"{count} B"
-
-
 @main.command("plan")
 @click.argument("recipe_file", type=click.Path(dir_okay=False))
 @click.option("--sample", type=click.IntRange(min=10), default=2000, metavar="N",
@@ -521,7 +535,7 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
     if as_json:
         click.echo(json.dumps(estimate, indent=2))
         return
-    click.echo(f"{recipe_file}: {estimate['input_files']} files, {_size(estimate['input_bytes'])}, "
+    click.echo(f"{recipe_file}: {estimate['input_files']} files, {human_size(estimate['input_bytes'])}, "
                f"about {estimate['population']:,} documents in {estimate['shards']} shards "
                f"(dry run on {estimate['sampled']:,})")
     click.echo(f"\n  {'step':<36} {'docs in':>12} {'dropped':>10} {'keeps':>7} {'CPU':>10}")
@@ -534,9 +548,9 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
                f"{estimate['dropped_docs']:,}, quarantined {estimate['quarantined_docs']:,}")
     click.echo(f"  time:   about {estimate['wall_seconds']:,.0f} s on {estimate['workers']} "
                f"workers ({estimate['cpu_seconds']:,.0f} CPU seconds)")
-    click.echo(f"  disk:   data/ {_size(disk['data'])}, dropped/ {_size(disk['dropped'])}, "
-               f"intermediates up to {_size(disk['_work'])}")
-    click.echo(f"  memory: about {_size(estimate['worker_memory_bytes'])} per worker "
+    click.echo(f"  disk:   data/ {human_size(disk['data'])}, dropped/ {human_size(disk['dropped'])}, "
+               f"intermediates up to {human_size(disk['_work'])}")
+    click.echo(f"  memory: about {human_size(estimate['worker_memory_bytes'])} per worker "
                "(set by shard and batch size, not by the corpus)")
     for note in estimate["notes"]:
         click.echo(f"  note:   {note}")

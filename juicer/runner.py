@@ -12,6 +12,7 @@ Layout of a run under output.path:
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_path
                                split_row_id)
 from juicer.io.integrity import SealedFile, fsync_folder
 from juicer.io.partitioned import PartitionedSink, Segment, read_partition
+from juicer.io.progress import Reporter, Watcher
 from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
                                quarantine_table, raw_row, read_shard)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
@@ -241,6 +243,9 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
     runs = _TaskRunner(executor, progress)
+    idle = idle_workers_note(shards, executor.workers, recipe.input.shard_size)
+    if idle and hasattr(progress, "note"):
+        progress.note(idle)
     shard_results: list[list[dict]] = []
     summaries: dict[str, dict] = {}
     global_seconds: dict[str, float] = {}
@@ -258,7 +263,8 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
             label = f"stage {stage_index + 1}/{len(stages)}"
             shard_results.append(runs.run(run_shard_task, tasks,
                                           [f"{label} shard {s.index} ({s.describe()})"
-                                           for s in shards], label, stage_resources(stage)))
+                                           for s in shards], label, stage_resources(stage),
+                                          watch=(work, stage_index) if stage_index == 0 else None))
             if stage.global_step is not None:
                 summary, seconds, decisions = _run_global_step(
                     runs, stage.global_step, stage_index, partitions, shard_results[-1],
@@ -277,6 +283,8 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
+    if idle:
+        report["notes"] = [*report["notes"], idle]
     name_cluster_files(report, files)
     if type_conflicts:
         report["type_conflicts"] = type_conflicts
@@ -496,6 +504,21 @@ def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
     write_marker(record, manifest)
 
 
+def idle_workers_note(shards: list[Shard], workers: int, shard_size: int) -> Optional[str]:
+    """Why some workers wait, when fewer shards than workers are read and one of them is a
+    compressed stream larger than a shard: a .gz or .zst file is read from its start by
+    one worker (a plain file that size would have been cut into several shards)."""
+    streams = [p.path for s in shards for p in s.pieces if p.end < 0 and p.size > shard_size
+               and p.path.lower().endswith((".gz", ".zst"))]
+    if len(shards) >= workers or not streams:
+        return None
+    name = os.path.basename(streams[0])
+    return (f"{len(shards)} shard(s) for {workers} workers: {name} is one compressed stream, "
+            "which only one worker can read (from its start); the others wait. Split "
+            "the input into several files (or decompress it: plain "
+            ".jsonl is cut into shards of input.shard_size) to read with every worker.")
+
+
 class _TaskRunner:
     """Maps tasks over the executor, reusing the result of every task that finished before
     (its done marker, written atomically by the task as its last act)."""
@@ -504,7 +527,10 @@ class _TaskRunner:
         self.executor, self.progress = executor, progress
         self.reused = self.ran = 0
 
-    def run(self, fn, tasks, labels, label, resources: Optional[dict] = None) -> list:
+    def run(self, fn, tasks, labels, label, resources: Optional[dict] = None,
+            watch: Optional[tuple[str, int]] = None) -> list:
+        """`watch`: (work folder, stage) of shard tasks whose reading the progress line
+        follows inside each shard."""
         results: list = [None] * len(tasks)
         markers = [getattr(task, "marker", None) for task in tasks]
         finished = fs.existing([marker for marker in markers if marker])
@@ -521,13 +547,21 @@ class _TaskRunner:
         done = len(tasks) - len(todo)
         if self.progress:
             self.progress(label, done, len(tasks))
-        for position, result in self.executor.map(fn, [tasks[i] for i in todo],
-                                                  [labels[i] for i in todo], resources):
-            results[todo[position]] = result
-            done += 1
-            self.ran += 1
-            if self.progress:
-                self.progress(label, done, len(tasks))
+        watcher = contextlib.nullcontext()
+        if watch and todo and hasattr(self.progress, "detail"):
+            watcher = Watcher(watch[0], watch[1],
+                                       {tasks[i].shard.index: tasks[i].shard.bytes_to_read for i in todo},
+                                       self.progress.detail)
+        with watcher:
+            for position, result in self.executor.map(fn, [tasks[i] for i in todo],
+                                                      [labels[i] for i in todo], resources):
+                results[todo[position]] = result
+                done += 1
+                self.ran += 1
+                if hasattr(watcher, "done"):
+                    watcher.done(tasks[todo[position]].shard.index)
+                if self.progress:
+                    self.progress(label, done, len(tasks))
         return results
 
 
@@ -590,7 +624,12 @@ def run_shard_task(task: ShardTask) -> dict:
         batches = _batches_from_files(files, task.batch_size, seals)
     else:
         batches = _batches_from_source(task, quarantine)
+    reporter = Reporter(task.work_dir, task.stage, task.shard.index,
+                        task.shard.bytes_to_read) \
+        if task.stage == 0 else None
     for table in batches:
+        if reporter is not None:
+            reporter.update(input_docs)
         if task.stage == 0:
             input_docs += table.num_rows
             input_chars += int(Batch(table).char_length(task.text_field).sum())
@@ -620,6 +659,8 @@ def run_shard_task(task: ShardTask) -> dict:
             dropped.write(gone)
         if stage.global_step is not None and result.kept.num_rows:
             _write_signatures(stage.global_step, result.kept, task, signatures, metrics)
+    if reporter is not None:
+        reporter.close()
     unreadable = len(quarantine)
     quarantine.extend(failures)
     quarantined = {"files": [], "seals": []}

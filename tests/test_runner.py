@@ -286,3 +286,52 @@ def test_a_run_writes_only_under_its_output_path(tmp_path, split_jsonl, monkeypa
     juicer.process(recipe, workers=2)
     created = {p for p in tmp_path.rglob("*")} - before
     assert created and all(p.is_relative_to(tmp_path / "out") for p in created)
+
+
+def test_progress_inside_a_shard_and_why_workers_wait(tmp_path):
+    """A single large .jsonl.gz is one shard: the progress line still moves (documents and
+    bytes read, rate, time left, about once a second), and the run says why the other
+    worker waits."""
+    import gzip
+    import re
+
+    from tests.conftest import SAMPLE
+
+    big = tmp_path / "big.jsonl.gz"
+    big.write_bytes(gzip.compress(gzip.decompress(SAMPLE.read_bytes()) * 2))
+
+    class Progress:
+        def __init__(self):
+            self.bars, self.details, self.notes = [], [], []
+
+        def __call__(self, label, done, total):
+            self.bars.append((label, done, total))
+
+        def detail(self, text):
+            self.details.append(text)
+
+        def note(self, text):
+            self.notes.append(text)
+
+    progress = Progress()
+    recipe = juicer.load_recipe({
+        "input": {"paths": [str(big)], "batch_size": 250, "shard_size": "4MB"},
+        "output": {"path": str(tmp_path / "out")},
+        "pipeline": [{"op": "fix_unicode_mapper"},
+                     {"op": "text_length_filter", "params": {"min_len": 100}}]})
+    result = juicer.process(recipe, workers=2, progress=progress)
+    assert ("stage 1/1", 0, 1) in progress.bars and ("stage 1/1", 1, 1) in progress.bars
+    assert progress.details, "no progress inside the shard"
+    compressed = big.stat().st_size
+    for text in progress.details:
+        match = re.match(r"(?:([\d,]+) docs in running shards · )?([\d.,]+) (KB|MB) of "
+                         r"([\d.,]+) MB · [\d.,]+ (B|KB|MB)/s · ETA ", text)
+        assert match, text
+        assert int((match.group(1) or "0").replace(",", "")) <= 5_000
+    assert any("docs in running shards" in text for text in progress.details)
+    assert float(text.split(" of ")[1].split(" MB")[0]) == round(compressed / 1e6, 1)
+    assert len(progress.notes) == 1 and "big.jsonl.gz is one compressed stream" in \
+        progress.notes[0]
+    assert progress.notes[0] in result.report["notes"]
+    # the progress files are gone with the intermediates; one shard: the files were a view
+    assert not (tmp_path / "out" / "_work").exists()

@@ -144,6 +144,9 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+COMPRESSION_GUESS = 4  # decompressed / compressed bytes of text, to group files into shards
+
+
 @dataclass(frozen=True)
 class Piece:
     """Part of one file: a byte range (jsonl, lines), row groups (parquet) or record batches
@@ -155,6 +158,14 @@ class Piece:
     start: int
     end: int
     size: int  # bytes, for grouping
+
+    @property
+    def bytes_to_read(self) -> int:
+        """The input bytes its reader consumes (the progress line's measure): a compressed
+        file's own size, where `size` estimates its decompressed bytes."""
+        if self.path.lower().endswith((".gz", ".zst")) and self.end < 0:
+            return self.size // COMPRESSION_GUESS
+        return self.size
 
     def first_row_id(self) -> int:
         return (self.file_index << POSITION_BITS) | (self.start if self.format in _SPLIT_BY_BYTES
@@ -169,6 +180,10 @@ class Shard:
     @property
     def size(self) -> int:
         return sum(p.size for p in self.pieces)
+
+    @property
+    def bytes_to_read(self) -> int:
+        return sum(p.bytes_to_read for p in self.pieces)
 
     def describe(self) -> str:
         return ", ".join(f"{p.path}[{p.start}:{p.end}]" for p in self.pieces)
@@ -226,7 +241,7 @@ def _pieces_of(file_index: int, path: str, shard_size: int, text_unit: str) -> l
     if fmt == "arrow" and not fs.is_url(path):  # a remote one is streamed whole
         return _arrow_pieces(file_index, path, shard_size)
     compressed = path.lower().endswith((".gz", ".zst"))
-    return [Piece(file_index, path, fmt, 0, -1, size * 4 if compressed else size)]
+    return [Piece(file_index, path, fmt, 0, -1, size * COMPRESSION_GUESS if compressed else size)]
 
 
 def _arrow_pieces(file_index: int, path: str, shard_size: int) -> list[Piece]:

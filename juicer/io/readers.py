@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from juicer import fields
 from juicer.errors import JuicerError
 from juicer.batch import DROP_REASON, ROW_ID, STATS
-from juicer.io import carry, fs
+from juicer.io import carry, fs, progress
 from juicer.io.compressed import DamagedStream
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece, Shard
 
@@ -60,8 +60,9 @@ def read_shard(shard: Shard, text_field: str) -> Iterator[ReadResult]:
 def open_stream(path: str) -> IO[bytes]:
     """A file's bytes (local or a URL), decompressed by its suffix (.gz, .zst)."""
     from juicer.io.compressed import decompressed
+    from juicer.io.progress import Metered
 
-    return decompressed(fs.open_binary(path), path)
+    return decompressed(Metered(fs.open_binary(path)), path)
 
 
 def _open_stream(piece: Piece) -> IO[bytes]:
@@ -446,6 +447,7 @@ def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
                 table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
                 row += batch.num_rows
                 yield ReadResult(table, quarantine)
+            progress.count(meta.row_group(group).total_byte_size)  # as the planner sizes it
         except (OSError, pa.ArrowException) as exc:
             first = row
             row = group_start + meta.row_group(group).num_rows

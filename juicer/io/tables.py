@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from juicer.batch import ROW_ID
-from juicer.io import fs
+from juicer.io import fs, progress
 from juicer.io.compressed import DamagedStream
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece
 from juicer.io.readers import (RESERVED, ReadResult, open_stream, quarantine_record,
@@ -63,6 +63,7 @@ def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
                 source.seek(0)
         if piece.end < 0 and not is_file:  # a stream
             for batch in pa.ipc.open_stream(source):
+                progress.count(batch.nbytes)  # as the planner sizes Arrow pieces
                 yield row, batch
                 row += batch.num_rows
             return
@@ -71,6 +72,7 @@ def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
         row = sum(reader.get_batch(i).num_rows for i in range(start))
         for index in range(start, end):
             batch = reader.get_batch(index)
+            progress.count(batch.nbytes)
             yield row, batch
             row += batch.num_rows
 
