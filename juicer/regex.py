@@ -35,6 +35,33 @@ def _classes() -> dict[str, tuple[str, str]]:
     }
 
 
+def from_verbose(pattern: str) -> str:
+    """A pattern written for re.VERBOSE, without its layout: whitespace outside character
+    classes and `#` comments removed (RE2 has no verbose mode)."""
+    out, in_class, escaped, comment = [], False, False, False
+    for char in pattern:
+        if comment:
+            comment = char != "\n"
+        elif escaped or in_class:
+            # a `]` first in a class (`[]a]`, `[^]a]`) is a literal
+            first = in_class and out[-1] == "[" or out[-2:] == ["[", "^"]
+            out.append(char)
+            if not escaped and char == "]" and not first:
+                in_class = False
+            escaped = not escaped and char == "\\"
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[":
+            out.append(char)
+            in_class = True
+        elif char == "#":
+            comment = True
+        elif not char.isspace():
+            out.append(char)
+    return "".join(out)
+
+
 def strip_raw_prefix(pattern: str) -> str:
     """Data-Juicer accepts patterns written as r'...' inside YAML strings."""
     if len(pattern) > 2 and pattern[:2] in ("r'", 'r"') and pattern[-1] == pattern[1]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Optional
+from functools import lru_cache
+from typing import NamedTuple, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -29,8 +30,9 @@ class FixUnicodeMapper(Mapper):
       `fix_surrogates`: terminal colour codes, C1 and other control characters, and
       surrogate pairs written as two characters
 
-    `normalization` defaults to NFC, as in Data-Juicer. Printable ASCII text without `&`
-    or control characters is left alone without calling ftfy (it would not change it)."""
+    `normalization` defaults to NFC, as in Data-Juicer. A text ftfy provably leaves alone
+    (no character any of these fixes rewrites, nothing that looks like mojibake, already
+    normalized) is found in Arrow for the whole batch and skipped without calling ftfy."""
 
     name = "fix_unicode_mapper"
 
@@ -73,18 +75,124 @@ class FixUnicodeMapper(Mapper):
     def map_text(self, text: pa.Array) -> pa.Array:
         self.ensure_setup()
         fix, config = self._fix_text, self._config
-        # ftfy is pure Python; skip documents it provably leaves alone: printable ASCII with
-        # tabs and newlines only (no '&' entities, no '\r' line breaks, no control chars).
-        untouched = pc.and_(pc.string_is_ascii(text),
-                            pc.invert(pc.match_substring_regex(text, _FTFY_ASCII_TRIGGERS)))
-        todo = np.flatnonzero(~untouched.to_numpy(zero_copy_only=False))
-        if len(todo) == 0:
+        # ftfy is pure Python and walks each line through every fix. Found for the whole
+        # batch in Arrow: the documents it provably leaves alone (skipped), and the clean
+        # ones (no mojibake, entity, C1 control or escape) whose character fixes one round
+        # of whole-text string methods does (see one_round); the rest go to ftfy.
+        untouched = untouched_by_ftfy(text, config.normalization)
+        if untouched.all():
             return text
+        patterns = _ftfy_patterns()
+        simple = ~untouched & ~pc.fill_null(pc.or_(
+            pc.match_substring_regex(text, patterns.badness),
+            pc.match_substring_regex(text, patterns.needs_ftfy)), True).to_numpy(
+            zero_copy_only=False)
         values = text.to_pylist()
-        for index in todo:
-            values[index] = fix(values[index], config)
+        chosen = np.flatnonzero(simple)
+        if len(chosen):
+            subset = text.take(pa.array(chosen))
+            present = [pc.match_substring_regex(subset, table).to_numpy(zero_copy_only=False)
+                       for table in patterns.tables]
+            for position, index in enumerate(chosen):
+                values[index] = self.one_round(values[index], *(p[position] for p in present))
+            # ftfy's next round finds nothing to do in a result it would leave alone: then
+            # one round was all of ftfy's work; otherwise (a full-width `＆ａｍｐ；` made
+            # narrow is an entity now) ftfy decides
+            results = pa.array([values[i] for i in chosen], pa.string())
+            simple[chosen[~untouched_by_ftfy(results, config.normalization)]] = False
+        for index in np.flatnonzero(~untouched & ~simple):
+            values[index] = fix(text[int(index)].as_py(), config)
         return pa.array(values, type=pa.string())
 
+    def one_round(self, text: str, ligatures: bool, widths: bool, controls: bool) -> str:
+        """One round of ftfy's fixes on a text without mojibake, entities, C1 controls or
+        terminal escapes (its encoding, HTML, C1 and escape fixes change nothing there), in
+        ftfy's order. Each fix is local to a character (a CR LF pair stays within one of
+        ftfy's lines), so a whole text gives what ftfy gives line by line. The flags say
+        whether the text holds a character of each table (str.translate looks up every
+        character)."""
+        import unicodedata
+
+        import ftfy.chardata as tables
+
+        config = self._config
+        if config.fix_latin_ligatures and ligatures:
+            text = text.translate(tables.LIGATURES)
+        if config.fix_character_width and widths:
+            text = text.translate(tables.WIDTH_MAP)
+        if config.uncurl_quotes:
+            text = tables.SINGLE_QUOTE_RE.sub("'", tables.DOUBLE_QUOTE_RE.sub('"', text))
+        if config.fix_line_breaks:
+            text = (text.replace("\r\n", "\n").replace("\r", "\n")
+                    .replace("\u2028", "\n").replace("\u2029", "\n").replace("\x85", "\n"))
+        if config.remove_control_chars and controls:
+            text = text.translate(tables.CONTROL_CHARS)
+        if config.normalization:
+            text = unicodedata.normalize(config.normalization, text)
+        return text
+
+
+def untouched_by_ftfy(text: pa.Array, normalization: Optional[str]) -> np.ndarray:
+    """Which texts ftfy.fix_text returns unchanged, whatever fixes are on: none holds an
+    HTML entity or a character one of its fixes rewrites (C1 and other control characters,
+    ligatures, full- and half-width forms, curly quotes, line breaks other than LF, terminal
+    escapes), none looks like mojibake (ftfy's own badness pattern, run as RE2: its
+    encoding fix changes nothing in a text that is not "bad"), and each is already in the
+    normalization form. ftfy fixes a text line by line; a text in which no line would
+    match matches nowhere, so checking whole texts is exact. Tested against ftfy on the
+    sample corpora: the skipped documents are exactly unchanged."""
+    patterns = _ftfy_patterns()
+    untouched = pc.invert(pc.or_(pc.match_substring_regex(text, patterns.triggers),
+                                 pc.match_substring_regex(text, patterns.badness)))
+    untouched = pc.fill_null(untouched, True).to_numpy(zero_copy_only=False)
+    if normalization:  # ASCII is in every normalization form: normalize only the rest
+        others = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(text), True).to_numpy(
+            zero_copy_only=False) & untouched)
+        if len(others):
+            subset = text.take(pa.array(others))
+            normalized = pc.equal(pc.utf8_normalize(subset, normalization), subset)
+            untouched[others] = normalized.to_numpy(zero_copy_only=False)
+    return untouched
+
+
+class _Patterns(NamedTuple):
+    triggers: str  # a character some ftfy fix rewrites, or an HTML entity
+    badness: str  # ftfy's mojibake pattern
+    needs_ftfy: str  # what only ftfy itself handles: entities, C1 controls, escapes
+    tables: tuple[str, str, str]  # a character of its ligature, width, control tables
+
+
+@lru_cache(maxsize=1)
+def _ftfy_patterns() -> _Patterns:
+    """The patterns as RE2, built from ftfy's own tables, so they follow the installed
+    ftfy."""
+    import ftfy.badness
+    import ftfy.chardata as tables
+
+    from juicer.kernels import char_class
+    from juicer.regex import from_verbose, to_re2
+
+    chars = set("\r\x1b\u2028\u2029\x85")
+    chars.update(chr(c) for c in range(0x20) if chr(c) not in "\t\n")
+    chars.update(chr(c) for c in range(0x7F, 0xA0))  # DEL and the C1 controls
+    for table in (tables.CONTROL_CHARS, tables.LIGATURES, tables.WIDTH_MAP):
+        chars.update(chr(c) for c in table)
+    for quotes in (tables.SINGLE_QUOTE_RE, tables.DOUBLE_QUOTE_RE):
+        chars.update(chr(c) for c in range(0x10000) if quotes.match(chr(c)))
+    # an ftfy whose entity pattern is not the one known here: any `&` goes to ftfy
+    entity = _ENTITY if tables.HTML_ENTITY_RE.pattern == _ENTITY else "&"
+    return _Patterns(
+        f"[{char_class(chars)}]|{entity}",
+        to_re2(from_verbose(ftfy.badness.BADNESS_RE.pattern)),
+        f"{entity}|[\\x{{1B}}\\x{{80}}-\\x{{9F}}]",
+        tuple(f"[{char_class(chr(c) for c in table)}]"
+              for table in (tables.LIGATURES, tables.WIDTH_MAP, tables.CONTROL_CHARS)))
+
+
+# what only ftfy itself handles: HTML entities (ftfy's HTML_ENTITY_RE: a bare `&` is not
+# one), C1 controls (and U+0085, which its line-break fix would turn into LF but its C1 fix
+# decodes first), terminal escapes
+_ENTITY = r"&#?[0-9A-Za-z]{1,24};"
 
 # the fixes of ftfy's TextFixerConfig (all on by default)
 FTFY_FIXES = ("fix_encoding", "restore_byte_a0", "replace_lossy_sequences",
@@ -92,4 +200,3 @@ FTFY_FIXES = ("fix_encoding", "restore_byte_a0", "replace_lossy_sequences",
               "fix_latin_ligatures", "fix_character_width", "fix_line_breaks",
               "remove_terminal_escapes", "fix_c1_controls", "remove_control_chars",
               "fix_surrogates")
-_FTFY_ASCII_TRIGGERS = r"[\x00-\x08\x0b-\x1f\x7f&]"

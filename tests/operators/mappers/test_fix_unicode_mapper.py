@@ -21,11 +21,24 @@ def test_normalization_form_is_applied():
                       ["ﬁ"]) == ["fi"]
 
 
+# one of each thing an ftfy fix rewrites, alone and beside the others
+TRICKY = ["“curly” ‘quotes’ ʼ", "ﬁne ﬂow Ĳ", "ＦＵＬＬ　ｗｉｄｔｈ ｶﾀｶﾅ", "cr\r\nlf\rlone\u2028ls\u2029ps",
+          "nel\x85here", "\ufeffbom and \u200bzw", "ctrl\x07bell\x1b[31mred\x1b[0m",
+          "c1 \x92 \x80", "AT&T &amp; &eacute; &#233; &nbsp;x", "<b>&amp;</b>\n&amp;",
+          "cafÃ© Ã¼ber â€œmojibakeâ€\x9d", "e\u0301 decomposed", "ok\nÃ© on line two\n“q”",
+          "ＡＴ＆Ｔ ＆ａｍｐ；", "half ﾟ and “ﬁ”\r\n" * 3, "", "plain ascii"]
+
+
 def test_same_result_as_ftfy_on_real_documents(sample_texts):
-    # the ASCII fast path must never change what ftfy would return
-    texts = EDGE_TEXTS + sample_texts[:800]
+    """Skipping untouched documents and doing the character fixes of clean ones in whole-text
+    string methods must never change what ftfy returns, with every fix on or some off."""
+    texts = EDGE_TEXTS + TRICKY + sample_texts + ["\n".join(TRICKY)]
     assert kept_texts(juicer.operator("fix_unicode_mapper"), texts) == \
         [ftfy.fix_text(t, normalization="NFC") for t in texts]
+    off = {"uncurl_quotes": False, "fix_character_width": False, "fix_line_breaks": False,
+           "remove_control_chars": False}
+    assert kept_texts(juicer.operator("fix_unicode_mapper", normalization="NFKC", ftfy=off),
+                      texts) == [ftfy.fix_text(t, normalization="NFKC", **off) for t in texts]
 
 
 def test_unknown_normalization_form_is_refused():
