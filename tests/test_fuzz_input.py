@@ -4,13 +4,11 @@ or quarantined, and the counts add up (issue 24)."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import math
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
