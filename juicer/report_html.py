@@ -201,7 +201,10 @@ def _overlap(report: dict) -> str:
             rows.append((f'{step["id"]}:{entry["rule"]}', entry["with"], entry["documents"]))
     if not fails:
         return ""
-    html = ['<h3>Rule overlap</h3><p>Documents failing each rule (whether or not an earlier '
+    silent = sum(1 for count in fails.values() if not count)
+    fails = {label: count for label, count in fails.items() if count}
+    html = ['<details class="overlap"><summary>Rule overlap: which rules fail the same '
+            'documents</summary><p>Documents failing each rule (whether or not an earlier '
             'rule dropped them first) and, below, documents failing two rules at once'
             + (', across all steps (analysis: every filter saw every document)' if analyzing
                else ', within one step (a document an earlier step dropped never reaches a '
@@ -209,7 +212,8 @@ def _overlap(report: dict) -> str:
             + '.</p><table><tr><th>rule</th><th class="n">documents failing it</th></tr>']
     html += [f'<tr><td><code>{escape(label)}</code></td><td class="n">{number(count)}</td></tr>'
              for label, count in fails.items()]
-    html.append('</table>')
+    html.append('</table>' + (f'<p class="muted">{silent} more rule(s) fail no document.</p>'
+                              if silent else ''))
     if rows:
         rows.sort(key=lambda r: (-r[2], r[0], r[1]))
         html.append('<table><tr><th>rule</th><th>and rule</th><th class="n">documents failing '
@@ -221,7 +225,7 @@ def _overlap(report: dict) -> str:
                                              rows, "Download the overlap as CSV") + '</p>')
     else:
         html.append('<p class="muted">No document fails two rules.</p>')
-    return "".join(html)
+    return "".join(html) + "</details>"
 
 
 def _rule_drops(step: dict, rule: str, count: int) -> str:
