@@ -158,17 +158,25 @@ def _load(recipe_file: str, overrides: tuple[str, ...]):
               help="Resume an interrupted run even though the recipe or input changed.")
 @click.option("--keep-work", is_flag=True, hidden=True,
               help="Keep the _work/ intermediates (debugging).")
+@click.option("--output", "-o", default=None, metavar="DIR",
+              help="Write the run here instead of the recipe's output.path (as "
+                   "--set output.path=DIR).")
 @EXECUTOR_OPTION
 @ADDRESS_OPTION
 def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...],
-            overwrite: bool, force: bool, keep_work: bool, executor: Optional[str],
-            address: Optional[str]) -> None:
+            overwrite: bool, force: bool, keep_work: bool, output: Optional[str],
+            executor: Optional[str], address: Optional[str]) -> None:
     """Run RECIPE_FILE: write data/, dropped/, quarantine/, report.html and report.json.
 
     Run it again on the same output.path after a crash or kill and it resumes: shards that
     finished are reused, the output is the same as an uninterrupted run's."""
     from juicer.runner import process as run
 
+    if output is not None:
+        import os
+
+        # relative to where the command runs, as a path on the command line is
+        overrides = overrides + (f"output.path={os.path.abspath(output)}",)
     recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
     for note in recipe.notes:
         click.echo(f"note: {note}", err=True)

@@ -137,3 +137,14 @@ def test_ops_list_fits_100_columns_with_first_sentences_and_real_kinds():
     long_name = "remove_words_with_incorrect_substrings_mapper"
     assert long_name in lines  # on a line of its own, its kind and summary below
     assert lines[lines.index(long_name) + 1].split()[0] == "mapper"
+
+
+def test_process_output_option_writes_where_the_command_runs(tmp_path):
+    run = subprocess.run(JUICER + ["process", str(REPO / "recipes" / "quickstart.yaml"),
+                                   "-o", "here", "-w", "1"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "here" / "report.json").exists()
+    report = json.loads((tmp_path / "here" / "report.json").read_text())
+    assert report["output"] == str(tmp_path / "here")
+    assert read_output(tmp_path / "here").num_rows == report["kept_docs"] > 0
