@@ -19,9 +19,16 @@ def test_keeps_the_first_of_each_duplicate_group():
     summary = result.steps[0]["dedup"]
     assert (summary["duplicates"], summary["clusters"], summary["cluster_sizes"]) == \
         (3, 2, {"2": 1, "3": 1})
+    # members, first the kept one; the word-set similarity of exact duplicates is 1
     assert summary["largest_clusters"] == [
-        {"size": 3, "kept_row": 0, "samples": ["alpha", "alpha"]},
-        {"size": 2, "kept_row": 1, "samples": ["beta", "beta"]}]
+        {"size": 3, "kept_row": 0, "samples": ["alpha", "alpha"],
+         "members": [{"row": 0, "similarity": 1.0, "text": "alpha"},
+                     {"row": 2, "similarity": 1.0, "text": "alpha"},
+                     {"row": 3, "similarity": 1.0, "text": " alpha\n"}]},
+        {"size": 2, "kept_row": 1, "samples": ["beta", "beta"],
+         "members": [{"row": 1, "similarity": 1.0, "text": "beta"},
+                     {"row": 5, "similarity": 1.0, "text": "beta"}]}]
+    assert summary["similarity_measure"] == "word_jaccard"
 
 
 def test_annotate_keeps_everything_and_marks_clusters():
