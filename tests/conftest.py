@@ -129,3 +129,33 @@ def news_lm(tmp_path_factory, sample_rows):
     assert ran.returncode == 0, ran.stderr
     assert "median perplexity" in ran.stdout
     return directory / "news.arpa"
+
+
+# The slow tiers, by what they start: `pytest -m "not slow"` is the fast tier a developer
+# runs while working; .ci/run runs everything.
+TIERS = {
+    "install": lambda item: item.module.__name__.endswith("test_install"),
+    "browser": lambda item: item.module.__name__.endswith("test_report_browser"),
+    "storage": lambda item: item.module.__name__.endswith("test_storage"),
+    "cluster": lambda item: item.module.__name__.endswith("test_executors") or any(
+        word in item.name.lower().split("_") for word in ("dask", "ray")) or any(
+        name.startswith(("ray_", "dask_")) for name in getattr(item, "fixturenames", ())),
+}
+
+
+def pytest_configure(config):
+    for tier, why in (("install", "fresh virtual environments and pip installs"),
+                      ("browser", "Debian's chromium, headless"),
+                      ("storage", "object-storage servers on loopback"),
+                      ("cluster", "a Dask LocalCluster or a local Ray cluster"),
+                      ("slow", "any of install, browser, storage, cluster")):
+        config.addinivalue_line("markers", f"{tier}: {why}")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tiers = [tier for tier, belongs in TIERS.items() if belongs(item)]
+        for tier in tiers:
+            item.add_marker(getattr(pytest.mark, tier))
+        if tiers:
+            item.add_marker(pytest.mark.slow)
