@@ -44,7 +44,8 @@ class Metered:
         return n
 
     def readline(self, size: int = -1) -> bytes:
-        data = self.raw.readline(size)
+        # fsspec's files take no size
+        data = self.raw.readline() if size == -1 else self.raw.readline(size)
         _read[0] += len(data)
         return data
 
