@@ -121,34 +121,40 @@ def fate_changes(first_dir: str, second_dir: str, key: Optional[str] = None,
     """Documents whose fate (kept, or dropped with which reason) differs between two runs,
     matched by `key` (default: the first of KEY_FIELDS both outputs hold with one value per
     document, else the text itself: a document a mapper rewrote in one run only then counts
-    as unmatched; documents sharing a key count once, kept if one of them was). Returns {"key", "matched", "only_first", "only_second", "changes":
-    [{"from", "to", "documents", "samples": [{"key", "text"}]}]}."""
+    as unmatched; documents sharing a key count once, kept if one of them was). Returns
+    {"key", "matched", "only_first", "only_second", "changes": [{"from", "to", "documents",
+    "samples": [{"key", "text"}]}]}."""
     from juicer.report_groups import NO_VALUE
 
     text_fields = [_text_field(r) for r in recipes]
-    fates = [_outputs_of(d) for d in (first_dir, second_dir)]
-    if key is None:
-        key = next((name for name in KEY_FIELDS
-                    if all(name in f["names"] and f["unique"](name) for f in fates)), None)
-    elif not all(key in f["names"] for f in fates):
+    runs = [_Outputs(d) for d in (first_dir, second_dir)]
+    if key is not None and not all(key in run.names for run in runs):
         raise JuicerError(f"--key {key}: the outputs of both runs need that field "
                           f"\n    hint: a field every document has once, such as id")
-    field = key or text_fields[0]
-    first, second = (f["by"](field if key else t) for f, t in zip(fates, text_fields))
+    first = second = None
+    for name in [key] if key else [n for n in KEY_FIELDS if all(n in r.names for r in runs)]:
+        (first, unique_first), (second, unique_second) = (run.fates(name) for run in runs)
+        if key or (unique_first and unique_second):
+            key = name
+            break
+    else:
+        key = None
+        first, second = (run.fates(t)[0] for run, t in zip(runs, text_fields))
     common = first.keys() & second.keys()
     changed: dict[tuple, list] = {}
     for value in common:
         if first[value] != second[value]:
             changed.setdefault((first[value], second[value]), []).append(value)
-    changes = []
-    for (was, now), values in sorted(changed.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        picked = sorted(values, key=lambda v: hashlib.blake2b(str(v).encode()).digest())
-        samples = picked[:FATE_SAMPLES]
-        texts = fates[1]["texts"](field, text_fields[1], samples) if key else \
-            {v: v for v in samples}
-        changes.append({"from": was, "to": now, "documents": len(values),
-                        "samples": [{"key": None if not key else v,
-                                     "text": clip(texts.get(v) or NO_VALUE)} for v in samples]})
+    ordered = sorted(changed.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    picked = {fates: sorted(values, key=lambda v: hashlib.blake2b(str(v).encode()).digest())
+              [:FATE_SAMPLES] for fates, values in ordered}
+    # the samples' texts in one read of the second run (the text itself when it is the key)
+    wanted = {v for values in picked.values() for v in values}
+    texts = runs[1].texts(key, text_fields[1], wanted) if key else {v: v for v in wanted}
+    changes = [{"from": was, "to": now, "documents": len(values),
+                "samples": [{"key": v if key else None, "text": clip(texts.get(v) or NO_VALUE)}
+                            for v in picked[(was, now)]]}
+               for (was, now), values in ordered]
     return {"key": key, "matched": len(common), "only_first": len(first.keys() - common),
             "only_second": len(second.keys() - common), "changes": changes}
 
@@ -157,51 +163,51 @@ def _text_field(recipe: Optional[dict]) -> str:
     return ((recipe or {}).get("input") or {}).get("text_field") or "text"
 
 
-def _outputs_of(directory: str) -> dict:
-    """Readers of one run's outputs: field names, whether a field is unique, {value:
-    fate} for a field, and the texts of some values."""
-    from juicer.batch import DROP_REASON
-    from juicer.report_groups import field_names, output_files, read_columns
+class _Outputs:
+    """One run's data/ and dropped/: its field names, each document's fate by a field, and
+    the texts of some documents."""
 
-    files = {kind: output_files(os.path.join(directory, kind)) for kind in ("data", "dropped")}
-    names = field_names(files["data"] + files["dropped"])
+    def __init__(self, directory: str):
+        from juicer.report_groups import field_names, output_files
 
-    def values(name: str):
+        self.files = {kind: output_files(os.path.join(directory, kind))
+                      for kind in ("data", "dropped")}
+        self.names = field_names(self.files["data"] + self.files["dropped"])
+
+    def fates(self, name: str) -> tuple[dict, bool]:
+        """({value: fate}, whether every document has its own value). Documents sharing a
+        value (copies of one text) count once: kept when one of them was (data/ is read
+        first), else the first drop reason found."""
+        from juicer.batch import DROP_REASON
+        from juicer.report_groups import read_columns
+
+        fates: dict = {}
+        unique = True
         for kind in ("data", "dropped"):
             columns = [name] + ([DROP_REASON] if kind == "dropped" else [])
-            for table in read_columns(files[kind], columns):
+            for table in read_columns(self.files[kind], columns):
                 reasons = table.column(DROP_REASON).to_pylist() if kind == "dropped" \
                     else ["kept"] * table.num_rows
-                yield from zip(table.column(name).to_pylist(), reasons)
+                for value, fate in zip(table.column(name).to_pylist(), reasons):
+                    if not isinstance(value, (str, int, float)):  # null, list, object
+                        unique = False
+                        continue
+                    if value in fates or isinstance(value, float):
+                        unique = False  # an id is a string or an integer, once
+                    fates.setdefault(value, fate)
+        return fates, unique and bool(fates)
 
-    def unique(name: str) -> bool:
-        seen = set()
-        for value, _ in values(name):
-            if value is None or value in seen or not isinstance(value, (str, int)):
-                return False
-            seen.add(value)
-        return bool(seen)
+    def texts(self, name: str, text_field: str, wanted: set) -> dict:
+        from juicer.report_groups import read_columns
 
-    def by(name: str) -> dict:
-        # documents sharing a key (copies of one text) count once: kept when one of them
-        # was (data/ is read first), else the first drop reason found
-        fates = {}
-        for value, fate in values(name):
-            if value is not None:
-                fates.setdefault(value, fate)
-        return fates
-
-    def texts(name: str, text_field: str, wanted: list) -> dict:
-        found = {}
+        found: dict = {}
         for kind in ("data", "dropped"):
-            for table in read_columns(files[kind], [name, text_field]):
+            for table in read_columns(self.files[kind], [name, text_field]):
                 for value, text in zip(table.column(name).to_pylist(),
                                        table.column(text_field).to_pylist()):
                     if value in wanted and value not in found:
                         found[value] = text
         return found
-
-    return {"names": names, "unique": unique, "by": by, "texts": texts}
 
 
 def _fates(fates: Optional[dict], a: str, b: str) -> str:

@@ -183,6 +183,16 @@ def test_compare_names_the_params_that_differ_and_the_documents_whose_fate_chang
     assert changes[("kept", "text_length_filter:min_len")]["documents"] == newly_short
     assert all(len(s["text"]) < 400 for s in changes[("kept", "text_length_filter:min_len")]["samples"])
     assert "Documents whose fate changed" in page and f"{newly_short:,}" in page
+    # matched by a named field: the sample's ids (five of them shared by two documents, so
+    # not chosen by default) give the same change, each sample named by its id
+    by_id = fate_changes(runs[0].output, runs[1].output, key="id")
+    kept = read_output(runs[0].output)
+    short_ids = {i for i, t in zip(kept.column("id").to_pylist(),
+                                   kept.column("text").to_pylist()) if len(t) < 400}
+    change = {(c["from"], c["to"]): c for c in by_id["changes"]}[
+        ("kept", "text_length_filter:min_len")]
+    assert by_id["key"] == "id" and change["documents"] == len(short_ids)
+    assert all(s["key"] in short_ids and len(s["text"]) < 400 for s in change["samples"])
 
 
 def test_analyze_counts_the_overlap_of_rules_across_steps(tmp_path):
