@@ -20,7 +20,7 @@ from juicer.batch import STATS
 from juicer.fields import column_of, text_values
 from juicer.errors import JuicerError
 from juicer.io.writers import write_json
-from juicer.metrics import UNBOUNDED
+from juicer.metrics import is_bound
 from juicer.operator import Filter
 from juicer.recipe import Recipe
 
@@ -139,20 +139,10 @@ def _texts(directory: str, text_field: str) -> list[str]:
 
 def _data_tables(directory: str, columns: list[str]):
     """The data/ files' columns (a field path reads the column that holds it)."""
-    import pyarrow.parquet as pq
+    from juicer.report_groups import output_files, read_columns
 
-    columns = [column_of(name, ()) for name in columns]
-    folder = os.path.join(directory, "data")
-    for path in sorted(os.path.join(folder, f) for f in os.listdir(folder)):
-        if path.endswith(".parquet"):
-            yield pq.read_table(path, columns=columns)
-        elif path.endswith(".arrow"):
-            with pa.memory_map(path) as source:
-                yield pa.ipc.open_file(source).read_all().select(columns)
-        else:
-            import pyarrow.json as pj
-
-            yield pj.read_json(path).select(columns)
+    yield from read_columns(output_files(os.path.join(directory, "data")),
+                            [column_of(name, ()) for name in columns])
 
 
 def _read_stats(directory: str) -> pa.StructArray:
@@ -187,8 +177,7 @@ def _calibratable(recipe: Recipe, stats: pa.StructArray) -> list[dict]:
             values = _stat(stats, step.id, rule.stat)
             fields = type(operator.params).model_fields
             if (rule.op in BOUNDS and rule.name in fields
-                    and isinstance(rule.threshold, (int, float)) and not isinstance(rule.threshold, bool)
-                    and abs(rule.threshold) < UNBOUNDED
+                    and is_bound(rule.threshold)
                     and values is not None and not np.isnan(values).all()
                     and not _open_default(rule, fields[rule.name].default, values)):
                 rules.append({"step": step.id, "rule": rule.name, "stat": rule.stat, "op": rule.op,

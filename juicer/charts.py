@@ -98,8 +98,10 @@ def histogram(edges: Sequence[float], all_counts: Sequence[int], kept_counts: Se
             return left + plot_w * (value - low) / ((high - low) or 1.0)
     peak = max(all_counts) or 1
     bin_w = plot_w / len(all_counts)
-    parts = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+    # one line of text per threshold below the axis: the chart grows by the extra lines
+    svg_h = height + 13 * max(len(thresholds) - 1, 0)
+    parts = [f'<svg class="chart" role="img" width="{width}" height="{svg_h}" '
+             f'viewBox="0 0 {width} {svg_h}" xmlns="http://www.w3.org/2000/svg">',
              _legend([(KEPT, names[0])] + ([(DROPPED, names[1])] if names[1] else []), left, 12),
              f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>',
              f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{number(peak)}</text>',
@@ -140,12 +142,7 @@ def histogram(edges: Sequence[float], all_counts: Sequence[int], kept_counts: Se
                      f'text-anchor="{"start" if x < width / 2 else "end"}">'
                      f'{escape(label)} {number(value)}{escape(where)}</text></g>')
     parts.append("</svg>")
-    svg = "".join(parts)
-    extra = 13 * max(len(thresholds) - 1, 0)  # room for the threshold lines of text
-    if extra:
-        svg = svg.replace(f'height="{height}" viewBox="0 0 {width} {height}"',
-                          f'height="{height + extra}" viewBox="0 0 {width} {height + extra}"', 1)
-    return svg
+    return "".join(parts)
 
 
 def csv_link(filename: str, header: Sequence[str], rows: Sequence[Sequence], label: str) -> str:

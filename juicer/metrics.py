@@ -27,6 +27,20 @@ UNBOUNDED = 1e15  # thresholds beyond this (sys.maxsize defaults) bound nothing
 LOG_SCALE_SPREAD = 30  # p99/p1 above which a positive stat is binned on a log scale
 
 
+def is_bound(value) -> bool:
+    """Whether a threshold is a number that bounds something (not a bool, None, infinite
+    or a sys.maxsize default)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        abs(value) < UNBOUNDED
+
+
+def bound_values(thresholds) -> list[float]:
+    """The bounds among thresholds (a range counts both ends), as floats."""
+    return [float(value) for threshold in thresholds
+            for value in (threshold if isinstance(threshold, (list, tuple)) else [threshold])
+            if is_bound(value)]
+
+
 def _bucket_keys(values: np.ndarray) -> np.ndarray:
     """Bucket of each value: 0 for 0, +k for positive, -k for negative (k >= 1)."""
     magnitude = np.abs(values)

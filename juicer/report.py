@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Optional
 
 from juicer._version import __version__
-from juicer.metrics import UNBOUNDED, StepMetrics
+from juicer.metrics import StepMetrics, bound_values, is_bound
 from juicer.samples import KEPT_SAMPLES, Samples
 from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
                              SpanDeduplicator)
@@ -96,8 +96,6 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
         report["stats"] = {name: summary.to_json(bound_values(
             [r.threshold for r in rules if r.stat == name]))
             for name, summary in metrics.stats.items()}
-        # which statistics a rule reads: their histograms colour that rule's failures
-        report["ruled_stats"] = sorted({r.stat for r in rules})
         report["rule_fails"] = dict(sorted(metrics.rule_fails.items()))
         report["rule_overlap"] = [
             {"rule": key.split("\t")[0], "with": key.split("\t")[1], "documents": count}
@@ -133,20 +131,9 @@ def open_bounds_as_none(threshold):
     if isinstance(threshold, (list, tuple)):
         return [open_bounds_as_none(value) for value in threshold]
     if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and \
-            not abs(threshold) < UNBOUNDED:
+            not is_bound(threshold):
         return None
     return threshold
-
-
-def bound_values(thresholds) -> list[float]:
-    """The numeric, bounded values among thresholds (a range counts both ends)."""
-    values = []
-    for threshold in thresholds:
-        for value in threshold if isinstance(threshold, (list, tuple)) else [threshold]:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and \
-                    abs(value) < UNBOUNDED:
-                values.append(float(value))
-    return values
 
 
 def _kept_samples(final_stage) -> list[dict]:

@@ -15,7 +15,7 @@ from html import escape
 from typing import Optional
 
 from juicer.charts import DROPPED, KEPT, csv_link, hbars, histogram, number, paired_hbars
-from juicer.metrics import UNBOUNDED
+from juicer.metrics import bound_values, is_bound
 
 SECTIONS = (("summary", "Summary"), ("funnel", "Funnel"), ("statistics", "Statistics"),
             ("languages", "Languages"), ("groups", "Groups"), ("dedup", "Deduplication"),
@@ -249,7 +249,7 @@ def _threshold_text(value) -> str:
 
 def _bound(value) -> str:
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                         and not abs(value) < UNBOUNDED):
+                         and not is_bound(value)):
         return "no bound"
     return number(value)
 
@@ -262,15 +262,13 @@ def _statistics(report: dict) -> str:
     html = []
     rows = []  # for the CSV export
     for step in report["steps"]:
-        ruled = step.get("ruled_stats")
+        # a report from before per-rule colours has no rule_fails: kept/dropped by the step
+        old_report = "rule_fails" not in step
         for name, summary in sorted(step.get("stats", {}).items()):
-            rules = [r for r in step.get("rules", []) if r["stat"] == name
-                     and (_threshold_values(r["threshold"]) or
-                          not isinstance(r["threshold"], (int, float, list, type(None))))]
-            thresholds = [(float(v), r["name"]) for r in rules
-                          for v in _threshold_values(r["threshold"])]
+            rules = [r for r in step.get("rules", []) if r["stat"] == name and _bounds(r)]
+            thresholds = [(v, r["name"]) for r in rules for v in bound_values([r["threshold"]])]
             quantiles = summary.get("quantiles", {})
-            names = _legend_names(report, rules, ruled is None)
+            names = _legend_names(report, rules, old_report)
             html.append(
                 f'<div class="stat"><h3><code>{escape(step["id"])}</code> · {escape(name)}</h3>'
                 + histogram(summary["histogram"]["edges"], summary["histogram"]["all"],
@@ -303,8 +301,16 @@ def _statistics(report: dict) -> str:
     return _section("statistics", "".join(html))
 
 
+def _bounds(rule: dict) -> bool:
+    """Whether a rule can drop something: a numeric bound, or a threshold of another kind
+    (a label, a set); an open numeric bound (None) cannot."""
+    threshold = rule["threshold"]
+    return bool(bound_values([threshold])) or \
+        not isinstance(threshold, (int, float, list, type(None)))
+
+
 def _legend_names(report: dict, rules: list, old_report: bool) -> tuple[str, str]:
-    if old_report:  # a report from before per-rule colours: kept/dropped by the step
+    if old_report:
         return ("kept by this step", "dropped by this step") \
             if report.get("mode") != "analyze" else ("would keep", "would drop")
     if not rules:
@@ -313,11 +319,6 @@ def _legend_names(report: dict, rules: list, old_report: bool) -> tuple[str, str
     return ("pass " + failing, "fail " + failing)
 
 
-def _threshold_values(threshold) -> list:
-    """The bounds worth drawing (an open bound, None or a sys.maxsize default, is not)."""
-    values = threshold if isinstance(threshold, (list, tuple)) else [threshold]
-    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-            and abs(v) < UNBOUNDED]
 
 
 def _languages(report: dict) -> str:
