@@ -215,7 +215,7 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     notes: list[str] = []
     problems: list[Problem] = []
     original_overrides = list(overrides)
-    data_juicer = isinstance(data, dict) and ("process" in data or "dataset_path" in data)
+    data_juicer = "process" in data or "dataset_path" in data
     if data_juicer:
         # Data-Juicer's own keys (dataset_path=..., export_path=...) are set in its layout
         own = [o for o in overrides if o.split("=", 1)[0].split(".")[0] not in _NATIVE_KEYS]
@@ -277,14 +277,21 @@ def _resolve_step_paths(data: dict, base: Path) -> None:
     for step in pipeline if isinstance(pipeline, list) else []:
         params = step.get("params") if isinstance(step, dict) else None
         for key, value in (params or {}).items() if isinstance(params, dict) else []:
-            if not isinstance(value, str) or not value:
-                continue
-            if key.endswith(("_path", "_dir")) or (
-                    key in _TOKENIZER_PARAMS and "://" not in value and (base / value).exists()):
+            if names_a_file(key, value, base):
                 params[key] = _resolve(value, base)
 
 
 _TOKENIZER_PARAMS = ("tokenizer", "hf_tokenizer")
+
+
+def names_a_file(param: str, value: Any, base: Path) -> bool:
+    """Whether a step param's value is a path relative to the recipe at `base`: any
+    `*_path` or `*_dir`, and a tokenizer that names a file there (else it is a built-in
+    encoding's name, cl100k_base)."""
+    if not isinstance(value, str) or not value:
+        return False
+    return param.endswith(("_path", "_dir")) or (
+        param in _TOKENIZER_PARAMS and "://" not in value and (base / value).exists())
 
 
 def _resolve(path: str, base: Path) -> str:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from juicer.recipe import Recipe, _TOKENIZER_PARAMS
+from juicer.recipe import Recipe, names_a_file
 
 
 def edited_text(recipe: Recipe, params: dict[str, dict[str, Any]], output_path: str,
@@ -56,10 +56,8 @@ def edited_text(recipe: Recipe, params: dict[str, dict[str, Any]], output_path: 
     for entry in document["pipeline"]:
         step_params = entry.get("params") if isinstance(entry, dict) else None
         for key, value in list((step_params or {}).items()):
-            if isinstance(value, str) and key.endswith(("_path", "_dir")):
+            if names_a_file(key, value, old_base):  # as load_recipe resolves them
                 step_params[key] = rebase(value)
-            elif isinstance(value, str) and key in _TOKENIZER_PARAMS:
-                step_params[key] = rebase(value, only_existing=True)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     return buffer.getvalue()
@@ -89,8 +87,7 @@ class _Rebase:
         target = os.path.normpath(self.old / path)
         if only_existing and not os.path.exists(target):
             return path  # a built-in name (cl100k_base), not a file
-        rebased = os.path.relpath(target, self.new)
-        return type(path)(rebased) if type(path) is not str else rebased
+        return type(path)(os.path.relpath(target, self.new))  # a quoted string stays quoted
 
 
 def can_edit(recipe: Recipe) -> Optional[str]:
