@@ -105,17 +105,19 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
         outcome.record(step_metrics)
         if outcome.failures is not None:
             failing_before += _record_overlap(step.id, outcome.failures, step_metrics,
-                                              failing_before if observe else [])
+                                              failing_before if observe else None)
     return SegmentResult(batch.table, dropped, failed)
 
 
 def _record_overlap(step_id: str, failures: tuple, step_metrics: StepMetrics,
-                    earlier: list) -> list:
+                    earlier: Optional[list]) -> list:
     """Count the documents failing each rule of a filter, and those failing two rules: two
     of this step, or (analyze, where every filter sees every document) this one and an
-    earlier step's, given as (label, failing row ids). Returns this step's entries."""
+    earlier step's, given as (label, failing row ids). Returns this step's entries for
+    the later steps, none when `earlier` is None (a processed run: a document an earlier
+    step failed never reaches this one)."""
     names, fails, row_ids = failures
-    ids = row_ids.to_numpy()
+    ids = row_ids.to_numpy() if earlier is not None else None
     own = []
     for index, name in enumerate(names):
         step_metrics.rule_fails[name] += int(fails[index].sum())
@@ -123,6 +125,8 @@ def _record_overlap(step_id: str, failures: tuple, step_metrics: StepMetrics,
             both = int((fails[index] & fails[other]).sum())
             if both:
                 step_metrics.overlap[f"{name}\t{step_id}:{names[other]}"] += both
+        if earlier is None:
+            continue
         failing = ids[fails[index]]
         for label, other_ids in earlier:
             both = int(np.isin(failing, other_ids).sum())

@@ -50,9 +50,12 @@ def breakdowns(out_dir: str, fields: Optional[Sequence[str]] = None) -> dict:
         if len(distinct) > MAX_VALUES:
             result[name] = {"skipped": f"more than {MAX_VALUES:,} distinct values"}
             continue
+        reasons_of: dict[str, dict] = {}
+        for (value, reason), n in dropped.items():
+            reasons_of.setdefault(value, {})[reason] = n
         rows = []
         for value in distinct:
-            reasons = {reason: n for (v, reason), n in dropped.items() if v == value}
+            reasons = reasons_of.get(value, {})
             gone = sum(reasons.values())
             rows.append({"value": value, "documents": kept[value] + gone, "kept": kept[value],
                          "dropped": gone, "reasons": dict(sorted(reasons.items(),

@@ -547,18 +547,17 @@ class _TaskRunner:
         done = len(tasks) - len(todo)
         if self.progress:
             self.progress(label, done, len(tasks))
-        watcher = contextlib.nullcontext()
+        watcher = None
         if watch and todo and hasattr(self.progress, "detail"):
-            watcher = Watcher(watch[0], watch[1],
-                                       {tasks[i].shard.index: tasks[i].shard.bytes_to_read for i in todo},
-                                       self.progress.detail)
-        with watcher:
+            sizes = {tasks[i].shard.index: tasks[i].shard.bytes_to_read for i in todo}
+            watcher = Watcher(watch[0], watch[1], sizes, self.progress.detail)
+        with watcher or contextlib.nullcontext():
             for position, result in self.executor.map(fn, [tasks[i] for i in todo],
                                                       [labels[i] for i in todo], resources):
                 results[todo[position]] = result
                 done += 1
                 self.ran += 1
-                if hasattr(watcher, "done"):
+                if watcher is not None:
                     watcher.done(tasks[todo[position]].shard.index)
                 if self.progress:
                     self.progress(label, done, len(tasks))
@@ -624,9 +623,8 @@ def run_shard_task(task: ShardTask) -> dict:
         batches = _batches_from_files(files, task.batch_size, seals)
     else:
         batches = _batches_from_source(task, quarantine)
-    reporter = Reporter(task.work_dir, task.stage, task.shard.index,
-                        task.shard.bytes_to_read) \
-        if task.stage == 0 else None
+    reporter = (Reporter(task.work_dir, task.stage, task.shard.index, task.shard.bytes_to_read)
+                if task.stage == 0 else None)  # later stages read _work/, not the input
     for table in batches:
         if reporter is not None:
             reporter.update(input_docs)

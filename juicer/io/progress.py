@@ -144,12 +144,18 @@ class Watcher:
 
     def detail(self) -> str:
         documents, read = 0, sum(self.sizes[s] for s in self.finished if s in self.sizes)
-        for shard in self.sizes:
-            if shard in self.finished:
+        # only the running tasks have a file: list the folder, not every shard of the stage
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            names = []
+        for name in names:
+            stage, _, rest = name.partition("-")
+            shard = int(rest[:-5]) if rest.endswith(".json") and rest[:-5].isdigit() else None
+            if stage != str(self.stage) or shard not in self.sizes or shard in self.finished:
                 continue
             try:
-                with open(os.path.join(self.folder, f"{self.stage}-{shard}.json"),
-                          encoding="utf-8") as handle:
+                with open(os.path.join(self.folder, name), encoding="utf-8") as handle:
                     state = json.load(handle)
             except (OSError, ValueError):
                 continue
