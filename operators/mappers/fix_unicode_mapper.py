@@ -79,13 +79,12 @@ class FixUnicodeMapper(Mapper):
         # batch in Arrow: the documents it provably leaves alone (skipped), and the clean
         # ones (no mojibake, entity, C1 control or escape) whose character fixes one round
         # of whole-text string methods does (see one_round); the rest go to ftfy.
-        untouched = untouched_by_ftfy(text, config.normalization)
+        untouched, bad = scan_for_ftfy(text, config.normalization)
         if untouched.all():
             return text
         patterns = _ftfy_patterns()
-        simple = ~untouched & ~pc.fill_null(pc.or_(
-            pc.match_substring_regex(text, patterns.badness),
-            pc.match_substring_regex(text, patterns.needs_ftfy)), True).to_numpy(
+        simple = ~untouched & ~bad & ~pc.fill_null(
+            pc.match_substring_regex(text, patterns.needs_ftfy), True).to_numpy(
             zero_copy_only=False)
         values = text.to_pylist()
         chosen = np.flatnonzero(simple)
@@ -133,18 +132,26 @@ class FixUnicodeMapper(Mapper):
 
 
 def untouched_by_ftfy(text: pa.Array, normalization: Optional[str]) -> np.ndarray:
-    """Which texts ftfy.fix_text returns unchanged, whatever fixes are on: none holds an
-    HTML entity or a character one of its fixes rewrites (C1 and other control characters,
-    ligatures, full- and half-width forms, curly quotes, line breaks other than LF, terminal
-    escapes), none looks like mojibake (ftfy's own badness pattern, run as RE2: its
-    encoding fix changes nothing in a text that is not "bad"), and each is already in the
-    normalization form. ftfy fixes a text line by line; a text in which no line would
+    """Which texts ftfy.fix_text returns unchanged (see scan_for_ftfy)."""
+    return scan_for_ftfy(text, normalization)[0]
+
+
+def scan_for_ftfy(text: pa.Array, normalization: Optional[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(untouched, bad): which texts ftfy.fix_text returns unchanged, and which look like
+    mojibake. Untouched, whatever fixes are on: the text holds no HTML entity and no
+    character one of ftfy's fixes rewrites (C1 and other control characters, ligatures,
+    full- and half-width forms, curly quotes, line breaks other than LF, terminal escapes),
+    does not look like mojibake (ftfy's own badness pattern, run as RE2: its encoding fix
+    changes nothing in a text that is not "bad"), and is already in the normalization
+    form. ftfy fixes a text line by line; a text in which no line would
     match matches nowhere, so checking whole texts is exact. Tested against ftfy on the
     sample corpora: the skipped documents are exactly unchanged."""
     patterns = _ftfy_patterns()
-    untouched = pc.invert(pc.or_(pc.match_substring_regex(text, patterns.triggers),
-                                 pc.match_substring_regex(text, patterns.badness)))
-    untouched = pc.fill_null(untouched, True).to_numpy(zero_copy_only=False)
+    bad = pc.fill_null(pc.match_substring_regex(text, patterns.badness), False).to_numpy(
+        zero_copy_only=False)
+    untouched = ~pc.fill_null(pc.match_substring_regex(text, patterns.triggers),
+                              False).to_numpy(zero_copy_only=False) & ~bad
     if normalization:  # ASCII is in every normalization form: normalize only the rest
         others = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(text), True).to_numpy(
             zero_copy_only=False) & untouched)
@@ -152,7 +159,7 @@ def untouched_by_ftfy(text: pa.Array, normalization: Optional[str]) -> np.ndarra
             subset = text.take(pa.array(others))
             normalized = pc.equal(pc.utf8_normalize(subset, normalization), subset)
             untouched[others] = normalized.to_numpy(zero_copy_only=False)
-    return untouched
+    return untouched, bad
 
 
 class _Patterns(NamedTuple):
