@@ -139,7 +139,8 @@ TIERS = {
     "storage": lambda item: item.module.__name__.endswith("test_storage"),
     "cluster": lambda item: item.module.__name__.endswith("test_executors") or any(
         word in item.name.lower().split("_") for word in ("dask", "ray")) or any(
-        name.startswith(("ray_", "dask_")) for name in getattr(item, "fixturenames", ())),
+        name.startswith(("ray_", "dask_")) for name in getattr(item, "fixturenames", ())) or
+        item.get_closest_marker("cluster") is not None,
 }
 
 
@@ -159,3 +160,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(getattr(pytest.mark, tier))
         if tiers:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory):
+    """Run a recipe once per session, whatever number of tests read its output: a function
+    of (recipe path, overrides...) returning the run's output folder."""
+    import juicer
+
+    runs: dict[tuple, Path] = {}
+
+    def run(path: Path, *overrides: str) -> Path:
+        key = (str(path), *overrides)
+        if key not in runs:
+            out = tmp_path_factory.mktemp(Path(path).stem) / "out"
+            juicer.process(path, overrides=[f"output.path={out}", *overrides])
+            runs[key] = out
+        return runs[key]
+    return run
