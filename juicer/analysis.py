@@ -74,7 +74,7 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
     rules = _calibratable(recipe, stats)
     if not rules:
         raise JuicerError("no filter of this recipe has a numeric min/max threshold to "
-                          "calibrate\n    hint: calibrate works on filters such as "
+                          "calibrate", hint="calibrate works on filters such as "
                           "text_length_filter (min_len/max_len)")
     fixed = _fixed_mask(recipe, stats, {(r["step"], r["rule"]) for r in rules})
     sizes = {"characters": _text_lengths(analysis, recipe.input.text_field)}
@@ -111,12 +111,12 @@ def _read_report(directory: str) -> dict:
 
     path = os.path.join(directory, "report.json")
     if not os.path.exists(path):
-        raise JuicerError(f"'{directory}' holds no finished analysis (no report.json)\n    "
-                          "hint: run `juicer analyze RECIPE` first, or leave out --analysis")
+        raise JuicerError(f"'{directory}' holds no finished analysis (no report.json)",
+                          hint="run `juicer analyze RECIPE` first, or leave out --analysis")
     report = read_json(path)
     if report.get("mode") != "analyze":
         raise JuicerError(f"'{directory}' holds a processed run, not an analysis: its filters "
-                          "saw only the documents earlier steps kept\n    hint: run "
+                          "saw only the documents earlier steps kept", hint="run "
                           "`juicer analyze RECIPE`")
     return report
 

@@ -80,7 +80,7 @@ def _not_in_a_worker(call: str) -> None:
         raise JuicerError(
             f"juicer.{call}() was called while a worker process imported your script "
             f"{getattr(main, '__file__', '')} (workers import it for the operators it "
-            f"defines)\n    hint: put the call under `if __name__ == \"__main__\":`")
+            "defines)", hint="put the call under `if __name__ == \"__main__\":`")
 
 
 def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
@@ -401,9 +401,9 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
             from juicer.io.readers import type_conflict
 
             conflict = type_conflict(records).replace(" of the block", "")
-            raise JuicerError(f"the records do not fit one table: {conflict or exc}\n    hint: "
-                              f"give each field one type (or convert the data to a pyarrow "
-                              f"Table yourself)") from None
+            raise JuicerError(f"the records do not fit one table: {conflict or exc}",
+                              hint="give each field one type (or convert the data to a pyarrow "
+                              "Table yourself)") from None
         table = table.add_column(0, ROW_ID, pa.array(row_ids, pa.int64()))
         return table, pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA)
     table = _arrow_of(data, kind)

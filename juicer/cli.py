@@ -12,7 +12,7 @@ import click
 
 from juicer import registry
 from juicer._version import __version__
-from juicer.errors import JuicerError, RecipeError, RefusedError
+from juicer.errors import JuicerError, RecipeError, RefusedError, with_hint
 from juicer.io.progress import human_size
 
 EXIT_RECIPE = 2  # the recipe is wrong: nothing was read
@@ -702,7 +702,7 @@ def ops_show(name: str, as_json: bool) -> None:
     try:
         entry = registry.get(name).describe()
     except JuicerError as exc:
-        click.echo(f"error: {exc}\n    hint: `juicer ops list` shows every operator", err=True)
+        click.echo(f"error: {with_hint(str(exc), '`juicer ops list` shows every operator')}", err=True)
         sys.exit(EXIT_RECIPE)
     if as_json:
         click.echo(json.dumps(entry, indent=2, default=str))

@@ -129,8 +129,8 @@ def fate_changes(first_dir: str, second_dir: str, key: Optional[str] = None,
     text_fields = [_text_field(r) for r in recipes]
     runs = [_Outputs(d) for d in (first_dir, second_dir)]
     if key is not None and not all(key in run.names for run in runs):
-        raise JuicerError(f"--key {key}: the outputs of both runs need that field "
-                          f"\n    hint: a field every document has once, such as id")
+        raise JuicerError(f"--key {key}: the outputs of both runs need that field",
+                          hint="a field every document has once, such as id")
     first = second = None
     for name in [key] if key else [n for n in KEY_FIELDS if all(n in r.names for r in runs)]:
         (first, unique_first), (second, unique_second) = (run.fates(name) for run in runs)

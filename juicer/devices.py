@@ -62,7 +62,7 @@ def array_module(device: Device) -> Any:
         return cupy
     if device == "auto":
         return np
-    raise JuicerError(f"device: cuda, but {reason}\n    hint: {GPU_HINT}")
+    raise JuicerError(f"device: cuda, but {reason}", hint=GPU_HINT)
 
 
 def to_host(array: Any) -> np.ndarray:

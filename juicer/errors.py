@@ -13,12 +13,24 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}"
-        return f"{text}\n    hint: {self.hint}" if self.hint else text
+        return with_hint(f"{self.location}: {self.message}", self.hint)
+
+
+def with_hint(text: str, hint: str) -> str:
+    """How an error and what to do about it print: the hint indented on its own line."""
+    return f"{text}\n    hint: {hint}" if hint else text
 
 
 class JuicerError(Exception):
-    """Base class of every error Juicer raises on purpose."""
+    """Base class of every error Juicer raises on purpose: what went wrong and where, and
+    in `hint` (data, so callers and the report can show it apart) what to do about it."""
+
+    def __init__(self, message: str = "", *args, hint: str = ""):
+        super().__init__(message, *args)
+        self.message, self.hint = message, hint
+
+    def __str__(self) -> str:
+        return with_hint(super().__str__(), self.hint)
 
 
 # errno values (Linux and macOS agree) of a storage problem the user fixes outside Juicer
@@ -68,7 +80,5 @@ class MissingDependencyError(JuicerError):
     """An optional package is needed; the message names the extra to install."""
 
     def __init__(self, package: str, extra: str, purpose: str):
-        super().__init__(
-            f"{purpose} needs the package '{package}', which is not installed.\n"
-            f"    hint: pip install 'juicer-llm[{extra}]'"
-        )
+        super().__init__(f"{purpose} needs the package '{package}', which is not installed.",
+                         hint=f"pip install 'juicer-llm[{extra}]'")

@@ -173,8 +173,8 @@ def convert(paths: Sequence[str], output: str, to: str, *, source: Optional[str]
         layout = source or detect(table.column_names)
         if layout is None:
             raise JuicerError(f"the records of {', '.join(map(str, paths))} are in no known "
-                              f"layout (fields: {', '.join(table.column_names[1:])})\n    hint: "
-                              f"give the source layout: {', '.join(LAYOUTS)}")
+                              f"layout (fields: {', '.join(table.column_names[1:])})",
+                              hint=f"give the source layout: {', '.join(LAYOUTS)}")
         source = layout
         for record in table.to_pylist():
             row_id = record.pop(ROW_ID)
@@ -219,7 +219,7 @@ def dialogue_column(columns: Sequence[str], key: Optional[str] = None
                          None)
     if column is None or column not in columns:
         raise JuicerError(f"no {column or 'messages or conversations'} field in the data "
-                          f"(fields: {', '.join(columns)})\n    hint: set dialogue_key")
+                          f"(fields: {', '.join(columns)})", hint="set dialogue_key")
     if column == "conversations":
         return column, "from", ("human", "user")
     return column, "role", ("user",)

@@ -65,8 +65,8 @@ def _resolve(path: str) -> tuple[list[str], Optional[str]]:
         recipe = load_recipe(path)
         data = os.path.join(recipe.output.path, "data")
         if not os.path.isdir(data):
-            raise JuicerError(f"'{path}' has not been run: its output {data} does not exist\n"
-                              f"    hint: juicer process {path}")
+            raise JuicerError(f"'{path}' has not been run: its output {data} does not exist",
+                              hint=f"juicer process {path}")
         return [data], recipe.input.text_field
     return [path], None
 
@@ -122,7 +122,7 @@ def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = No
                          if counter else np.ones(table.num_rows, dtype=np.int64))
         if not ids:
             raise JuicerError(f"source '{source.label}' has no document with a text in "
-                              f"'{field}'\n    hint: name its text field: "
+                              f"'{field}'", hint="name its text field: "
                               f"{source.label}:{source.weight}:FIELD")
         ids = np.concatenate(ids) if ids else np.zeros(0, np.int64)
         sizes = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
@@ -167,8 +167,8 @@ def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = No
                 if source_field:
                     if source_field in piece.column_names:
                         raise JuicerError(
-                            f"source '{source.label}' already has a field '{source_field}'"
-                            "\n    hint: name the mix's source column otherwise "
+                            f"source '{source.label}' already has a field '{source_field}'",
+                            hint="name the mix's source column otherwise "
                             "(--source-field NAME), or leave it out (--source-field '')")
                     piece = piece.append_column(source_field, pa.array(
                         [source.label] * piece.num_rows, pa.string()))

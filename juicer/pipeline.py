@@ -81,7 +81,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
             outcome = _run_step(step, batch, text_field, observe)
         except Exception as exc:  # noqa: BLE001 - isolated per document below
             if on_error == "raise":
-                raise OperatorError(_failure(step, exc) + "\n    hint: on_error: quarantine "
+                raise OperatorError(_failure(step, exc), hint="on_error: quarantine "
                                     "sets failing documents aside and goes on") from exc
             bad = _failing_rows(step, batch, text_field)
             if not bad:

@@ -191,7 +191,7 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
         hint = storage_hint(str(exc))
         if not hint:
             raise
-        raise JuicerError(f"writing the output failed: {exc}\n    hint: {hint}") from exc
+        raise JuicerError(f"writing the output failed: {exc}", hint=hint) from exc
 
 
 def _process_to_url(recipe: Recipe, **options) -> RunResult:
@@ -445,27 +445,27 @@ def _prepare_output(out: str, work_root: str, fingerprint: str, overwrite: bool,
     if overwrite:
         ownership.remove_previous_run(out)
     elif fs.exists(fs.join(out, "report.json")):
-        raise RefusedError(f"output directory '{out}' already holds a finished run"
-                          "\n    hint: pass --overwrite to replace it, or choose another "
+        raise RefusedError(f"output directory '{out}' already holds a finished run",
+                          hint="pass --overwrite to replace it, or choose another "
                           "output.path")
     elif fs.exists(manifest):
         previous = _manifest(manifest, out)
         if previous.get("work_format") != WORK_FORMAT:  # not even --force: wrong output
             raise RefusedError(
                 f"output directory '{out}' holds an interrupted run of another Juicer version, "
-                "whose intermediate files this one cannot resume from\n    hint: pass "
+                "whose intermediate files this one cannot resume from", hint="pass "
                 "--overwrite to start over")
         if previous["fingerprint"] != fingerprint and not force:
             raise RefusedError(
                 f"output directory '{out}' holds an interrupted run of a different recipe or "
-                "input (settings, Juicer version or input files changed)\n    hint: pass "
+                "input (settings, Juicer version or input files changed)", hint="pass "
                 "--overwrite to start over, or --force to resume it with this recipe anyway")
         generation = previous.get("generation") or new_generation()
         _start_generation(manifest, fingerprint, generation)
         return True, fs.join(work_root, generation)
     elif existing:
         raise JuicerError(f"output directory '{out}' already holds files of another run "
-                          f"({', '.join(existing)})\n    hint: pass --overwrite to replace "
+                          f"({', '.join(existing)})", hint="pass --overwrite to replace "
                           "them, or choose another output.path")
     generation = new_generation()
     ownership.mark(out)
@@ -493,7 +493,7 @@ def _manifest(manifest: str, out: str) -> dict:
         write_marker(copies[0], manifest)
         return copies[0]
     raise RefusedError(f"the manifest of the interrupted run in '{out}' ({manifest}) is damaged "
-                       "and cannot be rebuilt\n    hint: pass --overwrite to start over")
+                       "and cannot be rebuilt", hint="pass --overwrite to start over")
 
 
 def _start_generation(manifest: str, fingerprint: str, generation: str) -> None:
@@ -616,8 +616,8 @@ def run_shard_task(task: ShardTask) -> dict:
         previous_directory = _shard_dir(task.work_dir, task.stage - 1, task.shard.index)
         previous = read_marker(previous_directory + ".done.json")
         if previous is None:
-            raise JuicerError(f"the done marker {previous_directory}.done.json is damaged"
-                              "\n    hint: run the same command again: that task is redone")
+            raise JuicerError(f"the done marker {previous_directory}.done.json is damaged",
+                              hint="run the same command again: that task is redone")
         decisions = _load_decisions(task)
         files, seals = _files_and_seals(previous["kept"], previous_directory)
         batches = _batches_from_files(files, task.batch_size, seals)
@@ -720,7 +720,7 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
         if task.strict and result.quarantine:
             first = result.quarantine[0]
             where = f"line {first['line']}" if first["line"] is not None else f"row {first['row']}"
-            raise InputError(f"{first['file']}, {where}: {first['error']}\n    hint: without "
+            raise InputError(f"{first['file']}, {where}: {first['error']}", hint="without "
                              "input.strict such records go to quarantine/ and the run goes on")
         quarantine.extend(result.quarantine)
         if result.table is not None:
@@ -786,7 +786,7 @@ def _set_aside(table: pa.Table, index: int, task: ShardTask, quarantine: list[di
         "decompressed stream)"
     if task.strict:
         at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
-        raise InputError(f"{piece.path}, {at}: {error}{where}\n    hint: {hint}")
+        raise InputError(f"{piece.path}, {at}: {error}{where}", hint=hint)
     quarantine.append(quarantine_record(row_id, piece.path, line, row, error + where, raw))
 
 

@@ -11,7 +11,7 @@ def make_executor(kind: str, workers: int | None, address: str | None = None) ->
     `address` is given. Engines load only when asked for (extras juicer[dask], juicer[ray])."""
     if kind == "local":
         if address:
-            raise JuicerError("executor 'local' takes no address\n    hint: use --executor "
+            raise JuicerError("executor 'local' takes no address", hint="use --executor "
                               "dask or --executor ray with --address")
         return LocalExecutor(workers)
     if kind == "dask":
@@ -22,7 +22,7 @@ def make_executor(kind: str, workers: int | None, address: str | None = None) ->
         from juicer.executors.ray_executor import RayExecutor
 
         return RayExecutor(workers, address)
-    raise JuicerError(f"unknown executor '{kind}'\n    hint: local, dask or ray")
+    raise JuicerError(f"unknown executor '{kind}'", hint="local, dask or ray")
 
 
 __all__ = ["Executor", "LocalExecutor", "TaskFailed", "make_executor"]

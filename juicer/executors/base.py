@@ -11,9 +11,7 @@ class TaskFailed(JuicerError):
 
     def __init__(self, label: str, error_type: str, message: str, details: str = ""):
         self.label, self.error_type, self.details = label, error_type, details
-        hint = storage_hint(message)
-        super().__init__(f"{label} failed: {error_type}: {message}"
-                         + (f"\n    hint: {hint}" if hint else ""))
+        super().__init__(f"{label} failed: {error_type}: {message}", hint=storage_hint(message))
 
 
 class Executor(Protocol):

@@ -34,8 +34,8 @@ class DaskExecutor:
             import dask
             from distributed import Client, LocalCluster
         except ImportError:
-            raise JuicerError("executor 'dask' needs Dask's distributed scheduler\n    hint: "
-                              "pip install 'juicer-llm[dask]'") from None
+            raise JuicerError("executor 'dask' needs Dask's distributed scheduler",
+                              hint="pip install 'juicer-llm[dask]'") from None
         self._cluster = None
         try:
             if address:
@@ -48,8 +48,8 @@ class DaskExecutor:
                                                  dashboard_address=None)
                 self.client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
-            raise JuicerError(f"cannot reach the Dask scheduler at '{address}': {exc}\n    "
-                              "hint: start one with `dask scheduler` and workers with "
+            raise JuicerError(f"cannot reach the Dask scheduler at '{address}': {exc}",
+                              hint="start one with `dask scheduler` and workers with "
                               "`dask worker tcp://HOST:8786`") from None
         threads = sum(w["nthreads"] for w in self.client.scheduler_info()["workers"].values())
         self.workers = min(workers, threads) if workers and address else max(threads, 1)
@@ -98,7 +98,7 @@ class DaskExecutor:
             if amount > declared.get(name, 0):
                 raise JuicerError(
                     f"step(s) {resources['steps']} ask for {amount:g} {name} per task; no Dask "
-                    f"worker declares that much\n    hint: start workers with "
+                    "worker declares that much", hint="start workers with "
                     f"`dask worker ... --resources {name}=<amount>`, or lower the step's "
                     "resources: in the recipe")
             wanted[name] = amount

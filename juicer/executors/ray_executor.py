@@ -21,7 +21,7 @@ class RayExecutor:
         try:
             import ray
         except ImportError:
-            raise JuicerError("executor 'ray' needs Ray\n    hint: pip install "
+            raise JuicerError("executor 'ray' needs Ray", hint="pip install "
                               "'juicer-llm[ray]'") from None
         self._ray = ray
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home
@@ -34,8 +34,8 @@ class RayExecutor:
                     ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
                              log_to_driver=False, logging_level="ERROR")
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise JuicerError(f"cannot reach the Ray cluster at '{address}': {exc}\n    "
-                                  "hint: start it with `ray start --head`, and pass its "
+                raise JuicerError(f"cannot reach the Ray cluster at '{address}': {exc}",
+                                  hint="start it with `ray start --head`, and pass its "
                                   "address (host:6379) or 'auto' on a node of it") from None
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = min(workers, cpus) if workers else cpus
@@ -79,7 +79,7 @@ class RayExecutor:
                 have = available.get(name, 0)
                 raise JuicerError(
                     f"step(s) {resources['steps']} ask for {wanted:g} {name} per task; the Ray "
-                    f"cluster has {have:g} in all\n    hint: lower the step's resources: in "
+                    f"cluster has {have:g} in all", hint="lower the step's resources: in "
                     "the recipe, or add nodes that have them")
 
     def close(self) -> None:

@@ -127,7 +127,7 @@ class OutputLock:
         except BlockingIOError:
             os.close(descriptor)
             raise JuicerError(
-                f"another juicer run is writing to '{directory}' right now\n    hint: wait "
+                f"another juicer run is writing to '{directory}' right now", hint="wait "
                 "for it to finish (or stop it), or choose another output.path") from None
         self._descriptor = descriptor
 

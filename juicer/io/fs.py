@@ -147,7 +147,7 @@ def walk(folder: str):
             from juicer.errors import InputError
 
             raise InputError(f"input folder '{error.filename}' cannot be read: "
-                             f"{error.strerror}\n    hint: give it read permission, or leave "
+                             f"{error.strerror}", hint="give it read permission, or leave "
                              "it out of input.paths") from None
 
         # symbolic links to folders are not followed (a link loop would never end)

@@ -205,8 +205,8 @@ def _damaged(path: str, why: str, producer: Optional[str]) -> None:
     else:
         redo = "rerun with --overwrite to start over"
     raise DamagedIntermediate(
-        f"intermediate file {path} is damaged: {why}; {redo}\n"
-        "    hint: run the same command again to resume; check the disk if this repeats")
+        f"intermediate file {path} is damaged: {why}; {redo}",
+        hint="run the same command again to resume; check the disk if this repeats")
 
 
 def _task_name(marker: str) -> str:

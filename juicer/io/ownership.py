@@ -24,14 +24,14 @@ def check_output_place(out: str, patterns: Sequence[str]) -> None:
     if fs.is_url(out):
         bare = out.split("://", 1)[1].strip("/")
         if "/" not in bare:
-            raise RefusedError(f"output.path '{out}' is a whole bucket\n    hint: give a "
+            raise RefusedError(f"output.path '{out}' is a whole bucket", hint="give a "
                                "folder inside it, e.g. " + out.rstrip("/") + "/curated")
         return
     real = os.path.realpath(fs.local_path(out))
     if real == os.path.realpath(os.sep) or real in _home_folders() or \
             os.path.dirname(real) in ("/home", "/Users"):
         raise RefusedError(f"output.path '{out}' is {'the root folder' if real == os.sep else 'a home folder'}"
-                           "; a run's output needs a folder of its own\n    hint: e.g. "
+                           "; a run's output needs a folder of its own", hint="e.g. "
                            f"output.path: {os.path.join(out, 'curated')}")
     for pattern in patterns:
         if fs.is_url(pattern):
@@ -40,7 +40,7 @@ def check_output_place(out: str, patterns: Sequence[str]) -> None:
         if base == real or base.startswith(real.rstrip(os.sep) + os.sep):
             raise RefusedError(
                 f"output.path '{out}' holds the input '{pattern}': a run replaces what its "
-                "output folder holds\n    hint: choose an output.path outside the input")
+                "output folder holds", hint="choose an output.path outside the input")
 
 
 def _fixed_prefix(pattern: str) -> str:
@@ -83,8 +83,8 @@ def remove_previous_run(out: str) -> None:
                                          for name in present):
         raise RefusedError(
             f"output directory '{out}' holds {', '.join(present)} but no sign that a Juicer "
-            f"run wrote them (no {MARKER}); --overwrite removes only a Juicer run's files"
-            "\n    hint: choose an empty output.path, or move those files away")
+            f"run wrote them (no {MARKER}); --overwrite removes only a Juicer run's files",
+            hint="choose an empty output.path, or move those files away")
     strangers = [fs.join(fs.join(out, kind), name) for kind in OUTPUT_KINDS
                  if fs.is_dir(fs.join(out, kind)) for name in fs.names(fs.join(out, kind))
                  if not _PART.match(name)]
@@ -92,8 +92,8 @@ def remove_previous_run(out: str) -> None:
         shown = ", ".join(strangers[:3]) + (f" and {len(strangers) - 3} more"
                                             if len(strangers) > 3 else "")
         raise RefusedError(f"output directory '{out}' holds files a Juicer run did not write "
-                           f"({shown}); --overwrite removes only a run's own files\n    hint: "
-                           "move them away, or choose another output.path")
+                           f"({shown}); --overwrite removes only a run's own files",
+                           hint="move them away, or choose another output.path")
     for name in present:
         target = fs.join(out, name)
         if name in OUTPUT_KINDS:

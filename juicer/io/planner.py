@@ -95,8 +95,8 @@ def expand_paths(patterns: list[str], skip_under: Optional[str] = None) -> list[
         elif fs.is_file(pattern):
             matches = [pattern]
         else:
-            raise MissingInputError(f"input path '{pattern}' does not exist\n    hint: "
-                                    "input.paths is relative to the recipe's folder; check "
+            raise MissingInputError(f"input path '{pattern}' does not exist",
+                                    hint="input.paths is relative to the recipe's folder; check "
                                     "the spelling, or use a glob such as data/*.jsonl.gz")
         if not matches:
             raise MissingInputError(f"input '{pattern}' matches no file with a supported suffix "
@@ -130,7 +130,7 @@ def _readable_file(path: str) -> str:
     if not stat.S_ISREG(mode):
         kind = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) \
             else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
-        raise InputError(f"input '{path}' is {kind}, not a regular file\n    hint: Juicer "
+        raise InputError(f"input '{path}' is {kind}, not a regular file", hint="Juicer "
                          "reads files it can measure and read again; copy the data to a file")
     if not os.access(real, os.R_OK):
         raise InputError(f"input file '{path}' cannot be read: permission denied")

@@ -90,4 +90,4 @@ def check_text_field(files: list[str], text_field: Optional[str]) -> None:
     hint = f"set input.text_field: {close[0]}" if close else \
         "set input.text_field to the field that holds the documents' text"
     raise RefusedError(f"input.text_field '{text_field}': no field '{wanted}' in {path} "
-                       f"(its fields: {shown or 'none'})\n    hint: {hint}")
+                       f"(its fields: {shown or 'none'})", hint=hint)

@@ -28,7 +28,7 @@ def staging_dir(url: str, configured: Optional[str]) -> str:
 
 def check_target(url: str, overwrite: bool) -> None:
     if not overwrite and fs.exists(fs.join(url, PUBLISHED_LAST)):
-        raise JuicerError(f"output '{url}' already holds a finished run\n    hint: pass "
+        raise JuicerError(f"output '{url}' already holds a finished run", hint="pass "
                           "--overwrite to replace it, or choose another output.path")
 
 

@@ -196,8 +196,8 @@ def unify(schemas: list[pa.Schema]) -> Optional[pa.Schema]:
     try:
         return pa.unify_schemas(schemas, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise JuicerError(f"the input's fields do not have one type each: {exc}\n"
-                          "    hint: give each field one JSON type in every record (or null)"
+        raise JuicerError(f"the input's fields do not have one type each: {exc}",
+                          hint="give each field one JSON type in every record (or null)"
                           ) from None
 
 
