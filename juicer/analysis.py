@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
@@ -23,8 +24,7 @@ from juicer.io.writers import write_json
 from juicer.metrics import is_bound
 from juicer.operator import Filter
 from juicer.recipe import Recipe
-
-BOUNDS = (">=", ">", "<=", "<")
+from juicer.rules import Rule
 
 
 def analysis_path(recipe: Recipe) -> str:
@@ -76,7 +76,7 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
         raise JuicerError("no filter of this recipe has a numeric min/max threshold to "
                           "calibrate", hint="calibrate works on filters such as "
                           "text_length_filter (min_len/max_len)")
-    fixed = _fixed_mask(recipe, stats, {(r["step"], r["rule"]) for r in rules})
+    fixed = _fixed_mask(recipe, stats, {(knob.step, knob.param) for knob in rules})
     sizes = {"characters": _text_lengths(analysis, recipe.input.text_field)}
     if counter is not None:  # only a token budget needs the texts as Python strings
         sizes["tokens"] = counter.count(_texts(analysis, recipe.input.text_field)).astype(np.float64)
@@ -162,35 +162,100 @@ def _stat(stats: pa.StructArray, step_id: str, name: str) -> Optional[np.ndarray
         return None
     values = step.field(name)
     if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
-        return None
+        return values.to_numpy(zero_copy_only=False)  # a language, a flag: as the filter reads it
     return values.cast(pa.float64()).fill_null(float("nan")).to_numpy(zero_copy_only=False)
 
 
-def _calibratable(recipe: Recipe, stats: pa.StructArray) -> list[dict]:
-    """Rules with one numeric bound set by a param of the same name."""
-    rules = []
+@dataclass
+class Knob:
+    """One parameter of one step that calibration moves, with the rules it sets (Gopher's
+    `max_symbol_word_ratio` sets two) and their stats on the analysed documents."""
+
+    step: str
+    param: str  # a parameter name, or a path into a list parameter: top_n_grams.0.1
+    rules: list[Rule]
+    values: list[np.ndarray]
+
+    @property
+    def lower(self) -> bool:
+        return self.rules[0].lower_bound
+
+    @property
+    def was(self):
+        return self.rules[0].threshold
+
+    def passes(self, threshold=None) -> np.ndarray:
+        """Who passes every rule of the knob at `threshold` (None: the recipe's)."""
+        keep = np.ones(len(self.values[0]), dtype=bool)
+        for rule, values in zip(self.rules, self.values):
+            keep &= rule.passes(values, threshold)
+        return keep
+
+    def deciding_values(self) -> np.ndarray:
+        """Per document, the value the threshold is compared with: the strictest over the
+        rules, without the documents that pass or fail whatever the threshold (a missing
+        stat, an exempt value), which calibration cannot move."""
+        # a lower bound passes min(values) >= t, an upper one max(values) <= t; a rule a
+        # document's value cannot fail takes no part (the neutral element)
+        neutral = np.inf if self.lower else -np.inf
+        combined = np.full(len(self.values[0]), neutral)
+        moved = np.zeros(len(combined), dtype=bool)
+        for rule, values in zip(self.rules, self.values):
+            fixed = np.isnan(values)
+            if rule.exempt is not None:
+                fixed |= np.asarray(rule.exempt(values), dtype=bool)
+            usable = np.where(fixed, neutral, values)
+            combined = np.minimum(combined, usable) if self.lower else np.maximum(combined, usable)
+            moved |= ~fixed
+        return combined[moved]
+
+
+def _param_value(params: dict, path: str):
+    value = params.get(path.split(".")[0])
+    for index in path.split(".")[1:]:
+        value = None if value is None else value[int(index)]
+    return value
+
+
+def _calibratable(recipe: Recipe, stats: pa.StructArray) -> list[Knob]:
+    """The knobs: rules whose bound a parameter sets, grouped by (step, parameter), where
+    the analysis has the stats and the recipe's author chose the value."""
+    knobs: dict[tuple[str, str], Knob] = {}
     for step in recipe.pipeline:
         operator = step.operator
         if not isinstance(operator, Filter):
             continue
         for rule in operator.rules():
             values = _stat(stats, step.id, rule.stat)
-            fields = type(operator.params).model_fields
-            if (rule.op in BOUNDS and rule.name in fields
-                    and is_bound(rule.threshold)
-                    and values is not None and not np.isnan(values).all()
-                    and not _open_default(rule, fields[rule.name].default, values)):
-                rules.append({"step": step.id, "rule": rule.name, "stat": rule.stat, "op": rule.op,
-                              "was": rule.threshold, "integer": isinstance(rule.threshold, int),
-                              "values": values})
-    return rules
+            if not (rule.calibratable and is_bound(rule.threshold)) or values is None \
+                    or values.dtype.kind != "f" or np.isnan(values).all():
+                continue
+            knob = knobs.setdefault((step.id, rule.param), Knob(step.id, rule.param, [], []))
+            knob.rules.append(rule)
+            knob.values.append(values)
+    return [knob for knob in knobs.values()
+            if len({rule.lower_bound for rule in knob.rules}) == 1
+            and not _open_default(knob, _param_value(defaults_of(recipe, knob.step), knob.param))]
 
 
-def _open_default(rule, default, values: np.ndarray) -> bool:
-    """A rule left at its default that rejects nothing here (min_ratio 0.0) was not chosen
+def _has_defaults(operator) -> bool:
+    try:
+        type(operator.params)()
+    except Exception:  # a required parameter
+        return False
+    return True
+
+
+def defaults_of(recipe: Recipe, step_id: str) -> dict:
+    operator = next(s for s in recipe.pipeline if s.id == step_id).operator
+    return type(operator.params)().model_dump() if _has_defaults(operator) else {}
+
+
+def _open_default(knob: Knob, default) -> bool:
+    """A knob left at its default that rejects nothing here (min_ratio 0.0) was not chosen
     by the recipe's author: calibration leaves it open."""
-    return rule.threshold == default and bool(np.asarray(rule.passes(values[~np.isnan(values)]),
-                                                         dtype=bool).all())
+    return knob.was == default and bool(knob.passes().all() or all(
+        np.isnan(values).all() for values in knob.values))
 
 
 def _fixed_mask(recipe: Recipe, stats: pa.StructArray, calibrated: set) -> np.ndarray:
@@ -201,65 +266,60 @@ def _fixed_mask(recipe: Recipe, stats: pa.StructArray, calibrated: set) -> np.nd
             continue
         for rule in step.operator.rules():
             values = _stat(stats, step.id, rule.stat)
-            if (step.id, rule.name) not in calibrated and values is not None:
-                keep &= np.asarray(rule.passes(values), dtype=bool)
+            if (step.id, rule.param) not in calibrated and values is not None:
+                keep &= rule.passes(values)
     return keep
 
 
-def _thresholds(rules: list[dict], share: float) -> list[float]:
-    """Each step keeps `share`, its rules trimming equal tails."""
+def _thresholds(knobs: list[Knob], share: float) -> list[float]:
+    """Each step keeps `share`, its knobs trimming equal tails."""
     per_step: dict[str, int] = {}
-    for rule in rules:
-        per_step[rule["step"]] = per_step.get(rule["step"], 0) + 1
+    for knob in knobs:
+        per_step[knob.step] = per_step.get(knob.step, 0) + 1
     chosen = []
-    for rule in rules:
-        tail = (1 - share) / per_step[rule["step"]]
-        values = rule["values"][~np.isnan(rule["values"])]
-        low_side = rule["op"] in (">=", ">")
-        value = float(np.quantile(values, tail if low_side else 1 - tail, method="inverted_cdf"))
-        if rule["integer"]:
-            value = math.floor(value) if low_side else math.ceil(value)
+    for knob in knobs:
+        tail = (1 - share) / per_step[knob.step]
+        values = knob.deciding_values()
+        if not len(values):
+            chosen.append(knob.was)
+            continue
+        value = float(np.quantile(values, tail if knob.lower else 1 - tail, method="inverted_cdf"))
+        if isinstance(knob.was, int):
+            value = math.floor(value) if knob.lower else math.ceil(value)
         else:  # 4 significant digits, rounded so the bound keeps what it covered
             digits = 3 - math.floor(math.log10(abs(value))) if value else 0
             scale = 10.0 ** digits
-            value = (math.floor(value * scale) if low_side else math.ceil(value * scale)) / scale
+            value = (math.floor(value * scale) if knob.lower else math.ceil(value * scale)) / scale
         chosen.append(value)
     return chosen
 
 
-def _passes(rule: dict, threshold: float) -> np.ndarray:
-    values = rule["values"]
-    with np.errstate(invalid="ignore"):
-        return {">=": values >= threshold, ">": values > threshold,
-                "<=": values <= threshold, "<": values < threshold}[rule["op"]]
-
-
-def _kept(rules: list[dict], share: float, fixed: np.ndarray, weights: np.ndarray) -> float:
+def _kept(knobs: list[Knob], share: float, fixed: np.ndarray, weights: np.ndarray) -> float:
     """The share of the weight (documents, or characters) the thresholds for `share` keep."""
     keep = fixed.copy()
-    for rule, threshold in zip(rules, _thresholds(rules, share)):
-        keep &= _passes(rule, threshold)
+    for knob, threshold in zip(knobs, _thresholds(knobs, share)):
+        keep &= knob.passes(threshold)
     return float(weights[keep].sum() / weights.sum()) if weights.sum() else 0.0
 
 
-def _solve(rules: list[dict], fixed: np.ndarray, target: float, weights: np.ndarray) -> float:
+def _solve(knobs: list[Knob], fixed: np.ndarray, target: float, weights: np.ndarray) -> float:
     """The per-step share whose combined keep is closest to `target` (bisection: keeping
     more per step keeps more overall)."""
     low, high = 0.0, 1.0
     for _ in range(40):
         middle = (low + high) / 2
-        if _kept(rules, middle, fixed, weights) < target:
+        if _kept(knobs, middle, fixed, weights) < target:
             low = middle
         else:
             high = middle
-    return min((low, high), key=lambda s: abs(_kept(rules, s, fixed, weights) - target))
+    return min((low, high), key=lambda s: abs(_kept(knobs, s, fixed, weights) - target))
 
 
-def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: float,
+def _proposal(recipe: Recipe, knobs: list[Knob], stats: pa.StructArray, share: float,
               target: float, sizes: dict[str, np.ndarray]) -> dict:
-    thresholds = _thresholds(rules, share)
+    thresholds = _thresholds(knobs, share)
     # the achieved share is measured with the operators rebuilt from the proposed params
-    params = _proposed_params(recipe, rules, thresholds)
+    params = _proposed_params(recipe, knobs, thresholds)
     keep = np.ones(len(stats), dtype=bool)
     step_kept = {}
     for step in recipe.pipeline:
@@ -270,7 +330,7 @@ def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: f
         for rule in operator.rules():
             values = _stat(stats, step.id, rule.stat)
             if values is not None:
-                mine &= np.asarray(rule.passes(values), dtype=bool)
+                mine &= rule.passes(values)
         step_kept[step.id] = int(mine.sum())
         keep &= mine
     sized = {}
@@ -278,17 +338,42 @@ def _proposal(recipe: Recipe, rules: list[dict], stats: pa.StructArray, share: f
         sized[unit], sized[f"kept_{unit}"] = int(size.sum()), int(size[keep].sum())
     return {"target": target, "achieved": float(keep.mean()), "documents": int(len(stats)),
             "kept_documents": int(keep.sum()), **sized,
-            "thresholds": [{"step": r["step"], "param": r["rule"], "stat": r["stat"], "op": r["op"],
-                            "was": r["was"], "proposed": t, "step_kept": step_kept[r["step"]]}
-                           for r, t in zip(rules, thresholds)]}
+            "thresholds": [{"step": k.step, "param": k.param, "rules": [r.name for r in k.rules],
+                            "stat": k.rules[0].stat, "op": k.rules[0].op, "was": k.was,
+                            "proposed": t, "step_kept": step_kept[k.step]}
+                           for k, t in zip(knobs, thresholds)]}
 
 
-def _proposed_params(recipe: Recipe, rules: list[dict], thresholds: list[float]) -> dict:
-    params = {}
-    for rule, value in zip(rules, thresholds):
-        step = next(s for s in recipe.pipeline if s.id == rule["step"])
-        params.setdefault(step.id, dict(step.params))[rule["rule"]] = value
-    return params
+def _proposed_params(recipe: Recipe, knobs: list[Knob], thresholds: list[float]) -> dict:
+    """{step id: params} with the proposed thresholds."""
+    changed = _changed_params(recipe, [(k.step, k.param, t) for k, t in zip(knobs, thresholds)])
+    return {step.id: {**step.params, **changed[step.id]}
+            for step in recipe.pipeline if step.id in changed}
+
+
+def _changed_params(recipe: Recipe, changes) -> dict[str, dict]:
+    """{step id: {parameter: new value}} for (step id, parameter path, value) changes; a
+    path into a list parameter (top_n_grams.0.1) replaces that element in a copy of the
+    list."""
+    changed: dict[str, dict] = {}
+    for step_id, param, value in changes:
+        step = next(s for s in recipe.pipeline if s.id == step_id)
+        mine = changed.setdefault(step_id, {})
+        name, *path = param.split(".")
+        if path:
+            current = mine.get(name, step.operator.params.model_dump()[name])
+            value = _replaced(current, [int(i) for i in path], value)
+        mine[name] = value
+    return changed
+
+
+def _replaced(value, path: list[int], new):
+    items = [list(item) if isinstance(item, (list, tuple)) else item for item in value]
+    if len(path) == 1:
+        items[path[0]] = new
+    else:
+        items[path[0]] = _replaced(items[path[0]], path[1:], new)
+    return items
 
 
 def calibrated_output(path: str) -> str:
@@ -302,9 +387,8 @@ def _write_recipe(recipe: Recipe, proposal: dict, path: str) -> None:
     baseline run."""
     from juicer import recipe_edit
 
-    changed: dict[str, dict] = {}
-    for row in proposal["thresholds"]:
-        changed.setdefault(row["step"], {})[row["param"]] = row["proposed"]
+    changed = _changed_params(recipe, [(row["step"], row["param"], row["proposed"])
+                                       for row in proposal["thresholds"]])
     output = calibrated_output(recipe.output.path)
     if "budget_tokens" in proposal:
         target = f"--tokens {proposal['budget_tokens']} --tokenizer {proposal['tokenizer']}"

@@ -174,12 +174,9 @@ class CutoffFilter:
         return {self.score_name: stat(self.score(batch.text(self.text_field(text_field))))}
 
     def rules(self):
-        from juicer.operator import Rule
+        from juicer.rules import bound
 
-        limit = getattr(self.params, self.cutoff)
-        if self.keeps == ">=":
-            return [Rule(self.cutoff, self.score_name, ">=", limit, lambda v: v >= limit)]
-        return [Rule(self.cutoff, self.score_name, "<=", limit, lambda v: v <= limit)]
+        return [bound(self.cutoff, self.score_name, self.keeps, getattr(self.params, self.cutoff))]
 
 
 class WhitespaceWordsParams(OpParams):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from juicer.batch import ROW_ID, Batch
+from juicer.rules import Rule, bound  # noqa: F401 - operators import Rule from here
 
 MAX_INT = 2**63 - 1  # Data-Juicer's default upper bound (sys.maxsize)
 
@@ -73,20 +73,9 @@ class WordsParams(RangeParams, LanguageParams):
     """Data-Juicer's options of word-based filters."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A named keep condition over one stat; a document failing it is dropped as
-    `<step_id>:<name>`. `op`/`threshold` describe it for reports (threshold lines)."""
-
-    name: str
-    stat: str
-    op: str  # one of >=, >, <=, <, outside
-    threshold: Any
-    passes: Callable[[np.ndarray], np.ndarray]
-
-
 def range_rules(params: FilterParams, stat: str, low: str, high: str) -> list[Rule]:
-    """Rules for Data-Juicer's `min <= stat <= max` filters, honouring its interval options."""
+    """Rules for Data-Juicer's `min <= stat <= max` filters, honouring its interval options;
+    a document without the stat (NaN) fails them, as in Data-Juicer."""
     lo, hi = getattr(params, low), getattr(params, high)
     if params.reversed_range:
         # Data-Juicer flips the closedness and keeps what lies outside the range.
@@ -100,20 +89,13 @@ def range_rules(params: FilterParams, stat: str, low: str, high: str) -> list[Ru
                 inside &= values <= hi if hi_closed else values < hi
             return ~inside
 
-        return [Rule("reversed_range", stat, "outside", [lo, hi], outside)]
+        # a missing stat lies inside no range, so it is kept, as in Data-Juicer
+        return [Rule("reversed_range", stat, "outside", [lo, hi], outside, nan="pass")]
     rules = []
     if lo is not None:
-        closed = params.min_closed_interval
-        rules.append(
-            Rule(low, stat, ">=" if closed else ">", lo,
-                 (lambda v: v >= lo) if closed else (lambda v: v > lo))
-        )
+        rules.append(bound(low, stat, ">=" if params.min_closed_interval else ">", lo))
     if hi is not None:
-        closed = params.max_closed_interval
-        rules.append(
-            Rule(high, stat, "<=" if closed else "<", hi,
-                 (lambda v: v <= hi) if closed else (lambda v: v < hi))
-        )
+        rules.append(bound(high, stat, "<=" if params.max_closed_interval else "<", hi))
     return rules
 
 

@@ -7,6 +7,7 @@ from pydantic import Field
 from juicer import c4
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
+from juicer.rules import bound
 
 
 class C4Params(OpParams):
@@ -71,6 +72,7 @@ class C4QualityFilter(Filter):
                  Rule("curly_bracket", "c4_curly_bracket", "is", False, lambda v: ~v.astype(bool))]
         minimum = self.params.min_num_sentences
         if minimum != -1:
-            rules.append(Rule("too_few_sentences", "c4_sentences", ">=", minimum,
-                              lambda v: ~(v < minimum)))
+            # a document too long to split into sentences (no count) is not dropped for it
+            rules.append(bound("too_few_sentences", "c4_sentences", ">=", minimum,
+                               param="min_num_sentences", nan="pass"))
         return rules

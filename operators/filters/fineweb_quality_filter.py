@@ -10,6 +10,7 @@ from pydantic import Field
 from juicer import heuristics, kernels, tokenizers
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
+from juicer.rules import bound
 
 
 class FinewebQualityFilter(Filter):
@@ -86,15 +87,17 @@ class FinewebQualityFilter(Filter):
     def rules(self):
         p = self.params
         return [
-            Rule("empty", "fineweb_lines", ">", 0, lambda v: v > 0),
-            Rule("line_punct_ratio", "line_punct_ratio", ">=", p.line_punct_thr,
-                 lambda v: ~(v < p.line_punct_thr) | ((v == 0) & p.line_punct_exclude_zero)),
-            Rule("short_line_ratio", "short_line_ratio", "<=", p.short_line_thr,
-                 lambda v: ~(v > p.short_line_thr)),
-            Rule("char_dup_ratio", "char_dup_ratio", "<=", p.char_duplicates_ratio,
-                 lambda v: ~(v > p.char_duplicates_ratio)),
-            Rule("list_ratio", "list_ratio", "<=", p.new_line_ratio,
-                 lambda v: ~(v > p.new_line_ratio)),
+            Rule("empty", "fineweb_lines", ">", 0),
+            # datatrove drops only on a value beyond the threshold: a missing ratio passes
+            bound("line_punct_ratio", "line_punct_ratio", ">=", p.line_punct_thr,
+                  param="line_punct_thr", nan="pass",
+                  exempt=(lambda v: v == 0) if p.line_punct_exclude_zero else None),
+            bound("short_line_ratio", "short_line_ratio", "<=", p.short_line_thr,
+                  param="short_line_thr", nan="pass"),
+            bound("char_dup_ratio", "char_dup_ratio", "<=", p.char_duplicates_ratio,
+                  param="char_duplicates_ratio", nan="pass"),
+            bound("list_ratio", "list_ratio", "<=", p.new_line_ratio,
+                  param="new_line_ratio", nan="pass"),
         ]
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from juicer import kernels, tokenizers
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
+from juicer.rules import bound
 from juicer.shingles import span_hashes
 
 # Gopher's stop words (Rae et al. 2021, appendix A1), compared case-sensitively as datatrove does
@@ -101,29 +102,29 @@ class GopherQualityFilter(Filter):
 
     def rules(self):
         p = self.params
-        candidates = [
-            ("gopher_short_doc", "gopher_non_symbol_words", ">=", p.min_doc_words),
-            ("gopher_long_doc", "gopher_non_symbol_words", "<=", p.max_doc_words),
-            ("gopher_below_avg_threshold", "gopher_avg_word_length", ">=", p.min_avg_word_length),
-            ("gopher_above_avg_threshold", "gopher_avg_word_length", "<=", p.max_avg_word_length),
-            ("gopher_too_many_hashes", "gopher_hash_ratio", "<=", p.max_symbol_word_ratio),
-            ("gopher_too_many_ellipsis", "gopher_ellipsis_ratio", "<=", p.max_symbol_word_ratio),
-            ("gopher_too_many_bullets", "gopher_bullet_lines_ratio", "<=", p.max_bullet_lines_ratio),
+        candidates = [  # (rule, stat, comparison, parameter)
+            ("gopher_short_doc", "gopher_non_symbol_words", ">=", "min_doc_words"),
+            ("gopher_long_doc", "gopher_non_symbol_words", "<=", "max_doc_words"),
+            ("gopher_below_avg_threshold", "gopher_avg_word_length", ">=", "min_avg_word_length"),
+            ("gopher_above_avg_threshold", "gopher_avg_word_length", "<=", "max_avg_word_length"),
+            ("gopher_too_many_hashes", "gopher_hash_ratio", "<=", "max_symbol_word_ratio"),
+            ("gopher_too_many_ellipsis", "gopher_ellipsis_ratio", "<=", "max_symbol_word_ratio"),
+            ("gopher_too_many_bullets", "gopher_bullet_lines_ratio", "<=", "max_bullet_lines_ratio"),
             ("gopher_too_many_end_ellipsis", "gopher_end_ellipsis_lines_ratio", "<=",
-             p.max_ellipsis_lines_ratio),
+             "max_ellipsis_lines_ratio"),
+            # datatrove's name: a lower bound on the share of words with a letter
             ("gopher_below_alpha_threshold", "gopher_alpha_words_ratio", ">=",
-             p.max_non_alpha_words_ratio),
-            ("gopher_enough_stop_words", "gopher_stop_words", ">=", p.min_stop_words),
+             "max_non_alpha_words_ratio"),
+            ("gopher_enough_stop_words", "gopher_stop_words", ">=", "min_stop_words"),
         ]
-        return [threshold_rule(*c) for c in candidates if c[3]]
+        return [threshold_rule(name, stat, op, getattr(p, param), param)
+                for name, stat, op, param in candidates if getattr(p, param)]
 
 
-def threshold_rule(name: str, stat: str, op: str, threshold) -> Rule:
+def threshold_rule(name: str, stat: str, op: str, threshold, param: str) -> Rule:
     """A rule failing only when the stat is strictly beyond the threshold (NaN passes), as
     datatrove writes its rules (`if value < threshold: drop`)."""
-    if op == ">=":
-        return Rule(name, stat, op, threshold, lambda v: ~(v < threshold))
-    return Rule(name, stat, op, threshold, lambda v: ~(v > threshold))
+    return bound(name, stat, op, threshold, param=param, nan="pass")
 
 
 def _code_points_of(words: list[str]):

@@ -90,14 +90,17 @@ class GopherRepetitionFilter(Filter):
 
     def rules(self):
         p = self.params
-        rules = [Rule("empty", "chars", ">", 0, lambda v: v > 0)]
+        rules = [Rule("empty", "chars", ">", 0)]
         for name in ("dup_para_frac", "dup_para_char_frac", "dup_line_frac", "dup_line_char_frac"):
             if getattr(p, name):
-                rules.append(threshold_rule(name, name, "<=", getattr(p, name)))
-        rules += [threshold_rule(f"top_{n}_gram", f"top_{n}_gram", "<=", share)
-                  for n, share in p.top_n_grams]
-        rules += [threshold_rule(f"duplicated_{n}_n_grams", f"duplicated_{n}_n_grams", "<=", share)
-                  for n, share in p.dup_n_grams]
+                rules.append(threshold_rule(name, name, "<=", getattr(p, name), name))
+        # a share inside a list parameter is named by its path: top_n_grams.0.1
+        rules += [threshold_rule(f"top_{n}_gram", f"top_{n}_gram", "<=", share,
+                                 f"top_n_grams.{index}.1")
+                  for index, (n, share) in enumerate(p.top_n_grams)]
+        rules += [threshold_rule(f"duplicated_{n}_n_grams", f"duplicated_{n}_n_grams", "<=", share,
+                                 f"dup_n_grams.{index}.1")
+                  for index, (n, share) in enumerate(p.dup_n_grams)]
         return rules
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 from juicer.batch import Batch
 from juicer.errors import JuicerError
 from juicer.operator import Filter, OpParams, Rule
+from juicer.rules import bound
 
 
 class LanguageIdScoreFilter(Filter):
@@ -64,8 +65,7 @@ class LanguageIdScoreFilter(Filter):
         if languages:
             rules.append(Rule("lang", "lang", "in", languages,
                               lambda v: np.isin(v.astype(object), languages)))
-        minimum = self.params.min_score
-        rules.append(Rule("min_score", "lang_score", ">=", minimum, lambda v: v >= minimum))
+        rules.append(bound("min_score", "lang_score", ">=", self.params.min_score))
         return rules
 
 

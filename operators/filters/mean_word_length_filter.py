@@ -5,7 +5,8 @@ from pydantic import Field, model_validator
 
 from juicer import heuristics
 from juicer.heuristics import WhitespaceWordsParams
-from juicer.operator import Filter, Rule, check_min_max
+from juicer.operator import Filter, check_min_max
+from juicer.rules import bound
 
 
 class MeanWordLengthFilter(Filter):
@@ -32,5 +33,5 @@ class MeanWordLengthFilter(Filter):
 
     def rules(self):
         low, high = self.params.min_mean_word_length, self.params.max_mean_word_length
-        return [Rule("min_mean_word_length", "mean_word_length", ">=", low, lambda v: v >= low),
-                Rule("max_mean_word_length", "mean_word_length", "<=", high, lambda v: v <= high)]
+        return [bound("min_mean_word_length", "mean_word_length", ">=", low),
+                bound("max_mean_word_length", "mean_word_length", "<=", high)]

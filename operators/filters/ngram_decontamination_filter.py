@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from juicer.batch import Batch
 from juicer.errors import JuicerError
 from juicer.operator import Filter, FilterParams, Rule
+from juicer.rules import bound
 from juicer.shingles import shingle_hashes
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -63,9 +64,8 @@ class NgramDecontaminationFilter(Filter):
         return {"benchmark_ngrams": pa.array(counts.astype(np.int64))}
 
     def rules(self) -> list[Rule]:
-        limit = self.params.max_overlap
-        return [Rule("contaminated", "benchmark_ngrams", "<=", limit,
-                     lambda values: values <= limit)]
+        return [bound("contaminated", "benchmark_ngrams", "<=", self.params.max_overlap,
+                      param="max_overlap")]
 
 
 def normalize(text: str) -> str:

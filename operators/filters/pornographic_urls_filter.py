@@ -24,4 +24,4 @@ class PornographicUrlsFilter(CutoffFilter, Filter):
         return found.to_numpy(zero_copy_only=False).astype(np.float64)
 
     def rules(self):
-        return [Rule("pornographic_url", self.score_name, "==", 0, lambda v: v == 0)]
+        return [Rule("pornographic_url", self.score_name, "==", 0)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal, Optional
 
 import numpy as np
@@ -40,8 +41,7 @@ class StatsFilter(Filter):
         present = Rule("missing", "value", "is", "number", lambda v: ~np.isnan(v))
         ranges = range_rules(self.params, "value", "min_value", "max_value")
         if self.params.missing == "keep":  # NaN fails no comparison rule: NaN < x is false
-            return [Rule(r.name, r.stat, r.op, r.threshold,
-                         lambda v, r=r: np.isnan(v) | r.passes(v)) for r in ranges]
+            return [replace(rule, nan="pass") for rule in ranges]
         return [present, *ranges]
 
 

@@ -7,7 +7,8 @@ from pydantic import Field
 
 from juicer import spacy_pipelines
 from juicer.batch import Batch
-from juicer.operator import Filter, OpParams, Rule
+from juicer.operator import Filter, OpParams
+from juicer.rules import bound
 
 
 class TextActionFilter(Filter):
@@ -41,5 +42,4 @@ class TextActionFilter(Filter):
         return {"num_action": pa.array(counts, pa.int64())}
 
     def rules(self):
-        minimum = self.params.min_action_num
-        return [Rule("min_action_num", "num_action", ">=", minimum, lambda v: v >= minimum)]
+        return [bound("min_action_num", "num_action", ">=", self.params.min_action_num)]

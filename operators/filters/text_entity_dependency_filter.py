@@ -8,7 +8,8 @@ from pydantic import Field
 
 from juicer import spacy_pipelines
 from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, OpParams, Rule
+from juicer.operator import MAX_INT, Filter, OpParams
+from juicer.rules import bound
 
 ENTITY_POS = {"NOUN", "PROPN", "PRON"}
 
@@ -61,6 +62,5 @@ class TextEntityDependencyFilter(Filter):
         return int(edges.max() if self.params.any_or_all == "any" else edges.min())
 
     def rules(self):
-        minimum = self.params.min_dependency_num
-        return [Rule("min_dependency_num", "num_dependency_edges", ">=", minimum,
-                     lambda v: v >= minimum)]
+        return [bound("min_dependency_num", "num_dependency_edges", ">=",
+                      self.params.min_dependency_num)]

@@ -115,10 +115,10 @@ class UrlFilter(Filter):
         return 6 if subword_hit else 0
 
     def rules(self):
-        rules = [Rule(reason, "url_block_rule", "!=", code, lambda v, code=code: v != code)
+        rules = [Rule(reason, "url_block_rule", "!=", code)
                  for code, reason in enumerate(_REASONS, start=1)]
         if self.params.missing_url == "drop":
-            rules.insert(0, Rule("no_url", "url_block_rule", "!=", -1, lambda v: v != -1))
+            rules.insert(0, Rule("no_url", "url_block_rule", "!=", -1))
         return rules
 
 

@@ -5,7 +5,8 @@ from pydantic import Field, model_validator
 
 from juicer import heuristics
 from juicer.heuristics import WhitespaceWordsParams
-from juicer.operator import Filter, Rule, check_min_max
+from juicer.operator import Filter, check_min_max
+from juicer.rules import bound
 
 
 class WordCountFilter(Filter):
@@ -30,5 +31,5 @@ class WordCountFilter(Filter):
 
     def rules(self):
         low, high = self.params.min_words, self.params.max_words
-        return [Rule("min_words", "word_count", ">=", low, lambda v: v >= low),
-                Rule("max_words", "word_count", "<=", high, lambda v: v <= high)]
+        return [bound("min_words", "word_count", ">=", low),
+                bound("max_words", "word_count", "<=", high)]
