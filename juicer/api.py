@@ -268,6 +268,10 @@ def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
     return build_steps(entries), None
 
 
+
+Operator.in_memory = staticmethod(apply)
+
+
 def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int,
          on_error: str):
     metrics: dict[str, StepMetrics] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 import numpy as np
 import pyarrow as pa
@@ -153,11 +153,13 @@ class Operator:
             self.setup()
             self._ready = True
 
+    #: what runs `operator(data)`: juicer.api installs its `apply` here when it loads, so
+    #: that this base class, below the API, never imports it
+    in_memory: ClassVar[Optional[Callable[..., Any]]] = None
+
     def __call__(self, data: Any, **options: Any):
         """Apply this operator alone to in-memory data; see `juicer.apply`."""
-        from juicer.api import apply
-
-        return apply(data, [self], **options)
+        return Operator.in_memory(data, [self], **options)
 
     def text_field(self, default: str) -> str:
         return self.params.text_key or default
