@@ -626,10 +626,10 @@ def run_shard_task(task: ShardTask) -> dict:
     reporter = (Reporter(task.work_dir, task.stage, task.shard.index, task.shard.bytes_to_read)
                 if task.stage == 0 else None)  # later stages read _work/, not the input
     for table in batches:
-        if reporter is not None:
-            reporter.update(input_docs)
         if task.stage == 0:
             input_docs += table.num_rows
+            if reporter is not None:  # with the documents of this batch: the first file too
+                reporter.update(input_docs)
             input_chars += int(Batch(table).char_length(task.text_field).sum())
             if tokenizer:
                 input_tokens += _token_count(tokenizer, table, task.text_field)
