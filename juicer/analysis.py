@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pyarrow as pa
 import yaml
+from pydantic_core import PydanticUndefined
 
 from juicer import llm_tokenizers, registry, report_html
 from juicer.batch import STATS
@@ -173,8 +174,9 @@ class Knob:
 
     step: str
     param: str  # a parameter name, or a path into a list parameter: top_n_grams.0.1
-    rules: list[Rule]
-    values: list[np.ndarray]
+    default: Any  # the parameter's default value
+    rules: list[Rule] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
 
     @property
     def lower(self) -> bool:
@@ -210,11 +212,13 @@ class Knob:
         return combined[moved]
 
 
-def _param_value(params: dict, path: str):
-    value = params.get(path.split(".")[0])
-    for index in path.split(".")[1:]:
-        value = None if value is None else value[int(index)]
-    return value
+def _default(operator: Filter, param: str):
+    """The default of a parameter or of an element of a list parameter (None: required)."""
+    name, *path = param.split(".")
+    value = type(operator.params).model_fields[name].get_default(call_default_factory=True)
+    for index in path:
+        value = None if value in (None, PydanticUndefined) else value[int(index)]
+    return None if value is PydanticUndefined else value
 
 
 def _calibratable(recipe: Recipe, stats: pa.StructArray) -> list[Knob]:
@@ -230,32 +234,20 @@ def _calibratable(recipe: Recipe, stats: pa.StructArray) -> list[Knob]:
             if not (rule.calibratable and is_bound(rule.threshold)) or values is None \
                     or values.dtype.kind != "f" or np.isnan(values).all():
                 continue
-            knob = knobs.setdefault((step.id, rule.param), Knob(step.id, rule.param, [], []))
+            knob = knobs.setdefault((step.id, rule.param),
+                                    Knob(step.id, rule.param, _default(operator, rule.param)))
             knob.rules.append(rule)
             knob.values.append(values)
     return [knob for knob in knobs.values()
-            if len({rule.lower_bound for rule in knob.rules}) == 1
-            and not _open_default(knob, _param_value(defaults_of(recipe, knob.step), knob.param))]
+            if len({rule.lower_bound for rule in knob.rules}) == 1 and not _open_default(knob)]
 
 
-def _has_defaults(operator) -> bool:
-    try:
-        type(operator.params)()
-    except Exception:  # a required parameter
-        return False
-    return True
-
-
-def defaults_of(recipe: Recipe, step_id: str) -> dict:
-    operator = next(s for s in recipe.pipeline if s.id == step_id).operator
-    return type(operator.params)().model_dump() if _has_defaults(operator) else {}
-
-
-def _open_default(knob: Knob, default) -> bool:
-    """A knob left at its default that rejects nothing here (min_ratio 0.0) was not chosen
-    by the recipe's author: calibration leaves it open."""
-    return knob.was == default and bool(knob.passes().all() or all(
-        np.isnan(values).all() for values in knob.values))
+def _open_default(knob: Knob) -> bool:
+    """A knob left at its default that rejects no document with a value here (min_ratio
+    0.0) was not chosen by the recipe's author: calibration leaves it open."""
+    return knob.was == knob.default and all(
+        rule.passes(values[~np.isnan(values)]).all()
+        for rule, values in zip(knob.rules, knob.values))
 
 
 def _fixed_mask(recipe: Recipe, stats: pa.StructArray, calibrated: set) -> np.ndarray:

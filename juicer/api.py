@@ -268,7 +268,6 @@ def _steps(steps: StepsLike) -> tuple[list[Step], Optional[str]]:
     return build_steps(entries), None
 
 
-
 Operator.in_memory = staticmethod(apply)
 
 

@@ -27,7 +27,7 @@ class JuicerError(Exception):
 
     def __init__(self, message: str = "", *args, hint: str = ""):
         super().__init__(message, *args)
-        self.message, self.hint = message, hint
+        self.hint = hint
 
     def __str__(self) -> str:
         return with_hint(super().__str__(), self.hint)

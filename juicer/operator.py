@@ -89,8 +89,8 @@ def range_rules(params: FilterParams, stat: str, low: str, high: str) -> list[Ru
                 inside &= values <= hi if hi_closed else values < hi
             return ~inside
 
-        # a missing stat lies inside no range, so it is kept, as in Data-Juicer
-        return [Rule("reversed_range", stat, "outside", [lo, hi], outside, nan="pass")]
+        # `outside` keeps a missing stat (it lies inside no range), as Data-Juicer does
+        return [Rule("reversed_range", stat, "outside", [lo, hi], outside)]
     rules = []
     if lo is not None:
         rules.append(bound(low, stat, ">=" if params.min_closed_interval else ">", lo))

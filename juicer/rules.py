@@ -25,9 +25,10 @@ class Rule:
     `nan` saying what a document whose stat is missing gets ("fail", as Data-Juicer's range
     filters; "pass", as datatrove's `if value < threshold: drop`). `param` names the
     operator parameter that sets the threshold, so calibration can move it. A rule that is
-    not a comparison (membership, a flag) gives its test as `check` and an `op` word that
-    describes it for the report ("in", "is", "outside"). `exempt` marks documents the rule
-    never drops whatever the threshold (FineWeb's `line_punct_exclude_zero`)."""
+    not a comparison (membership, a flag) gives its test as `check`, which decides missing
+    values itself (`nan` is for comparisons), and an `op` word that describes it for the
+    report ("in", "is", "outside"). `exempt` marks documents the rule never drops whatever
+    the threshold (FineWeb's `line_punct_exclude_zero`)."""
 
     name: str
     stat: str

@@ -66,10 +66,9 @@ def test_every_numeric_bound_of_a_filter_is_set_by_the_parameter_it_names(name):
     params = _params(name)
     operator = cls(**params)
     for rule in operator.rules():
-        if rule.op not in LOWER_BOUNDS + UPPER_BOUNDS or isinstance(rule.threshold, bool) or \
-                not isinstance(rule.threshold, (int, float)) or rule.param is None and \
-                rule.name in ("empty",):  # "the document has text": no threshold to choose
-            continue
+        numeric = isinstance(rule.threshold, (int, float)) and not isinstance(rule.threshold, bool)
+        if rule.op not in LOWER_BOUNDS + UPPER_BOUNDS or not numeric or rule.name == "empty":
+            continue  # "empty": the document has text at all, no threshold to choose
         assert rule.calibratable, f"{name}:{rule.name} compares {rule.stat} {rule.op} " \
             f"{rule.threshold} but names no parameter"
         top, *path = rule.param.split(".")
