@@ -30,7 +30,7 @@ from juicer import dedup, registry
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.fields import is_path, text_values
-from juicer.io.readers import QUARANTINE_SCHEMA, record_problem
+from juicer.io.records import QUARANTINE_SCHEMA, record_problem
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, Operator, SegmentDeduplicator, SpanDeduplicator
 from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
@@ -401,7 +401,7 @@ def _to_table(data: Any, kind: str, text_field: str) -> tuple[pa.Table, pa.Table
             table = pa.Table.from_pylist(records) if records else \
                 pa.table({text_field: pa.array([], pa.string())})
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            from juicer.io.readers import type_conflict
+            from juicer.io.records import type_conflict
 
             conflict = type_conflict(records).replace(" of the block", "")
             raise JuicerError(f"the records do not fit one table: {conflict or exc}",

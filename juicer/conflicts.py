@@ -18,7 +18,7 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import fs
 from juicer.io.carry import merged_type
 from juicer.io.planner import PARQUET_ROW_BITS, ROW_FORMATS, detect_format, split_row_id
-from juicer.io.readers import quarantine_record, quarantine_table
+from juicer.io.records import quarantine_record, quarantine_table
 from juicer.io.writers import ArrowSink, read_arrow_files, schemas_of
 
 _OWN = (ROW_ID, STATS, DROP_REASON)
@@ -137,7 +137,7 @@ def _entry(moved: pa.Table, row: int, standing: dict[str, pa.DataType], inputs: 
     if kind in ROW_FORMATS:
         number = position >> PARQUET_ROW_BITS
     elif kind == "jsonl":
-        from juicer.io.readers import count_newlines
+        from juicer.io.records import count_newlines
 
         line = count_newlines(path, position) + 1
     else:

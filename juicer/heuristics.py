@@ -14,6 +14,7 @@ from pydantic import Field
 
 from juicer import kernels
 from juicer.operator import OpParams
+from juicer.shingles import hash_strings, seen_before
 
 
 @dataclass
@@ -49,9 +50,6 @@ class Pieces:
 
     def repeated(self) -> np.ndarray:
         """Per piece: whether an earlier piece of the same document is equal to it."""
-        from juicer.shingles import hash_strings
-        from juicer.words import seen_before
-
         return seen_before(self.doc, hash_strings(self.text))
 
     @classmethod

@@ -38,8 +38,9 @@ from juicer.io.planner import (PARQUET_ROW_BITS, ROW_FORMATS, Shard, expand_path
 from juicer.io.integrity import SealedFile, fsync_folder
 from juicer.io.partitioned import PartitionedSink, Segment, read_partition
 from juicer.io.progress import Reporter, Watcher
-from juicer.io.readers import (RAW_LIMIT, count_newlines, count_records, quarantine_record,
-                               quarantine_table, raw_row, read_shard)
+from juicer.io.readers import count_records, read_shard
+from juicer.io.records import (RAW_LIMIT, count_newlines, quarantine_record, quarantine_table,
+                               raw_row)
 from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files,
                                read_arrow_rows, read_json, read_marker, read_rows_with_ids,
                                schema_of_files, schemas_of, unify, write_json, write_marker,

@@ -359,3 +359,13 @@ def hash_strings(strings: pa.Array) -> np.ndarray:
     base = int(offsets[0])
     buffer = buffer[base:int(offsets[-1])]
     return span_hashes(buffer, offsets[:-1] - base, offsets[1:] - base)
+
+
+def seen_before(doc: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Per item: whether an earlier item of the same document has the same hash."""
+    with np.errstate(over="ignore"):
+        key = hashes ^ (doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    _, first = np.unique(key, return_index=True)
+    repeat = np.ones(len(key), dtype=bool)
+    repeat[first] = False
+    return repeat

@@ -9,10 +9,12 @@ vectorized over the batch's tokens.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Optional
 
 import numpy as np
 import pyarrow as pa
 
+from juicer import heuristics, words
 from juicer.heuristics import Pieces
 
 # The tokens of a batch: every token of every document, documents in order.
@@ -62,6 +64,32 @@ def word_tokens(text: pa.Array, lang: str = "en") -> Tokens:
 def of_batch(batch, field: str, lang: str) -> Tokens:
     """spaCy's tokens of a batch's text field, computed once for all operators."""
     return batch.view(f"spacy_tokens_{lang}", field, lambda: word_tokens(batch.text(field), lang))
+
+
+def words_of_batch(batch, field: str, segment_lang: Optional[str] = None) -> words.Words:
+    """The refined words of a batch's text field (juicer.words), computed once for all
+    operators; with `segment_lang`, split where that language's segmenter splits (see
+    segmented_text)."""
+    if segment_lang is None:
+        return words.of_batch(batch, field)
+    return batch.view(f"refined_words_{segment_lang}", field, lambda: words.refined_words(
+        segmented_text(batch.text(field), segment_lang)))
+
+
+def segmented_text(text: pa.Array, lang: str) -> pa.Array:
+    """Each document's words from a segmenter, one per line: jieba (Chinese) and pythainlp
+    (Thai) through spaCy, MeCab (Japanese), spaCy's rules for other languages. Refining
+    the result splits exactly at the segmenter's word boundaries."""
+    if lang == "ja":
+        pieces = heuristics.words(text, "ja")
+        tokens, doc = pieces.text, pieces.doc
+    else:
+        found = word_tokens(text, lang)
+        tokens, doc = found.text, found.doc
+    values = tokens.to_pylist()
+    bounds = np.searchsorted(doc, np.arange(len(text) + 1))
+    return pa.array(["\n".join(values[bounds[i]:bounds[i + 1]]) for i in range(len(text))],
+                    pa.string())
 
 
 def per_token_code_points(tokens: Tokens):

@@ -54,32 +54,11 @@ class Words:
         return np.bincount(self.doc[hits], minlength=self.count).astype(np.int64)
 
 
-def of_batch(batch, field: str, segment_lang: Optional[str] = None) -> Words:
-    """The refined words of a batch's text field, computed once for all operators; with
-    `segment_lang`, words come from that language's segmenter (see segmented_text)."""
-    if segment_lang is None:
-        return batch.view("refined_words", field, lambda: refined_words(
-            batch.text(field), batch.code_points(field)))
-    return batch.view(f"refined_words_{segment_lang}", field,
-                      lambda: refined_words(segmented_text(batch.text(field), segment_lang)))
-
-
-def segmented_text(text: pa.Array, lang: str) -> pa.Array:
-    """Each document's words from a segmenter, one per line: jieba (Chinese) and pythainlp
-    (Thai) through spaCy, MeCab (Japanese), spaCy's rules for other languages. Refining
-    the result splits exactly at the segmenter's word boundaries."""
-    from juicer import heuristics, tokenizers
-
-    if lang == "ja":
-        pieces = heuristics.words(text, "ja")
-        tokens, doc = pieces.text, pieces.doc
-    else:
-        found = tokenizers.word_tokens(text, lang)
-        tokens, doc = found.text, found.doc
-    values = tokens.to_pylist()
-    bounds = np.searchsorted(doc, np.arange(len(text) + 1))
-    return pa.array(["\n".join(values[bounds[i]:bounds[i + 1]]) for i in range(len(text))],
-                    pa.string())
+def of_batch(batch, field: str) -> Words:
+    """The refined words of a batch's text field, computed once for all operators (words
+    from a language's segmenter: juicer.tokenizers.words_of_batch)."""
+    return batch.view("refined_words", field, lambda: refined_words(
+        batch.text(field), batch.code_points(field)))
 
 
 def refined_words(text: pa.Array, code_points=None) -> Words:
@@ -348,13 +327,3 @@ def top_ngram_chars(doc, token_hash, token_length, n, count, spaces: bool,
     best = best.filter(pl.col("n") >= min_count)
     out[best["doc"].to_numpy()] = best["chars"].to_numpy() * best["n"].to_numpy()
     return out
-
-
-def seen_before(doc: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """Per item: whether an earlier item of the same document has the same hash."""
-    with np.errstate(over="ignore"):
-        key = hashes ^ (doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    _, first = np.unique(key, return_index=True)
-    repeat = np.ones(len(key), dtype=bool)
-    repeat[first] = False
-    return repeat

@@ -1,18 +1,10 @@
 """The engine's layering: modules import downwards only. The import graph of juicer/
-(imports inside functions included, since they hide a circle just as well) has no cycle
-beyond the ones listed here, which the restructuring of issue 26 still has to take apart."""
+(imports inside functions included, since they hide a circle just as well) has no cycle."""
 from __future__ import annotations
 
 import ast
 
 from tests.conftest import REPO
-
-# what is left to untangle; a cycle not listed here is a new one and fails the test
-KNOWN_CYCLES = [
-    {"juicer.io.documents", "juicer.io.readers", "juicer.io.tables"},
-    {"juicer.heuristics", "juicer.tokenizers", "juicer.words"},
-]
-
 
 def import_graph() -> dict[str, set[str]]:
     modules = {}
@@ -71,10 +63,9 @@ def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
     return found
 
 
-def test_no_import_cycle_but_the_known_ones():
-    found = cycles(import_graph())
-    new = [sorted(c) for c in found if c not in KNOWN_CYCLES]
-    assert not new, f"new import cycles: {new}"
+def test_no_import_cycle():
+    found = [sorted(c) for c in cycles(import_graph())]
+    assert not found, f"import cycles: {found}"
 
 
 def test_the_operator_base_class_does_not_reach_the_api():

@@ -17,7 +17,7 @@ from juicer.batch import ROW_ID
 from juicer.errors import MissingDependencyError
 from juicer.io import fs
 from juicer.io.planner import POSITION_BITS, Piece
-from juicer.io.readers import ReadResult, blocks, count_newlines, open_stream, quarantine_record
+from juicer.io.records import ReadResult, blocks, count_newlines, open_stream, quarantine_record
 
 BOM = b"\xef\xbb\xbf"
 WARC_BATCH = 1024

@@ -4,6 +4,7 @@ every record. Parquet and Arrow schemas come from their footers; JSONL and CSV f
 first records."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 from typing import Optional
@@ -11,6 +12,7 @@ from typing import Optional
 from juicer.errors import RefusedError
 from juicer.io import fs
 from juicer.io.planner import detect_format
+from juicer.io.records import open_stream
 
 PROBED_FILES = 8
 PROBED_RECORDS = 100
@@ -38,13 +40,9 @@ def fields_of(path: str) -> Optional[list[str]]:
         if kind.startswith("jsonl"):
             return _jsonl_fields(path)
         if kind in ("csv", "tsv"):
-            from juicer.io.readers import open_stream
-
             with open_stream(path) as stream:
                 header = stream.read(2**16).split(b"\n", 1)[0].decode("utf-8", "replace")
             delimiter = "\t" if kind == "tsv" else ","
-            import csv
-
             return next(csv.reader([header.rstrip("\r")], delimiter=delimiter), [])
     except Exception:  # noqa: BLE001 - damage is the readers' to report, record by record
         return None
@@ -52,8 +50,6 @@ def fields_of(path: str) -> Optional[list[str]]:
 
 
 def _jsonl_fields(path: str) -> Optional[list[str]]:
-    from juicer.io.readers import open_stream
-
     names: dict[str, None] = {}
     seen = 0
     with open_stream(path) as stream:

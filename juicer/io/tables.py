@@ -13,7 +13,7 @@ from juicer.batch import ROW_ID
 from juicer.io import fs, progress
 from juicer.io.compressed import DamagedStream
 from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece
-from juicer.io.readers import (RESERVED, ReadResult, open_stream, quarantine_record,
+from juicer.io.records import (RESERVED, ReadResult, open_stream, quarantine_record,
                                text_as_string)
 
 BATCH_ROWS = 65536

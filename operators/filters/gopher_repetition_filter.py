@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels, tokenizers, words
+from juicer import heuristics, kernels, shingles, tokenizers, words
 from juicer.heuristics import Pieces
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
@@ -118,7 +118,7 @@ def _repeated_ngram_chars(doc, token_hash, token_length, n, count,
         cps, offsets = joined_text
         gram = span_hashes(cps, offsets[starts], offsets[starts + n])
     # n-grams with no earlier occurrence in their document can never be a repeat
-    seen_before = words.seen_before(gram_doc, gram)
+    seen_before = shingles.seen_before(gram_doc, gram)
     bounds = np.searchsorted(gram_doc, np.arange(count + 1))
     for d in np.unique(gram_doc[seen_before]):
         grams, lengths = gram[bounds[d]:bounds[d + 1]].tolist(), length[bounds[d]:bounds[d + 1]]

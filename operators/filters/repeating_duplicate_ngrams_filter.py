@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics, kernels, words
+from juicer import heuristics, kernels, shingles, words
 from juicer.heuristics import CutoffFilter, WhitespaceWordsParams
 from juicer.operator import Filter
 from juicer.shingles import span_hashes
@@ -39,7 +39,7 @@ class RepeatingDuplicateNgramsFilter(CutoffFilter, Filter):
         scores = np.ones(len(text))
         if len(starts) == 0:
             return scores
-        repeat = words.seen_before(gram_doc, gram)
+        repeat = shingles.seen_before(gram_doc, gram)
         position = np.arange(len(repeat))
         # index of the latest repeat before each n-gram, within its document
         latest = np.where(repeat, position, -1)
