@@ -31,10 +31,11 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.fields import is_path, text_values
 from juicer.io.records import QUARANTINE_SCHEMA, record_problem
+from juicer.global_steps import (Decisions, GlobalKind, Output, apply_decisions, finish,
+                                 signatures_of)
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, Operator, SegmentDeduplicator, SpanDeduplicator
-from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
-                             resolve_duplicates, run_steps, signatures_of)
+from juicer.operator import Operator
+from juicer.pipeline import plan_stages, run_steps
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
 from juicer.recipe import load_recipe as _load_recipe
 from juicer.report import step_report
@@ -296,26 +297,40 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
         table = pa.concat_tables(pieces, promote_options="permissive")
         step = stage.global_step
         if step is not None:
-            reduced = reduce_partition(step, signatures_of(step, table, text_field))
-            if isinstance(step.operator, Deduplicator):
-                texts_of = _texts_of(table, step.operator.text_field(text_field))
-                pairs, verification = dedup.verify_pairs(step.operator, reduced, texts_of)
-                decisions[step.id], summaries[step.id] = resolve_duplicates(
-                    step, pairs, verification, texts_of)
-            elif isinstance(step.operator, SpanDeduplicator):
-                texts_of = _texts_of(table, step.operator.text_field(text_field))
-                spans = step.operator.find_spans(reduced, texts_of)
-                decisions[step.id] = dedup.span_decisions(spans)
-                summaries[step.id] = dedup.span_report(spans, texts_of)
-            else:
-                decisions[step.id] = reduced
-                if isinstance(step.operator, SegmentDeduplicator):
-                    summaries[step.id] = dedup.segment_summary(
-                        step.operator, [dedup.repeated_segments(reduced)],
-                        _texts_of(table, step.operator.text_field(text_field)))
+            decided, summary = finish(step, _InMemoryPhases(table, text_field))
+            decisions[step.id] = pa.concat_tables(decided)
+            if summary is not None:
+                summaries[step.id] = summary
     reports = [step_report(step, metrics.get(step.id, StepMetrics()), summaries.get(step.id))
                for step in pipeline]
     return table, _concat_dropped(dropped, table.schema), failed, reports
+
+
+class _InMemoryPhases:
+    """A global step's phases in memory: one partition, one shard, the tables themselves
+    (juicer.global_steps.Phases; the runner's run them as tasks)."""
+
+    def __init__(self, table: pa.Table, text_field: str):
+        self.table, self.text_field = table, text_field
+
+    def reduce(self, kind: GlobalKind, step: Step, decides: bool) -> list[Output]:
+        reduced = kind.reduce(step, signatures_of(step, self.table, self.text_field))
+        return [Output(reduced, reduced.num_rows, kind.reduce_note(step, reduced))]
+
+    def shard_pass(self, kind: GlobalKind, step: Step, tables: list, decides: bool
+                   ) -> list[Output]:
+        table, report = kind.shard_pass(step, _combined(kind, step, tables), self.texts_of(step))
+        return [Output(table, table.num_rows, report)]
+
+    def combine(self, kind: GlobalKind, step: Step, tables: list, reports: list[dict]):
+        return kind.combine(step, _combined(kind, step, tables), reports, self.texts_of(step))
+
+    def texts_of(self, step: Step) -> dedup.TextsOf:
+        return _texts_of(self.table, step.operator.text_field(self.text_field))
+
+
+def _combined(kind: GlobalKind, step: Step, tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables(tables) if tables else kind.empty(step)
 
 
 def _texts_of(table: pa.Table, field: str) -> dedup.TextsOf:

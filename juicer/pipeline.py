@@ -1,6 +1,6 @@
-"""Running steps over in-memory tables: the engine shared by the runner (per shard, per
-batch) and the Python API. Row-local steps run batch by batch; a global step (a
-deduplicator) splits the pipeline into stages."""
+"""Running row-local steps over in-memory tables: the engine shared by the runner (per
+shard, per batch) and the Python API. A global step (a deduplicator or a selector) splits
+the pipeline into stages (plan_stages); what happens between them is juicer.global_steps."""
 from __future__ import annotations
 
 import time
@@ -11,15 +11,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer import dedup
 from juicer.fields import text_values, with_text
 from juicer.batch import DROP_REASON, ROW_ID, STATS, Batch
 from juicer.errors import JuicerError, OperatorError
-from juicer.segments import rejoin
 from juicer.metrics import StepMetrics
 from juicer.samples import change_window, clip
-from juicer.operator import (Deduplicator, Filter, GlobalOperator, Mapper, SegmentDeduplicator,
-                             SpanDeduplicator, first_failures)
+from juicer.operator import Filter, GlobalOperator, Mapper, first_failures
 from juicer.recipe import Step
 
 DROP_SAMPLES = 5  # sample documents per drop rule in the report
@@ -318,203 +315,3 @@ def add_stats(table: pa.Table, step_id: str, stats: dict[str, pa.Array]) -> pa.T
         merged = pa.StructArray.from_arrays(fields + [step_struct], names=names + [step_id])
         return table.set_column(table.schema.get_field_index(STATS), STATS, merged)
     return table.append_column(STATS, pa.StructArray.from_arrays([step_struct], names=[step_id]))
-
-
-def signatures_of(step: Step, table: pa.Table, text_field: str) -> pa.Table:
-    """Map phase of a global step: its signatures, each with the row id of its document
-    (operators emitting several rows per document add `__row_id__` themselves)."""
-    operator = step.operator
-    setup_step(step)
-    signatures = operator.signatures(Batch(table), text_field)
-    if ROW_ID in signatures.column_names:
-        return signatures
-    return signatures.append_column(ROW_ID, table.column(ROW_ID))
-
-
-def reduce_partition(step: Step, signatures: pa.Table) -> pa.Table:
-    """Reduce phase over one partition's signatures: a deduplicator's candidate pairs, or a
-    selector's decisions."""
-    operator = step.operator
-    setup_step(step)
-    if isinstance(operator, Deduplicator):
-        if signatures.num_rows == 0:
-            return dedup.empty_pairs()
-        return dedup.normalize_pairs(operator.candidate_pairs(signatures))
-    if isinstance(operator, SpanDeduplicator):  # occurrences, turned into spans per shard
-        if signatures.num_rows == 0:
-            return pa.table({name: pa.array([], pa.int64())
-                             for name in (ROW_ID, "offset", "first_row", "first_offset")})
-        return operator.find_drops(signatures)
-    if signatures.num_rows == 0:
-        drops = pa.table({ROW_ID: pa.array([], pa.int64()),
-                          **{name: pa.array([], kind) for name, kind in operator.drop_stats.items()}})
-    else:
-        drops = operator.find_drops(signatures).sort_by(ROW_ID)
-    if isinstance(operator, SegmentDeduplicator):  # rewrites documents, never drops them
-        return drops.append_column(dedup.DROP, pa.array(np.zeros(drops.num_rows, dtype=bool)))
-    return dedup.selector_decisions(drops)
-
-
-@dataclass
-class Decisions:
-    """A global step's decisions for some documents, sorted by row id: whether to drop each
-    and its stats."""
-
-    row_ids: np.ndarray
-    drop: np.ndarray
-    stats: dict[str, np.ndarray]
-
-    @classmethod
-    def from_table(cls, table: pa.Table) -> "Decisions":
-        table = table.sort_by([(name, "ascending") for name in (ROW_ID, "span_start")
-                               if name in table.column_names])
-        return cls(table.column(ROW_ID).to_numpy(), table.column(dedup.DROP).to_numpy(
-            zero_copy_only=False).astype(bool),
-                   {name: table.column(name).to_numpy(zero_copy_only=False)
-                    for name in table.column_names if name not in (ROW_ID, dedup.DROP)})
-
-
-def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
-                    metrics: dict[str, StepMetrics], text_field: str,
-                    observe: bool = False) -> SegmentResult:
-    """Apply a global step's decisions to one batch. A deduplicator's stats go on every
-    member of a cluster, kept or dropped (null for documents in no cluster). `observe`
-    counts the drops and keeps the documents (juicer analyze)."""
-    step_metrics = metrics.setdefault(step.id, StepMetrics())
-    started = time.perf_counter()
-    operator = step.operator
-    if isinstance(operator, SegmentDeduplicator):
-        return _remove_segments(step, table, decisions, step_metrics, text_field, started)
-    if isinstance(operator, SpanDeduplicator):
-        return _remove_spans(step, table, decisions, step_metrics, text_field, started)
-    row_ids = table.column(ROW_ID).to_numpy()
-    if len(decisions.row_ids):
-        position = np.minimum(np.searchsorted(decisions.row_ids, row_ids),
-                              len(decisions.row_ids) - 1)
-        matched = decisions.row_ids[position] == row_ids
-    else:
-        position = np.zeros(len(row_ids), dtype=np.int64)
-        matched = np.zeros(len(row_ids), dtype=bool)
-    is_dropped = matched & decisions.drop[position] if len(decisions.row_ids) else matched
-    kinds = operator.drop_stats
-    if isinstance(operator, Deduplicator) and kinds:
-        table = add_stats(table, step.id, {
-            name: pa.array(_values(decisions.stats.get(name), position, len(row_ids)), kind,
-                           mask=~matched) for name, kind in kinds.items()})
-    batch = Batch(table)
-    field_name = operator.text_field(text_field)
-    step_metrics.docs_in += len(batch)
-    step_metrics.chars_in += int(batch.char_length(field_name).sum())
-    dropped = []
-    if is_dropped.any():
-        gone = table.filter(pa.array(is_dropped))
-        if kinds and not isinstance(operator, Deduplicator):
-            gone = add_stats(gone, step.id, {
-                name: pa.array(decisions.stats[name][position[is_dropped]], kind)
-                for name, kind in kinds.items()})
-        rule = operator.drop_rule
-        step_metrics.drops[rule] += int(is_dropped.sum())
-        offer_dropped(step_metrics, gone, field_name, rule)
-        if not observe:
-            dropped.append(gone.append_column(
-                DROP_REASON, pa.array([f"{step.id}:{rule}"] * gone.num_rows, pa.string())))
-            batch = batch.filter(~is_dropped)
-    step_metrics.docs_out += len(batch)
-    step_metrics.chars_out += int(batch.char_length(field_name).sum())
-    step_metrics.seconds += time.perf_counter() - started
-    return SegmentResult(batch.table, dropped)
-
-
-def _values(values, position: np.ndarray, count: int) -> np.ndarray:
-    if values is None or len(values) == 0:
-        return np.zeros(count, dtype=np.int64)
-    return values[position]
-
-
-def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
-                       texts_of: dedup.TextsOf) -> tuple[pa.Table, dict]:
-    """Verified pairs of all partitions -> clusters -> decisions, and the report's summary."""
-    operator = step.operator
-    members, moved = dedup.verified_clusters(operator, dedup.normalize_pairs(pairs), texts_of)
-    summary = dedup.cluster_summary(members, texts_of, operator=operator)
-    if operator.verify_threshold is not None:
-        summary["verification"] = {**verification, "moved_from_chains": moved}
-    return dedup.decisions(members, operator.params.annotate), summary
-
-
-def _remove_segments(step: Step, table: pa.Table, decisions: Decisions, step_metrics: StepMetrics,
-                     text_field: str, started: float) -> SegmentResult:
-    """Rewrite the documents that hold repeated segments without them."""
-    import polars as pl
-
-    operator = step.operator
-    field_name = operator.text_field(text_field)
-    texts = Batch(table).text(field_name)
-    before = Batch(table).char_length(field_name)
-    row_ids = table.column(ROW_ID).to_numpy()
-    mine = (decisions.row_ids >= row_ids.min()) & (decisions.row_ids <= row_ids.max()) \
-        if len(row_ids) else np.zeros(len(decisions.row_ids), dtype=bool)
-    if mine.any():
-        segments = operator.segments(texts)
-        found = pl.DataFrame({"row": row_ids[segments.doc],
-                              "hash": segments.hashes.view(np.int64),
-                              "index": np.arange(len(segments.doc))}).join(
-            pl.DataFrame({"row": decisions.row_ids[mine],
-                          "hash": decisions.stats["key_hash"][mine].view(np.int64)}),
-            on=["row", "hash"], how="semi")
-        remove = np.zeros(len(segments.doc), dtype=bool)
-        remove[found["index"].to_numpy()] = True
-        changed = np.unique(segments.doc[remove])
-        if len(changed):
-            in_changed = np.isin(segments.doc, changed)
-            keep = ~remove[in_changed]
-            pieces = segments.pieces.filter(pa.array(in_changed))
-            local = np.searchsorted(changed, segments.doc[in_changed])
-            rewritten = rejoin(pieces, local, keep, len(changed), operator.separator)
-            table = _with_texts(table, field_name, texts, changed, rewritten)
-            step_metrics.changed += len(changed)
-            step_metrics.extra["removed_segments"] += int(remove.sum())
-    return _rewrite_done(step_metrics, table, field_name, before, started)
-
-
-def _remove_spans(step: Step, table: pa.Table, decisions: Decisions, step_metrics: StepMetrics,
-                  text_field: str, started: float) -> SegmentResult:
-    """Rewrite the documents holding repeated spans without them."""
-    from juicer.substrings import END, START, remove_spans
-
-    field_name = step.operator.text_field(text_field)
-    texts = Batch(table).text(field_name)
-    before = Batch(table).char_length(field_name)
-    row_ids = table.column(ROW_ID).to_numpy()
-    changed = np.flatnonzero(np.isin(row_ids, decisions.row_ids))
-    if len(changed):
-        low = np.searchsorted(decisions.row_ids, row_ids[changed], side="left")
-        high = np.searchsorted(decisions.row_ids, row_ids[changed], side="right")
-        starts, ends = decisions.stats[START], decisions.stats[END]
-        rewritten = [remove_spans(texts[int(i)].as_py(), list(zip(starts[lo:hi].tolist(),
-                                                                   ends[lo:hi].tolist())))
-                     for i, lo, hi in zip(changed, low, high)]
-        table = _with_texts(table, field_name, texts, changed, rewritten)
-        step_metrics.changed += len(changed)
-        step_metrics.extra["removed_spans"] += int((high - low).sum())
-    return _rewrite_done(step_metrics, table, field_name, before, started)
-
-
-def _with_texts(table: pa.Table, field_name: str, texts: pa.Array, changed: np.ndarray,
-                rewritten: list[str]) -> pa.Table:
-    """`table` with the texts at positions `changed` replaced."""
-    mask = np.zeros(len(texts), dtype=bool)
-    mask[changed] = True
-    texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(rewritten, texts.type))
-    return with_text(table, field_name, texts)
-
-
-def _rewrite_done(step_metrics: StepMetrics, table: pa.Table, field_name: str,
-                  before: np.ndarray, started: float) -> SegmentResult:
-    """Metrics of a step that rewrites documents and never drops them."""
-    step_metrics.docs_in += table.num_rows
-    step_metrics.docs_out += table.num_rows
-    step_metrics.chars_in += int(before.sum())
-    step_metrics.chars_out += int(Batch(table).char_length(field_name).sum())
-    step_metrics.seconds += time.perf_counter() - started
-    return SegmentResult(table, [])

@@ -8,8 +8,8 @@ from typing import Optional
 from juicer._version import __version__
 from juicer.metrics import StepMetrics, bound_values, is_bound
 from juicer.samples import KEPT_SAMPLES, Samples
-from juicer.operator import (Deduplicator, Filter, Mapper, SegmentDeduplicator,
-                             SpanDeduplicator)
+from juicer.global_steps import kind_of
+from juicer.operator import Filter, GlobalOperator, Mapper
 
 
 def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
@@ -102,15 +102,8 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
             for key, count in sorted(metrics.overlap.items(), key=lambda kv: (-kv[1], kv[0]))]
         report["labels"] = {name: categories.to_json()
                             for name, categories in sorted(metrics.categories.items())}
-    if isinstance(operator, Deduplicator) and global_summary is not None:
-        report["dedup"] = global_summary
-    if isinstance(operator, SpanDeduplicator):
-        report["changed_docs"] = metrics.changed
-        report["spans"] = global_summary or {}
-    if isinstance(operator, SegmentDeduplicator):
-        report["changed_docs"] = metrics.changed
-        report["segments"] = {"removed_segments": metrics.extra.get("removed_segments", 0),
-                              **(global_summary or {})}
+    if isinstance(operator, GlobalOperator):
+        kind_of(operator).report(report, metrics, global_summary)
     return report
 
 

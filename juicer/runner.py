@@ -45,11 +45,10 @@ from juicer.io.writers import (ArrowSink, TableWriter, conform, read_arrow_files
                                read_arrow_rows, read_json, read_marker, read_rows_with_ids,
                                schema_of_files, schemas_of, unify, write_json, write_marker,
                                write_text)
+from juicer.global_steps import (Decisions, GlobalKind, Output, apply_decisions, finish,
+                                 kind_of, signatures_of)
 from juicer.metrics import StepMetrics
-from juicer.operator import Deduplicator, SegmentDeduplicator, SpanDeduplicator
-from juicer.substrings import spans_table
-from juicer.pipeline import (Decisions, apply_decisions, plan_stages, reduce_partition,
-                             resolve_duplicates, run_steps, setup_step, signatures_of)
+from juicer.pipeline import plan_stages, run_steps
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report, name_cluster_files
 from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
@@ -85,12 +84,15 @@ class ShardTask:
 
 @dataclass(frozen=True)
 class ReduceTask:
+    """A global step's reduce over one partition of its signatures (juicer.global_steps)."""
+
     pipeline: str
     stage: int
     partition: int
     segments: tuple[Segment, ...]  # this partition's part of each shard's signatures
     work_dir: str
     bounds: tuple[tuple[int, int], ...] = ()  # each shard's lowest and highest row id
+    decides: bool = False  # its table is the step's decisions: kept by shard
 
     @property
     def marker(self) -> str:
@@ -98,16 +100,18 @@ class ReduceTask:
 
 
 @dataclass(frozen=True)
-class VerifyTask:
-    """Check a deduplicator's candidate pairs whose later document is in one shard."""
+class ShardPassTask:
+    """A global step's pass over the reduce tables' rows whose (later) document is in one
+    shard: a deduplicator's verification, a span deduplicator's spans."""
 
     pipeline: str
     text_field: str
     stage: int
     shard: int
-    pair_files: tuple[str, ...]
+    tables: tuple[str, ...]  # the reduce tasks' tables that have rows
     sources: tuple  # TextSource of every shard: where texts of any row id can be read
     work_dir: str
+    decides: bool = False
 
     @property
     def marker(self) -> str:
@@ -115,14 +119,14 @@ class VerifyTask:
 
 
 @dataclass(frozen=True)
-class ResolveTask:
-    """Join a deduplicator's (verified) pairs into clusters and decide per document."""
+class CombineTask:
+    """A global step's one task over all its tables: a deduplicator's clusters."""
 
     pipeline: str
     text_field: str
     stage: int
-    pair_files: tuple[str, ...]
-    verification: tuple  # the verify tasks' reports
+    tables: tuple[str, ...]
+    reports: tuple[str, ...]  # the shard passes' reports, as JSON
     sources: tuple
     work_dir: str
 
@@ -317,60 +321,76 @@ def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> 
 def _run_global_step(runs: "_TaskRunner", step: Step, stage: int, partitions: int,
                      shard_results: list[dict], pipeline_json: str, recipe: Recipe, work: str,
                      label: str) -> tuple[Optional[dict], float, dict[int, list]]:
-    """Reduce a global step's signatures partition by partition; for a deduplicator, then
-    verify the candidate pairs shard by shard and join them into clusters. Returns the
-    deduplicator's summary for the report, the seconds its tasks took together, and where
-    the decisions on each shard's rows are (segments by shard index)."""
-    holders = [r for r in shard_results if r["row_range"] is not None]
-    sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
-        os.path.join(r["directory"], f) for f in r["kept"]["files"])) for r in holders)
-    bounds = _bounds(sources)
-    reduce_tasks = [ReduceTask(pipeline_json, stage, p, tuple(
-        tuple(segment) for r in shard_results for segment in r["signatures"].get(str(p), [])),
-        work, bounds) for p in range(partitions)]
-    reduced = runs.run(run_reduce_task, reduce_tasks,
-                       [f"{label} partition {t.partition}" for t in reduce_tasks], label,
-                       steps_resources([step]))
+    """Run a global step's phases as tasks (juicer.global_steps.finish). Returns its summary
+    for the report, the seconds its tasks took together, and where the decisions on each
+    shard's rows are (segments by shard index)."""
+    phases = _TaskPhases(runs, step, stage, partitions, shard_results, pipeline_json,
+                         recipe.input.text_field, work, label)
+    decisions, summary = finish(step, phases)
+    decided: dict[int, list] = {}
+    for by_position in decisions:
+        for position, segments in by_position.items():
+            decided.setdefault(phases.holders[int(position)]["shard"], []).extend(segments)
+    return summary, phases.seconds, decided
 
-    def by_shard(results: list[dict]) -> dict[int, list]:
-        decided: dict[int, list] = {}
-        for result in results:
-            for position, segments in result.get("decisions", {}).items():
-                decided.setdefault(holders[int(position)]["shard"], []).extend(segments)
-        return decided
-    field_name = step.operator.text_field(recipe.input.text_field)
-    seconds = _task_seconds(reduced)
-    if isinstance(step.operator, SegmentDeduplicator):
-        return dedup.segment_summary(step.operator, [r["segments"] for r in reduced],
-                                     lambda ids: read_texts(sources, field_name, ids)), \
-            seconds, by_shard(reduced)
-    if isinstance(step.operator, SpanDeduplicator):
-        span_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
-                                 tuple(r["path"] for r in reduced if r["rows"]), sources, work)
-                      for index in range(len(sources))]
-        reports = runs.run(run_span_task, span_tasks,
-                           [f"{label} spans shard {t.shard}" for t in span_tasks],
-                           f"{label} spans")
-        return dedup.merge_span_reports(reports), seconds + _task_seconds(reports), \
-            by_shard(reports)
-    if not isinstance(step.operator, Deduplicator):
-        return None, seconds, by_shard(reduced)
-    pair_files = tuple(r["path"] for r in reduced if r["rows"])
-    reports: list[dict] = []
-    if step.operator.verify_threshold is not None and pair_files:
-        verify_tasks = [VerifyTask(pipeline_json, recipe.input.text_field, stage, index,
-                                   pair_files, sources, work) for index in range(len(sources))]
-        reports = runs.run(run_verify_task, verify_tasks,
-                           [f"{label} verify shard {t.shard}" for t in verify_tasks],
-                           f"{label} verify")
-        pair_files = tuple(r["path"] for r in reports if r["rows"])
-        seconds += _task_seconds(reports)
-    resolve = ResolveTask(pipeline_json, recipe.input.text_field, stage, pair_files,
-                          tuple(json.dumps(r["verification"]) for r in reports), sources, work)
-    summary = dict(runs.run(run_resolve_task, [resolve], [f"{label} clusters"],
-                            f"{label} clusters")[0])
-    decided = by_shard([{"decisions": summary.pop("decisions")}])
-    return summary, seconds + summary.pop("seconds", 0.0), decided
+
+class _TaskPhases:
+    """A global step's phases as tasks over the executor; their tables are files in the
+    work folder, and the decisions segments by shard (juicer.global_steps.Phases)."""
+
+    def __init__(self, runs: "_TaskRunner", step: Step, stage: int, partitions: int,
+                 shard_results: list[dict], pipeline_json: str, text_field: str, work: str,
+                 label: str):
+        self.runs, self.stage, self.partitions, self.work = runs, stage, partitions, work
+        self.shard_results, self.pipeline, self.text_field = shard_results, pipeline_json, text_field
+        self.label, self.seconds = label, 0.0
+        self.holders = [r for r in shard_results if r["row_range"] is not None]
+        self.sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
+            os.path.join(r["directory"], f) for f in r["kept"]["files"])) for r in self.holders)
+        self.resources = steps_resources([step])
+
+    def _run(self, fn, tasks: list, labels: list[str], label: str, resources=None) -> list:
+        results = self.runs.run(fn, tasks, labels, label, resources)
+        self.seconds += _task_seconds(results)
+        return results
+
+    def reduce(self, kind: GlobalKind, step: Step, decides: bool) -> list[Output]:
+        tasks = [ReduceTask(self.pipeline, self.stage, p, tuple(
+            tuple(segment) for r in self.shard_results
+            for segment in r["signatures"].get(str(p), [])),
+            self.work, _bounds(self.sources), decides) for p in range(self.partitions)]
+        results = self._run(run_reduce_task, tasks,
+                            [f"{self.label} partition {t.partition}" for t in tasks],
+                            self.label, self.resources)
+        return [_output(r) for r in results]
+
+    def shard_pass(self, kind: GlobalKind, step: Step, tables: list, decides: bool
+                   ) -> list[Output]:
+        tasks = [ShardPassTask(self.pipeline, self.text_field, self.stage, index, tuple(tables),
+                               self.sources, self.work, decides)
+                 for index in range(len(self.sources))]
+        name = "spans" if decides else "verify"
+        results = self._run(run_shard_pass_task, tasks,
+                            [f"{self.label} {name} shard {t.shard}" for t in tasks],
+                            f"{self.label} {name}")
+        return [_output(r) for r in results]
+
+    def combine(self, kind: GlobalKind, step: Step, tables: list, reports: list[dict]):
+        task = CombineTask(self.pipeline, self.text_field, self.stage, tuple(tables),
+                           tuple(json.dumps(r) for r in reports), self.sources, self.work)
+        result = self._run(run_combine_task, [task], [f"{self.label} clusters"],
+                           f"{self.label} clusters")[0]
+        return result["decisions"], result["summary"]
+
+    def texts_of(self, step: Step) -> dedup.TextsOf:
+        field_name = step.operator.text_field(self.text_field)
+        return lambda ids: read_texts(self.sources, field_name, ids)
+
+
+def _output(result: dict) -> Output:
+    """A phase task's result (its done marker) as the phases see it."""
+    table = result["decisions"] if result.get("decisions") is not None else result["path"]
+    return Output(table, result["rows"], result.get("note"))
 
 
 def _task_seconds(results: list[dict]) -> float:
@@ -419,8 +439,9 @@ def _sampling(files: list[str], requested: int, text_unit: str) -> dict:
 # the layout of `_work/`, recorded in its run.json: raised when a task's files or results
 # change meaning, so that no run resumes from another layout (3: decisions cut by shard;
 # 4: done markers and manifests carry a checksum; 5: statistic sketches at 0.2%, whose
-# bucket keys do not merge with 1% ones)
-WORK_FORMAT = 5
+# bucket keys do not merge with 1% ones; 6: a global step's phase tasks all give rows,
+# table or decisions, note and seconds)
+WORK_FORMAT = 6
 
 
 def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict] = None) -> str:
@@ -848,96 +869,81 @@ def _write_signatures(step: Step, table: pa.Table, task: ShardTask, sink: Partit
     metrics.setdefault(step.id, StepMetrics()).seconds += time.perf_counter() - started
 
 
+def _global_step(task) -> Step:
+    return plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+
+
+def _phase_table(table: pa.Table, task, decides: bool, bounds: tuple, folder: str,
+                 name: str) -> dict:
+    """Keep a phase's table: as decisions cut by shard when it decides, else as a file."""
+    if decides:
+        return {"path": None, "decisions": _write_decisions(
+            table, bounds, _stage_file(task.work_dir, task.stage, "decisions", ""), name,
+            task.marker)}
+    path = _stage_file(task.work_dir, task.stage, folder, f"{name}.arrow")
+    _write_arrow(table, path, task.marker)
+    return {"path": path, "decisions": None}
+
+
+def _read_tables(kind: GlobalKind, step: Step, paths: tuple[str, ...]) -> pa.Table:
+    return read_arrow_files(list(paths)) if paths else kind.empty(step)
+
+
 @once
 def run_reduce_task(task: ReduceTask) -> dict:
-    """One partition of a global step: a deduplicator's candidate pairs, or a selector's
-    decisions."""
+    """One partition of a global step's signatures through its kind's reduce."""
     started = time.perf_counter()
-    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+    step = _global_step(task)
+    kind = kind_of(step.operator)
     signatures = read_partition(list(task.segments))
-    if signatures is None:
-        signatures = pa.table({"key_hash": pa.array([], pa.uint64()), ROW_ID: pa.array([], pa.int64())})
-    reduced = reduce_partition(step, signatures)
-    result = {"partition": task.partition, "rows": reduced.num_rows}
-    if isinstance(step.operator, (Deduplicator, SpanDeduplicator)):  # pairs, to verify
-        path = _stage_file(task.work_dir, task.stage, "pairs", f"p{task.partition:05d}.arrow")
-        _write_arrow(reduced, path, task.marker)
-        result["path"] = path
-    else:  # a selector's or segment deduplicator's decisions, by shard
-        result["decisions"] = _write_decisions(
-            reduced, task.bounds, _stage_file(task.work_dir, task.stage, "decisions", ""),
-            f"p{task.partition:05d}", task.marker)
-    if isinstance(step.operator, SegmentDeduplicator):
-        result["segments"] = dedup.repeated_segments(reduced)
-    result["seconds"] = _elapsed(started)
+    reduced = kind.empty(step) if signatures is None else kind.reduce(step, signatures)
+    result = {"partition": task.partition, "rows": reduced.num_rows,
+              "note": kind.reduce_note(step, reduced),
+              **_phase_table(reduced, task, task.decides, task.bounds, "pairs",
+                             f"p{task.partition:05d}"),
+              "seconds": _elapsed(started)}
     write_marker(result, task.marker)
     return result
 
 
 @once
-def run_verify_task(task: VerifyTask) -> dict:
-    """Check the candidate pairs whose later document lies in one shard."""
+def run_shard_pass_task(task: ShardPassTask) -> dict:
+    """The reduce tables' rows whose (later) document lies in one shard, through the kind's
+    shard pass."""
     started = time.perf_counter()
-    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
+    step = _global_step(task)
+    kind = kind_of(step.operator)
     source = task.sources[task.shard]
-    pairs = read_arrow_files(list(task.pair_files))
-    rows = pairs.column(ROW_ID).to_numpy()
-    # a pair found in several bands may come from several partitions
-    mine = dedup.normalize_pairs(pairs.filter(pa.array((rows >= source.low) & (rows <= source.high))))
+    rows = _read_tables(kind, step, task.tables)
+    ids = rows.column(ROW_ID).to_numpy()
+    rows = rows.filter(pa.array((ids >= source.low) & (ids <= source.high)))
     field_name = step.operator.text_field(task.text_field)
-    accepted, verification = dedup.verify_pairs(
-        step.operator, mine, lambda ids: read_texts(task.sources, field_name, ids))
-    path = _stage_file(task.work_dir, task.stage, "verified", f"s{task.shard:05d}.arrow")
-    _write_arrow(accepted, path, task.marker)
-    result = {"shard": task.shard, "path": path, "rows": accepted.num_rows,
-              "verification": verification, "seconds": _elapsed(started)}
+    table, report = kind.shard_pass(step, rows,
+                                    lambda ids: read_texts(task.sources, field_name, ids))
+    result = {"shard": task.shard, "rows": table.num_rows, "note": report,
+              **_phase_table(table, task, task.decides, _bounds(task.sources), "verified",
+                             f"s{task.shard:05d}"),
+              "seconds": _elapsed(started)}
     write_marker(result, task.marker)
     return result
 
 
 @once
-def run_span_task(task: VerifyTask) -> dict:
-    """Turn the anchor matches whose later document is in one shard into spans to remove."""
+def run_combine_task(task: CombineTask) -> dict:
+    """All of a global step's tables through its kind's combine: decisions, and the
+    report's summary."""
     started = time.perf_counter()
-    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
-    source = task.sources[task.shard]
-    occurrences = read_arrow_files(list(task.pair_files)) if task.pair_files else None
+    step = _global_step(task)
+    kind = kind_of(step.operator)
     field_name = step.operator.text_field(task.text_field)
-    texts_of = lambda ids: read_texts(task.sources, field_name, ids)  # noqa: E731
-    if occurrences is not None:
-        rows = occurrences.column(ROW_ID).to_numpy()
-        occurrences = occurrences.filter(pa.array((rows >= source.low) & (rows <= source.high)))
-    if occurrences is None or occurrences.num_rows == 0:
-        spans = spans_table(np.zeros(0, np.int64), [])
-    else:
-        setup_step(step)
-        spans = step.operator.find_spans(occurrences, texts_of)
-    decisions = _write_decisions(dedup.span_decisions(spans), _bounds(task.sources),
-                                 _stage_file(task.work_dir, task.stage, "decisions", ""),
-                                 f"s{task.shard:05d}", task.marker)
-    result = {"shard": task.shard, **dedup.span_report(spans, texts_of),
-              "decisions": decisions, "seconds": _elapsed(started)}
+    decided, summary = kind.combine(step, _read_tables(kind, step, task.tables),
+                                    [json.loads(r) for r in task.reports],
+                                    lambda ids: read_texts(task.sources, field_name, ids))
+    result = {"summary": summary, "decisions": _write_decisions(
+        decided, _bounds(task.sources), _stage_file(task.work_dir, task.stage, "decisions", ""),
+        "all", task.marker), "seconds": _elapsed(started)}
     write_marker(result, task.marker)
     return result
-
-
-@once
-def run_resolve_task(task: ResolveTask) -> dict:
-    """All (verified) pairs -> clusters -> one decisions file; returns the report summary."""
-    started = time.perf_counter()
-    step = plan_stages(list(_steps(task.pipeline)))[task.stage].global_step
-    pairs = read_arrow_files(list(task.pair_files)) if task.pair_files else None
-    verification = dedup.merge_verification([json.loads(r) for r in task.verification])
-    field_name = step.operator.text_field(task.text_field)
-    decided, summary = resolve_duplicates(
-        step, pairs if pairs is not None else dedup.empty_pairs(), verification,
-        lambda ids: read_texts(task.sources, field_name, ids))
-    decisions = _write_decisions(decided, _bounds(task.sources),
-                                 _stage_file(task.work_dir, task.stage, "decisions", ""), "all",
-                                 task.marker)
-    summary = {**summary, "decisions": decisions, "seconds": _elapsed(started)}
-    write_marker(summary, task.marker)
-    return summary
 
 
 def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str]:
