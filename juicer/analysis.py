@@ -38,7 +38,7 @@ def analyze(recipe: Recipe, *, output: Optional[str] = None, inputs: Sequence[st
     """Run `recipe` in analyze mode into `output` (default: output.path + "_analysis");
     returns the RunResult. `inputs` replace the recipe's input paths; `sample` reads about
     that many documents."""
-    from juicer.runner import process
+    from juicer.engine.driver import process
 
     input_spec = recipe.input.model_copy(update={"paths": list(inputs)}) if inputs else recipe.input
     output_spec = recipe.output.model_copy(update={"path": output or analysis_path(recipe),

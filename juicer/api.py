@@ -61,7 +61,7 @@ def process(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
     progress(label, done, total) when a task finishes, and, if it has a `detail(text)`
     method, about once a second with what the running shards have read (documents,
     bytes, rate, time left)."""
-    from juicer.runner import process as run
+    from juicer.engine.driver import process as run
 
     _not_in_a_worker("process")
     if not isinstance(recipe, Recipe):

@@ -170,7 +170,7 @@ def process(recipe_file: str, workers: Optional[int], overrides: tuple[str, ...]
 
     Run it again on the same output.path after a crash or kill and it resumes: shards that
     finished are reused, the output is the same as an uninterrupted run's."""
-    from juicer.runner import process as run
+    from juicer.engine.driver import process as run
 
     if output is not None:
         import os

@@ -28,7 +28,7 @@ def _folder_bytes(path: str) -> int:
 def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -> dict:
     from juicer.io import fs
     from juicer.io.planner import expand_paths, plan_shards
-    from juicer.runner import process
+    from juicer.engine.driver import process
 
     files = expand_paths(recipe.input.paths, skip_under=recipe.output.path)
     input_bytes = sum(fs.size(path) for path in files)

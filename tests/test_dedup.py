@@ -123,7 +123,7 @@ def test_a_dedup_steps_seconds_count_its_signature_reduce_verify_and_cluster_wor
     map phase in the shard tasks, and the reduce, verify and cluster tasks after them."""
     path, _ = corpus
     recipe = write_recipe(tmp_path, [MINHASH], paths=[path], input_shard_size="512KB")
-    from juicer.runner import process
+    from juicer.engine.driver import process
 
     report = process(juicer.load_recipe(recipe), workers=2, keep_work=True).report
     markers = [json.loads(p.read_text()) for p in (tmp_path / "out" / "_work").rglob("*.done.json")]

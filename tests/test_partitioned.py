@@ -61,7 +61,7 @@ def test_decisions_are_written_as_one_segment_per_shard_holding_their_rows(tmp_p
     """A global step's decisions (one file per writing task) are cut by the row-id range of
     each shard, so a shard task of the next stage reads only the bytes about its own rows."""
     from juicer.batch import ROW_ID
-    from juicer.runner import _write_decisions
+    from juicer.engine.global_tasks import write_decisions as _write_decisions
 
     rows = [1, 2, 3, 5, 7, 9, 12, 40]  # 3 and 40 lie in no shard's range: nobody needs them
     table = pa.table({ROW_ID: pa.array(rows, pa.int64()), "__drop__": [r % 2 == 0 for r in rows]})

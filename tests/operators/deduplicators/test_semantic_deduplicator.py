@@ -118,7 +118,7 @@ def test_without_a_gpu_auto_runs_on_the_cpu_and_cuda_says_why(tmp_path, web):
 
 def test_a_cuda_step_asks_the_cluster_for_a_gpu_in_its_shard_and_reduce_tasks(tmp_path):
     from juicer.pipeline import plan_stages
-    from juicer.runner import stage_resources, steps_resources
+    from juicer.engine.context import stage_resources, steps_resources
 
     pipeline = [{"op": "text_length_filter", "params": {"min_len": 10}},
                 {"op": "semantic_deduplicator", "params": {"device": "cuda"}}]
