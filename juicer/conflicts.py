@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.engine.context import ShardResult
 from juicer.io import fs
 from juicer.io.carry import merged_type
 from juicer.io.planner import PARQUET_ROW_BITS, ROW_FORMATS, detect_format, split_row_id
@@ -24,7 +25,7 @@ from juicer.io.writers import ArrowSink, read_arrow_files, schemas_of
 _OWN = (ROW_ID, STATS, DROP_REASON)
 
 
-def set_aside(shard_results: list[list[dict]], inputs: list[str]) -> dict:
+def set_aside(shard_results: list[list[ShardResult]], inputs: list[str]) -> dict:
     """Quarantine the documents whose fields conflict with the type that stands; the
     shard results (kept files of the last stage, dropped files of every stage) are
     updated in place, so the outputs and the report see the change. Returns the number
@@ -71,12 +72,12 @@ def _all_merge(kinds: set) -> bool:
         return False
 
 
-def _document_files(shard_results: list[list[dict]]) -> list[tuple[str, dict, str]]:
+def _document_files(shard_results: list[list[ShardResult]]) -> list[tuple[str, ShardResult, str]]:
     """(path, the shard result naming it, "kept" or "dropped") for every output file."""
-    found = [(fs.join(r["directory"], name), r, "kept")
-             for r in shard_results[-1] for name in r["kept"]["files"]]
-    found += [(fs.join(r["directory"], name), r, "dropped")
-              for stage in shard_results for r in stage for name in r["dropped"]["files"]]
+    found = [(fs.join(r.directory, name), r, "kept")
+             for r in shard_results[-1] for name in r.kept["files"]]
+    found += [(fs.join(r.directory, name), r, "dropped")
+              for stage in shard_results for r in stage for name in r.dropped["files"]]
     return found
 
 
@@ -86,7 +87,7 @@ def _first_row_holding(path: str, name: str) -> int:
     return int(pc.min(ids).as_py()) if len(ids) else 2**63
 
 
-def _rewrite(path: str, result: dict, key: str, standing: dict[str, pa.DataType],
+def _rewrite(path: str, result: ShardResult, key: str, standing: dict[str, pa.DataType],
              inputs: list[str]) -> tuple[int, Counter]:
     """Move the rows of `path` whose conflicting fields hold a value into a quarantine
     file of the same shard; the other rows stay, those fields null of the standing type."""
@@ -97,22 +98,23 @@ def _rewrite(path: str, result: dict, key: str, standing: dict[str, pa.DataType]
     moved, rest = table.filter(pa.array(holds)), table.filter(pa.array(~holds))
     for name, kind in standing.items():
         rest = rest.set_column(rest.schema.get_field_index(name), name, pa.nulls(rest.num_rows, kind))
-    directory = result["directory"]
+    directory = result.directory
     producer = directory + ".done.json"
     stem = os.path.basename(path).rsplit(".", 1)[0]
-    files = [fs.join(directory, n) for n in result[key]["files"]]
+    written_before = getattr(result, key)  # the shard's kept or dropped files
+    files = [fs.join(directory, n) for n in written_before["files"]]
     index = files.index(path)
     replaced = ArrowSink(directory, f"{stem}-conformed", producer)
     replaced.write(rest)
     written = replaced.close()
-    result[key]["files"][index:index + 1] = written["files"]
-    result[key]["seals"][index:index + 1] = written["seals"]
-    result[key]["rows"] -= moved.num_rows
+    written_before["files"][index:index + 1] = written["files"]
+    written_before["seals"][index:index + 1] = written["seals"]
+    written_before["rows"] -= moved.num_rows
     entries = [_entry(moved, row, standing, inputs) for row in range(moved.num_rows)]
     sink = ArrowSink(directory, f"quarantine-{stem}-conflicts", producer)
     sink.write(quarantine_table(entries))
     written = sink.close()
-    quarantine = result["quarantine"]
+    quarantine = result.quarantine
     quarantine["files"] = quarantine["files"] + written["files"]
     quarantine["seals"] = quarantine["seals"] + written["seals"]
     quarantine["rows"] += len(entries)

@@ -8,11 +8,12 @@ from typing import Optional
 from juicer._version import __version__
 from juicer.metrics import StepMetrics, bound_values, is_bound
 from juicer.samples import KEPT_SAMPLES, Samples
+from juicer.engine.context import ShardResult
 from juicer.global_steps import kind_of
 from juicer.operator import Filter, GlobalOperator, Mapper
 
 
-def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seconds, started,
+def build_report(recipe, shard_results: list[list[ShardResult]], global_summaries: dict, outputs, *, seconds, started,
                  workers, shards, fingerprint, partitions=None,
                  global_seconds: Optional[dict] = None) -> dict:
     """`global_seconds`: what each global step's reduce, verify and cluster tasks took (its
@@ -20,17 +21,17 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
     merged: dict[str, StepMetrics] = {}
     for stage_results in shard_results:
         for result in stage_results:
-            for step_id, state in result["metrics"].items():
+            for step_id, state in result.metrics.items():
                 merged.setdefault(step_id, StepMetrics()).merge(StepMetrics.from_state(state))
     for step_id, step_seconds in (global_seconds or {}).items():
         merged.setdefault(step_id, StepMetrics()).seconds += step_seconds
     first = shard_results[0]
-    input_docs = sum(r["input_docs"] for r in first)
-    kept_docs = sum(r["kept"]["rows"] for r in shard_results[-1])
-    dropped_docs = sum(r["dropped"]["rows"] for stage in shard_results for r in stage)
-    quarantined = sum(r["quarantine"]["rows"] for stage in shard_results for r in stage)
+    input_docs = sum(r.input_docs for r in first)
+    kept_docs = sum(r.kept["rows"] for r in shard_results[-1])
+    dropped_docs = sum(r.dropped["rows"] for stage in shard_results for r in stage)
+    quarantined = sum(r.quarantine["rows"] for stage in shard_results for r in stage)
     kept_chars = merged[recipe.pipeline[-1].id].chars_out if recipe.pipeline and recipe.pipeline[-1].id in merged else \
-        sum(r["input_chars"] for r in first)
+        sum(r.input_chars for r in first)
     steps = [step_report(step, merged.get(step.id, StepMetrics()), global_summaries.get(step.id))
              for step in recipe.pipeline]
     # documents a splitting mapper (text_chunk_mapper) added: each chunk is then kept,
@@ -50,14 +51,14 @@ def build_report(recipe, shard_results, global_summaries: dict, outputs, *, seco
         "quarantined_docs": quarantined,
         "split_docs": split_docs,
         "accounting_ok": input_docs + split_docs == kept_docs + dropped_docs + quarantined,
-        "input_chars": sum(r["input_chars"] for r in first),
+        "input_chars": sum(r.input_chars for r in first),
         "kept_chars": kept_chars,
         **_token_totals(recipe, first, shard_results[-1]),
         "input_fingerprint": fingerprint,
         "executor": {"kind": recipe.executor.kind, "workers": workers, "shards": shards,
                      "partitions": partitions},
         # the largest worker process that ran a shard task (bytes; 0 in reports from before)
-        "peak_worker_rss": max((r.get("peak_rss", 0) for stage in shard_results for r in stage),
+        "peak_worker_rss": max((r.peak_rss for stage in shard_results for r in stage),
                                default=0),
         "files": outputs,
         "steps": steps,
@@ -72,8 +73,8 @@ def _token_totals(recipe, first_stage: list, last_stage: list) -> dict:
     if not recipe.output.count_tokens:
         return {}
     return {"tokenizer": recipe.output.count_tokens,
-            "input_tokens": sum(r.get("input_tokens", 0) for r in first_stage),
-            "kept_tokens": sum(r.get("kept_tokens", 0) for r in last_stage)}
+            "input_tokens": sum(r.input_tokens for r in first_stage),
+            "kept_tokens": sum(r.kept_tokens for r in last_stage)}
 
 
 def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> dict:
@@ -132,15 +133,15 @@ def open_bounds_as_none(threshold):
 def _kept_samples(final_stage) -> list[dict]:
     samples = Samples(KEPT_SAMPLES)
     for result in final_stage:
-        samples.merge(Samples.from_state(result["kept_samples"]))
+        samples.merge(Samples.from_state(result.kept_samples))
     return samples.payloads()
 
 
 def _quarantine_report(first_stage) -> dict:
     errors, files, samples = Counter(), Counter(), []
     for result in first_stage:
-        errors.update(result["quarantine"]["errors"])
-        files.update(result["quarantine"]["by_file"])
-        samples.extend(result["quarantine"]["samples"])
+        errors.update(result.quarantine["errors"])
+        files.update(result.quarantine["by_file"])
+        samples.extend(result.quarantine["samples"])
     return {"by_error": dict(errors.most_common()), "by_file": dict(files.most_common()),
             "samples": [{k: v for k, v in s.items() if k != "__row_id__"} for s in samples[:10]]}

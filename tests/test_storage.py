@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 import juicer
 from juicer.errors import JuicerError
@@ -120,6 +121,10 @@ def test_s3_input_and_output_match_a_local_run(tmp_path, local_reference, s3, in
     assert not any("_work" in p for p in s3.find(url))
     report = json.loads(s3.cat_file(f"{url}/report.json"))
     assert report["output"] == url and report["accounting_ok"]
+    # the run was built naming its final place: the report never names the staging folder
+    for name in ("report.json", "report.html"):
+        assert str(tmp_path / "stage") not in s3.cat_file(f"{url}/{name}").decode()
+    assert yaml.safe_load(s3.cat_file(f"{url}/recipe.resolved.yaml"))["output"]["path"] == url
     assert not (tmp_path / "stage").exists()  # staging removed once published
 
     # a finished run is not replaced without --overwrite; with it, it is

@@ -2,6 +2,7 @@
 executors carry to workers, and where in the work folder a task's files go."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -15,18 +16,19 @@ from juicer import registry
 from juicer.io import fs
 from juicer.io.planner import Shard
 from juicer.io.partitioned import Segment
+from juicer.pipeline import Stage, plan_stages
 from juicer.recipe import Step
 
 
 @dataclass(frozen=True)
-class ShardTask:
+class RunContext:
+    """What every task of a run shares, built once by the driver from the recipe."""
+
     pipeline: str  # the resolved pipeline as JSON: workers rebuild operators from it
     text_field: str
-    batch_size: int
-    stage: int
-    shard: Shard
-    work_dir: str
-    partitions: int
+    work_dir: str  # this run's generation under _work/
+    partitions: int  # how many partitions a global step's signatures are hashed into
+    batch_size: int = 8192
     on_error: str = "quarantine"
     strict: bool = False
     max_document_bytes: int = 10 * 10**6
@@ -34,9 +36,35 @@ class ShardTask:
     sample_rate: Optional[float] = None  # juicer analyze --sample: share of documents read
     count_tokens: Optional[str] = None  # tokenizer for the input and kept token counts
     kept_text_field: Optional[str] = None  # where kept text is, when a step moved it
+    output_format: str = "parquet"  # what the outputs are written as (what they can hold)
+
+    @property
+    def stages(self) -> list[Stage]:
+        """The pipeline's stages, planned once per process and pipeline."""
+        return stages_of(self.pipeline)
+
+
+@dataclass(frozen=True)
+class _StageTask:
+    run: RunContext
+    stage: int
+
+    @property
+    def work_dir(self) -> str:
+        return self.run.work_dir
+
+    @property
+    def global_step(self) -> Step:
+        return self.run.stages[self.stage].global_step
+
+
+@dataclass(frozen=True)
+class ShardTask(_StageTask):
+    """One shard through one stage."""
+
+    shard: Shard
     # the previous global step's decisions on this shard's rows: (path, offset, length, crc)
     decisions: tuple[Segment, ...] = ()
-    output_format: str = "parquet"  # what the outputs are written as (what they can hold)
 
     @property
     def marker(self) -> str:
@@ -44,14 +72,11 @@ class ShardTask:
 
 
 @dataclass(frozen=True)
-class ReduceTask:
+class ReduceTask(_StageTask):
     """A global step's reduce over one partition of its signatures (juicer.global_steps)."""
 
-    pipeline: str
-    stage: int
     partition: int
     segments: tuple[Segment, ...]  # this partition's part of each shard's signatures
-    work_dir: str
     bounds: tuple[tuple[int, int], ...] = ()  # each shard's lowest and highest row id
     decides: bool = False  # its table is the step's decisions: kept by shard
 
@@ -61,17 +86,13 @@ class ReduceTask:
 
 
 @dataclass(frozen=True)
-class ShardPassTask:
+class ShardPassTask(_StageTask):
     """A global step's pass over the reduce tables' rows whose (later) document is in one
     shard: a deduplicator's verification, a span deduplicator's spans."""
 
-    pipeline: str
-    text_field: str
-    stage: int
     shard: int
     tables: tuple[str, ...]  # the reduce tasks' tables that have rows
     sources: tuple  # TextSource of every shard: where texts of any row id can be read
-    work_dir: str
     decides: bool = False
 
     @property
@@ -80,20 +101,45 @@ class ShardPassTask:
 
 
 @dataclass(frozen=True)
-class CombineTask:
+class CombineTask(_StageTask):
     """A global step's one task over all its tables: a deduplicator's clusters."""
 
-    pipeline: str
-    text_field: str
-    stage: int
     tables: tuple[str, ...]
     reports: tuple[str, ...]  # the shard passes' reports, as JSON
     sources: tuple
-    work_dir: str
 
     @property
     def marker(self) -> str:
         return stage_file(self.work_dir, self.stage, "decisions", "all.done.json")
+
+
+@dataclass
+class ShardResult:
+    """What a shard task did (its done marker, read back as this on the driver). The file
+    summaries (`kept`, `dropped`, `quarantine`) are those of juicer.io.writers.ArrowSink:
+    files, seals and rows; `quarantine` adds counts by error kind and file, and samples."""
+
+    shard: int
+    input_docs: int
+    input_chars: int
+    input_tokens: int
+    kept_tokens: int
+    kept: dict
+    row_range: Optional[list[int]]  # lowest and highest row id kept; None: none kept
+    dropped: dict
+    quarantine: dict
+    signatures: dict  # partition -> segments of the next global step's signatures
+    metrics: dict  # step id -> StepMetrics state
+    kept_samples: dict
+    directory: str
+    peak_rss: int = 0
+
+    @classmethod
+    def from_marker(cls, marker: dict) -> "ShardResult":
+        return cls(**marker)
+
+    def to_marker(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -118,12 +164,19 @@ class PartTask:
 
 
 @lru_cache(maxsize=8)
+def stages_of(pipeline_json: str) -> list[Stage]:
+    return plan_stages(list(steps_of(pipeline_json)))
+
+
+@lru_cache(maxsize=8)
 def steps_of(pipeline_json: str) -> tuple[Step, ...]:
+    """The steps of a resolved pipeline, operators built from the registry (once per
+    process and pipeline: workers get the pipeline as JSON, never operator objects)."""
     steps = []
     for entry in json.loads(pipeline_json):
         operator = registry.get(entry["op"])(entry["params"])
         steps.append(Step(op=entry["op"], id=entry["id"], params=entry["params"],
-                          operator=operator))
+                          operator=operator, resources=entry.get("resources") or {}))
     return tuple(steps)
 
 

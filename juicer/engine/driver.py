@@ -16,15 +16,14 @@ from juicer.io.attempts import OutputLock, forget_locks
 from juicer.io.planner import Shard, expand_paths, plan_shards
 from juicer.io.writers import write_json, write_text
 from juicer.global_steps import finish
-from juicer.pipeline import plan_stages
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report, name_cluster_files
-from juicer.engine.task_runner import Progress, TaskRunner
-from juicer.engine.context import ShardTask, stage_resources
-from juicer.engine.work import input_fingerprint, prepare_output, run_fingerprint, sampling_of
+from juicer.engine.context import RunContext, ShardResult, ShardTask, stage_resources
 from juicer.engine.global_tasks import TaskPhases
-from juicer.engine.shard_task import run_shard_task
 from juicer.engine.outputs import write_outputs
+from juicer.engine.shard_task import run_shard_task
+from juicer.engine.task_runner import Progress, TaskRunner
+from juicer.engine.work import input_fingerprint, prepare_output, run_fingerprint, sampling_of
 
 
 @dataclass
@@ -61,8 +60,9 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
             return _process_to_url(recipe, workers=workers, overwrite=overwrite, force=force,
                                    progress=progress, keep_work=keep_work, observe=observe,
                                    sample=sample)
-        return process_into(recipe, workers=workers, overwrite=overwrite, force=force,
-                        progress=progress, keep_work=keep_work, observe=observe, sample=sample)
+        return _process_into(recipe, recipe.output.path, workers=workers, overwrite=overwrite,
+                             force=force, progress=progress, keep_work=keep_work,
+                             observe=observe, sample=sample)
     except OSError as exc:  # in this process; a task's comes back as TaskFailed
         hint = storage_hint(str(exc))
         if not hint:
@@ -72,24 +72,22 @@ def process(recipe: Recipe, *, workers: Optional[int] = None, overwrite: bool = 
 
 def _process_to_url(recipe: Recipe, **options) -> RunResult:
     """Build the run in a staging folder (where an interrupted one resumes), then publish it
-    to the URL (juicer/io/remote_output.py)."""
+    to the URL (juicer/io/remote_output.py). What the run writes names the URL, its final
+    place, from the start."""
     from juicer.io import remote_output
 
     url = recipe.output.path.rstrip("/")
     remote_output.check_target(url, options["overwrite"])
     staging = remote_output.staging_dir(url, recipe.output.staging)
-    staged = recipe.model_copy(update={"output": recipe.output.model_copy(
-        update={"path": staging})})
-    result = process_into(staged, **options)
-    remote_output.publish(staging, url, recipe.to_yaml(
-        {"input_fingerprint": result.report["input_fingerprint"]}))
-    return RunResult(url, {**result.report, "output": url})
+    result = _process_into(recipe, staging, **options)
+    remote_output.publish(staging, url)
+    return RunResult(url, result.report)
 
 
-def process_into(recipe: Recipe, *, workers, overwrite, force, progress, keep_work, observe,
-             sample) -> RunResult:
+def _process_into(recipe: Recipe, out: str, *, workers, overwrite, force, progress, keep_work,
+                  observe, sample) -> RunResult:
+    """Run `recipe` building its outputs in `out` (its output.path, or a staging folder)."""
     started = time.time()
-    out = recipe.output.path
     ownership.check_output_place(out, recipe.input.paths)
     files = expand_paths(recipe.input.paths, skip_under=out)
     probe.check_text_field(files, recipe.input.text_field)
@@ -110,52 +108,53 @@ def process_into(recipe: Recipe, *, workers, overwrite, force, progress, keep_wo
 def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: list[Shard],
                 fingerprint: str, resumed: bool, sampling: Optional[dict], *, workers,
                 progress, keep_work, observe, started) -> RunResult:
-    sample_rate = sampling["rate"] if sampling else None
     write_text(recipe.to_yaml({"input_fingerprint": fingerprint}),
                fs.join(out, "recipe.resolved.yaml"))
-    pipeline_json = json.dumps(recipe.resolved()["pipeline"])
-    stages = plan_stages(recipe.pipeline)
-    partitions = reduce_partitions(shards, recipe.executor.partitions)
+    run = RunContext(
+        pipeline=json.dumps(recipe.resolved()["pipeline"]), text_field=recipe.input.text_field,
+        work_dir=work, partitions=reduce_partitions(shards, recipe.executor.partitions),
+        batch_size=recipe.input.batch_size, on_error=recipe.on_error,
+        strict=recipe.input.strict, max_document_bytes=recipe.input.max_document_bytes,
+        observe=observe, sample_rate=sampling["rate"] if sampling else None,
+        count_tokens=recipe.output.count_tokens, kept_text_field=recipe.kept_text_field,
+        output_format=recipe.output.format)
+    stages = run.stages
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
     runs = TaskRunner(executor, progress)
     idle = idle_workers_note(shards, executor.workers, recipe.input.shard_size)
     if idle and hasattr(progress, "note"):
         progress.note(idle)
-    shard_results: list[list[dict]] = []
+    shard_results: list[list[ShardResult]] = []
     summaries: dict[str, dict] = {}
     global_seconds: dict[str, float] = {}
     decisions: dict[int, list] = {}  # the last global step's, by shard
     try:
         for stage_index, stage in enumerate(stages):
-            tasks = [ShardTask(pipeline_json, recipe.input.text_field, recipe.input.batch_size,
-                               stage_index, shard, work, partitions, recipe.on_error,
-                               recipe.input.strict, recipe.input.max_document_bytes,
-                               observe, sample_rate, recipe.output.count_tokens,
-                               recipe.kept_text_field,
-                               tuple(tuple(s) for s in decisions.get(shard.index, [])),
-                               recipe.output.format)
+            tasks = [ShardTask(run, stage_index, shard,
+                               tuple(tuple(s) for s in decisions.get(shard.index, [])))
                      for shard in shards]
             label = f"stage {stage_index + 1}/{len(stages)}"
-            shard_results.append(runs.run(run_shard_task, tasks,
-                                          [f"{label} shard {s.index} ({s.describe()})"
-                                           for s in shards], label, stage_resources(stage),
-                                          watch=(work, stage_index) if stage_index == 0 else None))
+            results = runs.run(run_shard_task, tasks,
+                               [f"{label} shard {s.index} ({s.describe()})" for s in shards],
+                               label, stage_resources(stage),
+                               watch=(work, stage_index) if stage_index == 0 else None)
+            shard_results.append([ShardResult.from_marker(r) for r in results])
             if stage.global_step is not None:
                 summary, seconds, decisions = run_global_step(
-                    runs, stage.global_step, stage_index, partitions, shard_results[-1],
-                    pipeline_json, recipe, work, f"{label} {stage.global_step.id}")
+                    runs, run, stage.global_step, stage_index, shard_results[-1],
+                    f"{label} {stage.global_step.id}")
                 global_seconds[stage.global_step.id] = seconds
                 if summary is not None:
                     summaries[stage.global_step.id] = summary
         type_conflicts = conflicts.set_aside(shard_results, files)
-        outputs = write_outputs(runs, recipe, shard_results, work)
+        outputs = write_outputs(runs, recipe, out, shard_results, work)
     finally:
         executor.close()
     report = build_report(recipe, shard_results, summaries, outputs,
                           seconds=time.time() - started, started=started,
                           workers=executor.workers, shards=len(shards), fingerprint=fingerprint,
-                          partitions=partitions, global_seconds=global_seconds)
+                          partitions=run.partitions, global_seconds=global_seconds)
     report["resumed"] = {"resumed": resumed, "reused_tasks": runs.reused,
                          "ran_tasks": runs.ran}
     report["mode"] = "analyze" if observe else "process"
@@ -189,19 +188,18 @@ def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> 
     return max(1, min(64, len(shards)), by_size)
 
 
-def run_global_step(runs: "TaskRunner", step: Step, stage: int, partitions: int,
-                     shard_results: list[dict], pipeline_json: str, recipe: Recipe, work: str,
-                     label: str) -> tuple[Optional[dict], float, dict[int, list]]:
+def run_global_step(runs: TaskRunner, run: RunContext, step: Step, stage: int,
+                    shard_results: list[ShardResult], label: str
+                    ) -> tuple[Optional[dict], float, dict[int, list]]:
     """Run a global step's phases as tasks (juicer.global_steps.finish). Returns its summary
     for the report, the seconds its tasks took together, and where the decisions on each
     shard's rows are (segments by shard index)."""
-    phases = TaskPhases(runs, step, stage, partitions, shard_results, pipeline_json,
-                         recipe.input.text_field, work, label)
+    phases = TaskPhases(runs, run, step, stage, shard_results, label)
     decisions, summary = finish(step, phases)
     decided: dict[int, list] = {}
     for by_position in decisions:
         for position, segments in by_position.items():
-            decided.setdefault(phases.holders[int(position)]["shard"], []).extend(segments)
+            decided.setdefault(phases.holders[int(position)].shard, []).extend(segments)
     return summary, phases.seconds, decided
 
 

@@ -19,26 +19,23 @@ from juicer.io.integrity import SealedFile
 from juicer.io.partitioned import PartitionedSink, read_partition
 from juicer.io.writers import read_arrow_files, read_rows_with_ids, schema_of_files, write_marker
 from juicer.global_steps import GlobalKind, Output, kind_of
-from juicer.pipeline import plan_stages
 from juicer.recipe import Step
+from juicer.engine.context import (CombineTask, ReduceTask, RunContext, ShardPassTask,
+                                   ShardResult, TextSource, elapsed, stage_file, steps_resources)
 from juicer.engine.task_runner import TaskRunner
-from juicer.engine.context import (CombineTask, ReduceTask, ShardPassTask, TextSource, elapsed,
-                                   stage_file, steps_of, steps_resources)
 
 
 class TaskPhases:
     """A global step's phases as tasks over the executor; their tables are files in the
     work folder, and the decisions segments by shard (juicer.global_steps.Phases)."""
 
-    def __init__(self, runs: "TaskRunner", step: Step, stage: int, partitions: int,
-                 shard_results: list[dict], pipeline_json: str, text_field: str, work: str,
-                 label: str):
-        self.runs, self.stage, self.partitions, self.work = runs, stage, partitions, work
-        self.shard_results, self.pipeline, self.text_field = shard_results, pipeline_json, text_field
-        self.label, self.seconds = label, 0.0
-        self.holders = [r for r in shard_results if r["row_range"] is not None]
-        self.sources = tuple(TextSource(r["row_range"][0], r["row_range"][1], tuple(
-            os.path.join(r["directory"], f) for f in r["kept"]["files"])) for r in self.holders)
+    def __init__(self, runs: TaskRunner, run: RunContext, step: Step, stage: int,
+                 shard_results: list[ShardResult], label: str):
+        self.runs, self.run, self.stage = runs, run, stage
+        self.shard_results, self.label, self.seconds = shard_results, label, 0.0
+        self.holders = [r for r in shard_results if r.row_range is not None]
+        self.sources = tuple(TextSource(r.row_range[0], r.row_range[1], tuple(
+            os.path.join(r.directory, f) for f in r.kept["files"])) for r in self.holders)
         self.resources = steps_resources([step])
 
     def _run(self, fn, tasks: list, labels: list[str], label: str, resources=None) -> list:
@@ -47,10 +44,9 @@ class TaskPhases:
         return results
 
     def reduce(self, kind: GlobalKind, step: Step, decides: bool) -> list[Output]:
-        tasks = [ReduceTask(self.pipeline, self.stage, p, tuple(
-            tuple(segment) for r in self.shard_results
-            for segment in r["signatures"].get(str(p), [])),
-            self.work, bounds_of(self.sources), decides) for p in range(self.partitions)]
+        tasks = [ReduceTask(self.run, self.stage, p, tuple(
+            tuple(segment) for r in self.shard_results for segment in r.signatures.get(str(p), [])),
+            bounds_of(self.sources), decides) for p in range(self.run.partitions)]
         results = self._run(run_reduce_task, tasks,
                             [f"{self.label} partition {t.partition}" for t in tasks],
                             self.label, self.resources)
@@ -58,8 +54,7 @@ class TaskPhases:
 
     def shard_pass(self, kind: GlobalKind, step: Step, tables: list, decides: bool
                    ) -> list[Output]:
-        tasks = [ShardPassTask(self.pipeline, self.text_field, self.stage, index, tuple(tables),
-                               self.sources, self.work, decides)
+        tasks = [ShardPassTask(self.run, self.stage, index, tuple(tables), self.sources, decides)
                  for index in range(len(self.sources))]
         name = "spans" if decides else "verify"
         results = self._run(run_shard_pass_task, tasks,
@@ -68,14 +63,14 @@ class TaskPhases:
         return [_output(r) for r in results]
 
     def combine(self, kind: GlobalKind, step: Step, tables: list, reports: list[dict]):
-        task = CombineTask(self.pipeline, self.text_field, self.stage, tuple(tables),
-                           tuple(json.dumps(r) for r in reports), self.sources, self.work)
+        task = CombineTask(self.run, self.stage, tuple(tables),
+                           tuple(json.dumps(r) for r in reports), self.sources)
         result = self._run(run_combine_task, [task], [f"{self.label} clusters"],
                            f"{self.label} clusters")[0]
         return result["decisions"], result["summary"]
 
     def texts_of(self, step: Step) -> dedup.TextsOf:
-        field_name = step.operator.text_field(self.text_field)
+        field_name = step.operator.text_field(self.run.text_field)
         return lambda ids: read_texts(self.sources, field_name, ids)
 
 
@@ -110,10 +105,6 @@ def write_decisions(table: pa.Table, bounds: tuple, directory: str, name: str,
     return sink.close()
 
 
-def global_step_of(task) -> Step:
-    return plan_stages(list(steps_of(task.pipeline)))[task.stage].global_step
-
-
 def _phase_table(table: pa.Table, task, decides: bool, bounds: tuple, folder: str,
                  name: str) -> dict:
     """Keep a phase's table: as decisions cut by shard when it decides, else as a file."""
@@ -134,7 +125,7 @@ def _read_tables(kind: GlobalKind, step: Step, paths: tuple[str, ...]) -> pa.Tab
 def run_reduce_task(task: ReduceTask) -> dict:
     """One partition of a global step's signatures through its kind's reduce."""
     started = time.perf_counter()
-    step = global_step_of(task)
+    step = task.global_step
     kind = kind_of(step.operator)
     signatures = read_partition(list(task.segments))
     reduced = kind.empty(step) if signatures is None else kind.reduce(step, signatures)
@@ -152,13 +143,13 @@ def run_shard_pass_task(task: ShardPassTask) -> dict:
     """The reduce tables' rows whose (later) document lies in one shard, through the kind's
     shard pass."""
     started = time.perf_counter()
-    step = global_step_of(task)
+    step = task.global_step
     kind = kind_of(step.operator)
     source = task.sources[task.shard]
     rows = _read_tables(kind, step, task.tables)
     ids = rows.column(ROW_ID).to_numpy()
     rows = rows.filter(pa.array((ids >= source.low) & (ids <= source.high)))
-    field_name = step.operator.text_field(task.text_field)
+    field_name = step.operator.text_field(task.run.text_field)
     table, report = kind.shard_pass(step, rows,
                                     lambda ids: read_texts(task.sources, field_name, ids))
     result = {"shard": task.shard, "rows": table.num_rows, "note": report,
@@ -174,9 +165,9 @@ def run_combine_task(task: CombineTask) -> dict:
     """All of a global step's tables through its kind's combine: decisions, and the
     report's summary."""
     started = time.perf_counter()
-    step = global_step_of(task)
+    step = task.global_step
     kind = kind_of(step.operator)
-    field_name = step.operator.text_field(task.text_field)
+    field_name = step.operator.text_field(task.run.text_field)
     decided, summary = kind.combine(step, _read_tables(kind, step, task.tables),
                                     [json.loads(r) for r in task.reports],
                                     lambda ids: read_texts(task.sources, field_name, ids))

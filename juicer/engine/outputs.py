@@ -15,36 +15,36 @@ from juicer.io.writers import (TableWriter, conform, read_arrow_files, read_arro
                                schemas_of, unify)
 from juicer.recipe import Recipe
 from juicer.engine.task_runner import TaskRunner
-from juicer.engine.context import PartTask, files_and_seals
+from juicer.engine.context import PartTask, ShardResult, files_and_seals
 from juicer.engine.work import OUTPUT_KINDS
 
 
-def write_outputs(runs: "TaskRunner", recipe: Recipe, shard_results: list[list[dict]],
-                   work: str) -> dict[str, list[str]]:
+def write_outputs(runs: TaskRunner, recipe: Recipe, out: str,
+                  shard_results: list[list[ShardResult]], work: str) -> dict[str, list[str]]:
     """Cut each output into parts of `shard_rows` rows in row-id order. Parts depend only
     on the data, never on shard size or worker count, so outputs are byte-identical.
     Tasks write the parts into the generation's folder and the driver moves them into
     place: a worker left over from a replaced run never writes into data/."""
-    out, spec = recipe.output.path, recipe.output
+    spec = recipe.output
     final = shard_results[-1]
     seals: dict[str, dict] = {}
     sources: dict[str, dict] = {"data": {}, "dropped": {}, "quarantine": {}}
     for r in final:
-        files, known = files_and_seals(r["kept"], r["directory"])
-        sources["data"][r["shard"]] = files
+        files, known = files_and_seals(r.kept, r.directory)
+        sources["data"][r.shard] = files
         seals.update(known)
     files_of = {"data": [f for files in sources["data"].values() for f in files],
                 "dropped": [], "quarantine": []}
-    counts = {"data": {r["shard"]: r["kept"]["rows"] for r in final},
+    counts = {"data": {r.shard: r.kept["rows"] for r in final},
               "dropped": Counter(), "quarantine": Counter()}
     for stage_results in shard_results:
         for r in stage_results:
-            for kind, key in (("dropped", "dropped"), ("quarantine", "quarantine")):
-                files, known = files_and_seals(r[key], r["directory"])
+            for kind, written in (("dropped", r.dropped), ("quarantine", r.quarantine)):
+                files, known = files_and_seals(written, r.directory)
                 seals.update(known)
-                sources[kind].setdefault(r["shard"], []).extend(files)
+                sources[kind].setdefault(r.shard, []).extend(files)
                 files_of[kind].extend(files)
-                counts[kind][r["shard"]] += r[key]["rows"]
+                counts[kind][r.shard] += written["rows"]
     drop_columns = {"data": (ROW_ID,) if spec.keep_stats else (ROW_ID, STATS),
                     "dropped": (ROW_ID,), "quarantine": (ROW_ID,)}
     tasks = []

@@ -26,10 +26,10 @@ from juicer.io.records import (RAW_LIMIT, count_newlines, quarantine_record, qua
 from juicer.io.writers import ArrowSink, read_arrow_rows, read_marker, write_marker
 from juicer.global_steps import Decisions, apply_decisions, signatures_of
 from juicer.metrics import StepMetrics
-from juicer.pipeline import plan_stages, run_steps
+from juicer.pipeline import run_steps
 from juicer.recipe import Step
 from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
-from juicer.engine.context import ShardTask, shard_dir, steps_of, files_and_seals
+from juicer.engine.context import ShardResult, ShardTask, files_and_seals, shard_dir
 
 
 def _peak_rss() -> int:
@@ -44,8 +44,9 @@ def _peak_rss() -> int:
 @once
 def run_shard_task(task: ShardTask) -> dict:
     """One shard through one stage: apply the previous global step's decisions, the
-    row-local steps, then the map phase of the next global step."""
-    stages = plan_stages(list(steps_of(task.pipeline)))
+    row-local steps, then the map phase of the next global step. Returns its ShardResult
+    as its done marker."""
+    stages = task.run.stages
     stage = stages[task.stage]
     directory = shard_dir(task.work_dir, task.stage, task.shard.index)
     fs.remove_tree(directory)  # what an interrupted attempt left
@@ -53,11 +54,11 @@ def run_shard_task(task: ShardTask) -> dict:
     dropped = ArrowSink(directory, "dropped", task.marker)
     quarantine: list[dict] = []  # unreadable records
     failures: list[dict] = []  # documents an operator failed on
-    signatures = (PartitionedSink(directory, "signatures", task.partitions, task.marker)
+    signatures = (PartitionedSink(directory, "signatures", task.run.partitions, task.marker)
                   if stage.global_step is not None else None)
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = input_tokens = kept_tokens = 0
-    tokenizer = llm_tokenizers.load(task.count_tokens) if task.count_tokens else None
+    tokenizer = llm_tokenizers.load(task.run.count_tokens) if task.run.count_tokens else None
     row_range = None  # lowest and highest row id kept
     decisions = None
     last_stage = task.stage == len(stages) - 1
@@ -70,8 +71,9 @@ def run_shard_task(task: ShardTask) -> dict:
             raise JuicerError(f"the done marker {previous_directory}.done.json is damaged",
                               hint="run the same command again: that task is redone")
         decisions = load_decisions(task)
-        files, seals = files_and_seals(previous["kept"], previous_directory)
-        batches = _batches_from_files(files, task.batch_size, seals)
+        files, seals = files_and_seals(ShardResult.from_marker(previous).kept,
+                                       previous_directory)
+        batches = _batches_from_files(files, task.run.batch_size, seals)
     else:
         batches = _batches_from_source(task, quarantine)
     reporter = (Reporter(task.work_dir, task.stage, task.shard.index, task.shard.bytes_to_read)
@@ -81,21 +83,21 @@ def run_shard_task(task: ShardTask) -> dict:
             input_docs += table.num_rows
             if reporter is not None:  # with the documents of this batch: the first file too
                 reporter.update(input_docs)
-            input_chars += int(Batch(table).char_length(task.text_field).sum())
+            input_chars += int(Batch(table).char_length(task.run.text_field).sum())
             if tokenizer:
-                input_tokens += _token_count(tokenizer, table, task.text_field)
+                input_tokens += _token_count(tokenizer, table, task.run.text_field)
         if stage.previous_global is not None:
             result = apply_decisions(stage.previous_global, table, decisions, metrics,
-                                     task.text_field, task.observe)
+                                     task.run.text_field, task.run.observe)
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
-        result = run_steps(stage.steps, table, task.text_field, metrics, task.on_error,
-                           task.observe)
+        result = run_steps(stage.steps, table, task.run.text_field, metrics, task.run.on_error,
+                           task.run.observe)
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
         if last_stage:
-            kept_text = task.kept_text_field or task.text_field
+            kept_text = task.run.kept_text_field or task.run.text_field
             offer_kept(kept_samples, result.kept, kept_text)
             if tokenizer:
                 kept_tokens += _token_count(tokenizer, result.kept, kept_text)
@@ -117,28 +119,21 @@ def run_shard_task(task: ShardTask) -> dict:
         sink = ArrowSink(directory, "quarantine", task.marker)
         sink.write(quarantine_table(sorted(quarantine, key=lambda q: q[ROW_ID])))
         quarantined = sink.close()
-    result = {
-        "shard": task.shard.index,
-        "input_docs": input_docs + unreadable,
-        "input_chars": input_chars,
-        "input_tokens": input_tokens,
-        "kept_tokens": kept_tokens,
-        "kept": kept.close(),
-        "row_range": row_range,
-        "dropped": dropped.close(),
-        "quarantine": {"files": quarantined["files"], "seals": quarantined["seals"],
-                       "rows": len(quarantine),
-                       "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
-                       "by_file": dict(Counter(q["file"] for q in quarantine)),
-                       "samples": quarantine[:5]},
-        "signatures": signatures.close() if signatures else {},
-        "metrics": {k: v.to_state() for k, v in metrics.items()},
-        "kept_samples": kept_samples.to_state(),
-        "directory": directory,
-        "peak_rss": _peak_rss(),
-    }
-    write_marker(result, task.marker)  # commits the shard: a resumed run reuses it
-    return result
+    result = ShardResult(
+        shard=task.shard.index, input_docs=input_docs + unreadable, input_chars=input_chars,
+        input_tokens=input_tokens, kept_tokens=kept_tokens, kept=kept.close(),
+        row_range=row_range, dropped=dropped.close(),
+        quarantine={"files": quarantined["files"], "seals": quarantined["seals"],
+                    "rows": len(quarantine),
+                    "errors": dict(Counter(_error_kind(q["error"]) for q in quarantine)),
+                    "by_file": dict(Counter(q["file"] for q in quarantine)),
+                    "samples": quarantine[:5]},
+        signatures=signatures.close() if signatures else {},
+        metrics={k: v.to_state() for k, v in metrics.items()},
+        kept_samples=kept_samples.to_state(), directory=directory, peak_rss=_peak_rss())
+    marker = result.to_marker()
+    write_marker(marker, task.marker)  # commits the shard: a resumed run reuses it
+    return marker
 
 
 def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict:
@@ -167,8 +162,8 @@ def _token_count(tokenizer: llm_tokenizers.TokenCounter, table: pa.Table, field:
 
 
 def _batches_from_source(task: ShardTask, quarantine: list[dict]):
-    for result in read_shard(task.shard, task.text_field):
-        if task.strict and result.quarantine:
+    for result in read_shard(task.shard, task.run.text_field):
+        if task.run.strict and result.quarantine:
             first = result.quarantine[0]
             where = f"line {first['line']}" if first["line"] is not None else f"row {first['row']}"
             raise InputError(f"{first['file']}, {where}: {first['error']}", hint="without "
@@ -177,24 +172,24 @@ def _batches_from_source(task: ShardTask, quarantine: list[dict]):
         if result.table is not None:
             table = _without_oversized(result.table, task, quarantine)
             table = _without_unwritable(table, task, quarantine)
-            if task.sample_rate is not None and task.sample_rate < 1:
-                chosen = priorities(table.column(ROW_ID).to_numpy()) < int(task.sample_rate * 2**63)
+            if task.run.sample_rate is not None and task.run.sample_rate < 1:
+                chosen = priorities(table.column(ROW_ID).to_numpy()) < int(task.run.sample_rate * 2**63)
                 table = table.filter(pa.array(chosen))
-            yield from _slices(table, task.batch_size)
+            yield from _slices(table, task.run.batch_size)
 
 
 def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
     """Set aside documents longer than input.max_document_bytes, with their location."""
-    limit = task.max_document_bytes
+    limit = task.run.max_document_bytes
     if table.num_rows == 0:
         return table
-    lengths = pa.compute.binary_length(text_values(table, task.text_field)).fill_null(0).to_numpy(
+    lengths = pa.compute.binary_length(text_values(table, task.run.text_field)).fill_null(0).to_numpy(
         zero_copy_only=False)
     oversized = lengths > limit
     if not oversized.any():
         return table
     for index in np.flatnonzero(oversized):
-        text = text_values(table, task.text_field)[int(index)].as_py()
+        text = text_values(table, task.run.text_field)[int(index)].as_py()
         _set_aside(table, int(index), task, quarantine,
                    f"document too large: {int(lengths[index]):,} bytes of text, more than "
                    f"input.max_document_bytes ({limit:,})",
@@ -206,7 +201,7 @@ def _without_oversized(table: pa.Table, task: ShardTask, quarantine: list[dict])
 def _without_unwritable(table: pa.Table, task: ShardTask, quarantine: list[dict]) -> pa.Table:
     """Set aside documents the output format cannot hold as they are (an empty JSON object
     in a Parquet output: Parquet has no group without fields)."""
-    if task.output_format != "parquet" or table.num_rows == 0:
+    if task.run.output_format != "parquet" or table.num_rows == 0:
         return table
     bad = carry.empty_object_rows(table)
     if not bad:
@@ -235,7 +230,7 @@ def _set_aside(table: pa.Table, index: int, task: ShardTask, quarantine: list[di
         line = count_newlines(piece.path, position) + 1
     where = "" if line or row is not None else f" (document at byte {position} of the " \
         "decompressed stream)"
-    if task.strict:
+    if task.run.strict:
         at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
         raise InputError(f"{piece.path}, {at}: {error}{where}", hint=hint)
     quarantine.append(quarantine_record(row_id, piece.path, line, row, error + where, raw))
@@ -267,7 +262,7 @@ def write_signatures(step: Step, table: pa.Table, task: ShardTask, sink: Partiti
                       metrics: dict[str, StepMetrics]) -> None:
     """A global step's map phase over one batch; its time counts as the step's."""
     started = time.perf_counter()
-    signatures = signatures_of(step, table, task.text_field)
+    signatures = signatures_of(step, table, task.run.text_field)
     sink.write(signatures, (signatures.column("key_hash").to_numpy()
-                            % np.uint64(task.partitions)).astype(np.int64))
+                            % np.uint64(task.run.partitions)).astype(np.int64))
     metrics.setdefault(step.id, StepMetrics()).seconds += time.perf_counter() - started

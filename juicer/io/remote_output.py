@@ -32,18 +32,10 @@ def check_target(url: str, overwrite: bool) -> None:
                           "--overwrite to replace it, or choose another output.path")
 
 
-def publish(staging: str, url: str, recipe_yaml: str) -> None:
+def publish(staging: str, url: str) -> None:
     """Upload the finished run (not its _work/) to `url`, replacing what was there;
-    report.json goes last, so a reader that sees it sees a whole run."""
-    from juicer import report_html
-    from juicer.io.writers import read_json, write_json, write_text
-
-    report_path = fs.join(staging, PUBLISHED_LAST)
-    report = read_json(report_path)
-    report["output"] = url.rstrip("/")
-    write_json(report, report_path)
-    write_text(recipe_yaml, fs.join(staging, "recipe.resolved.yaml"))
-    report_html.render_path(staging, report)
+    report.json goes last, so a reader that sees it sees a whole run. The run was built
+    naming `url` as its output, so its files are uploaded as they are."""
     fs.remove_tree(url)
     files = [name for name in _files_below(staging) if not name.startswith("_work/")]
     files.sort(key=lambda name: name == PUBLISHED_LAST)
