@@ -17,7 +17,7 @@ import pyarrow as pa
 import yaml
 from pydantic_core import PydanticUndefined
 
-from juicer import llm_tokenizers, registry, report_html
+from juicer import registry, report_html, token_counters
 from juicer.batch import STATS
 from juicer.fields import column_of, text_values
 from juicer.errors import JuicerError
@@ -66,8 +66,8 @@ def calibrate(recipe: Recipe, keep: Optional[float] = None, *, chars: Optional[i
         raise JuicerError(f"--keep must be a share in (0, 1], not {keep}")
     counter = None
     if tokens is not None:  # load it first: a missing tokenizer fails before the analysis
-        counter = llm_tokenizers.load(tokenizer or recipe.output.count_tokens
-                                      or llm_tokenizers.DEFAULT_TOKENIZER)
+        counter = token_counters.load(tokenizer or recipe.output.count_tokens
+                                      or token_counters.DEFAULT_TOKENIZER)
     if analysis is None:
         analysis = analyze(recipe, overwrite=True, **analyze_options).output
     report = _read_report(analysis)

@@ -18,9 +18,10 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.engine.context import ShardResult
 from juicer.io import fs
 from juicer.io.carry import merged_type
-from juicer.io.planner import PARQUET_ROW_BITS, ROW_FORMATS, detect_format, split_row_id
+from juicer.io.planner import ROW_FORMATS, detect_format
+from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
 from juicer.io.records import quarantine_record, quarantine_table
-from juicer.io.writers import ArrowSink, read_arrow_files, schemas_of
+from juicer.io.intermediates import ArrowSink, read_arrow_files, schemas_of
 
 _OWN = (ROW_ID, STATS, DROP_REASON)
 

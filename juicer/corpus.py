@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from juicer.batch import ROW_ID
 from juicer.errors import JuicerError
-from juicer.samples import priorities
+from juicer.row_ids import priorities
 
 PRIORITY = "__priority__"
 NO_VALUE = "(none)"
@@ -45,7 +45,7 @@ def count(paths: Sequence[str], *, fields: Sequence[str] = ("text",), by: Option
     fields = list(fields) or ["text"]
     counter = None
     if tokenizer:
-        from juicer.llm_tokenizers import load
+        from juicer.token_counters import load
 
         counter = load(tokenizer)
     totals = _Tally(fields)

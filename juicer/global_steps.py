@@ -33,7 +33,7 @@ from juicer.batch import DROP_REASON, ROW_ID, Batch
 from juicer.fields import with_text
 from juicer.metrics import StepMetrics
 from juicer.operator import Deduplicator, GlobalOperator, SegmentDeduplicator, SpanDeduplicator
-from juicer.pipeline import SegmentResult, add_stats, offer_dropped, setup_step
+from juicer.pipeline import BatchResult, add_stats, offer_dropped, setup_step
 from juicer.recipe import Step
 from juicer.segments import rejoin
 
@@ -73,7 +73,7 @@ class GlobalKind:
 
     def apply(self, step: Step, table: pa.Table, decisions: Decisions,
               metrics: dict[str, StepMetrics], text_field: str,
-              observe: bool = False) -> SegmentResult:
+              observe: bool = False) -> BatchResult:
         return drop_decided(step, table, decisions, metrics, text_field, observe)
 
     def report(self, report: dict, metrics: StepMetrics, summary: Optional[dict]) -> None:
@@ -269,7 +269,7 @@ def finish(step: Step, phases: Phases) -> tuple[list, Optional[dict]]:
 
 def apply_decisions(step: Step, table: pa.Table, decisions: Decisions,
                     metrics: dict[str, StepMetrics], text_field: str,
-                    observe: bool = False) -> SegmentResult:
+                    observe: bool = False) -> BatchResult:
     """Apply a global step's decisions to one batch of the next stage."""
     return kind_of(step.operator).apply(step, table, decisions, metrics, text_field, observe)
 
@@ -309,7 +309,7 @@ class Decisions:
 
 def drop_decided(step: Step, table: pa.Table, decisions: Decisions,
                  metrics: dict[str, StepMetrics], text_field: str, observe: bool = False,
-                 stats_on_members: bool = False) -> SegmentResult:
+                 stats_on_members: bool = False) -> BatchResult:
     """Drop the rows a global step decided to drop, with the step's stats on them, or with
     `stats_on_members` on every decided row, kept or dropped (a deduplicator's clusters:
     null for documents in no cluster). `observe` counts the drops and keeps the documents
@@ -352,7 +352,7 @@ def drop_decided(step: Step, table: pa.Table, decisions: Decisions,
     step_metrics.docs_out += len(batch)
     step_metrics.chars_out += int(batch.char_length(field_name).sum())
     step_metrics.seconds += time.perf_counter() - started
-    return SegmentResult(batch.table, dropped)
+    return BatchResult(batch.table, dropped)
 
 
 def _values(values, position: np.ndarray, count: int) -> np.ndarray:
@@ -373,7 +373,7 @@ def resolve_duplicates(step: Step, pairs: pa.Table, verification: dict,
 
 
 def remove_segments(step: Step, table: pa.Table, decisions: Decisions,
-                    metrics: dict[str, StepMetrics], text_field: str) -> SegmentResult:
+                    metrics: dict[str, StepMetrics], text_field: str) -> BatchResult:
     """Rewrite the documents that hold repeated segments without them."""
     import polars as pl
 
@@ -410,7 +410,7 @@ def remove_segments(step: Step, table: pa.Table, decisions: Decisions,
 
 
 def remove_spans(step: Step, table: pa.Table, decisions: Decisions,
-                 metrics: dict[str, StepMetrics], text_field: str) -> SegmentResult:
+                 metrics: dict[str, StepMetrics], text_field: str) -> BatchResult:
     """Rewrite the documents holding repeated spans without them."""
     step_metrics = metrics.setdefault(step.id, StepMetrics())
     started = time.perf_counter()
@@ -442,11 +442,11 @@ def _with_texts(table: pa.Table, field_name: str, texts: pa.Array, changed: np.n
 
 
 def _rewrite_done(step_metrics: StepMetrics, table: pa.Table, field_name: str,
-                  before: np.ndarray, started: float) -> SegmentResult:
+                  before: np.ndarray, started: float) -> BatchResult:
     """Metrics of a step that rewrites documents and never drops them."""
     step_metrics.docs_in += table.num_rows
     step_metrics.docs_out += table.num_rows
     step_metrics.chars_in += int(before.sum())
     step_metrics.chars_out += int(Batch(table).char_length(field_name).sum())
     step_metrics.seconds += time.perf_counter() - started
-    return SegmentResult(table, [])
+    return BatchResult(table, [])

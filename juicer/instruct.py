@@ -157,7 +157,7 @@ def convert(paths: Sequence[str], output: str, to: str, *, source: Optional[str]
     """Write the records of `paths` in layout `to` (one of LAYOUTS) to `output` (.jsonl or
     .parquet); `source` is detected from the fields when not given."""
     from juicer.corpus import _output_format, tables_with_files
-    from juicer.io.planner import split_row_id
+    from juicer.row_ids import split_row_id
     from juicer.io.writers import write_table
 
     if to not in LAYOUTS:

@@ -18,7 +18,7 @@ import pyarrow as pa
 from juicer.batch import ROW_ID
 from juicer.errors import JuicerError
 from juicer.fields import text_values
-from juicer.samples import priorities
+from juicer.row_ids import priorities
 
 PART_ROWS = 100_000
 SOURCE_FIELD = "mix_source"
@@ -104,7 +104,7 @@ def mix(sources: Sequence[Source], output: str, *, documents: Optional[int] = No
         raise JuicerError("give the mix's size in documents or in tokens, not both")
     counter = None
     if tokens is not None:
-        from juicer.llm_tokenizers import load
+        from juicer.token_counters import load
 
         counter = load(tokenizer)
     total_weight = sum(s.weight for s in sources)

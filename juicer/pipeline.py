@@ -46,7 +46,9 @@ def plan_stages(pipeline: list[Step]) -> list[Stage]:
 
 
 @dataclass
-class SegmentResult:
+class BatchResult:
+    """What became of one batch's documents in some steps."""
+
     kept: pa.Table
     dropped: list[pa.Table] = field(default_factory=list)
     #: documents an operator failed on: (row id, error, record) under on_error: quarantine
@@ -55,7 +57,7 @@ class SegmentResult:
 
 def run_steps(steps: list[Step], table: pa.Table, text_field: str,
               metrics: dict[str, StepMetrics], on_error: str = "quarantine",
-              observe: bool = False) -> SegmentResult:
+              observe: bool = False) -> BatchResult:
     """Apply row-local steps to one batch. Dropped rows carry their stats and the reason.
 
     When an operator raises on a batch, the batch is retried document by document: the
@@ -68,7 +70,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
     dropped: list[pa.Table] = []
     failed: list[tuple[int, str, dict]] = []
     emptied = False  # every document was set aside: later steps see none
-    failing_before: list = []  # (step:rule, row ids failing it) of this segment's filters
+    failing_before: list = []  # (step:rule, row ids failing it) of this batch's earlier filters
     for step in steps:
         setup_step(step)
         step_metrics = metrics.setdefault(step.id, StepMetrics())
@@ -103,7 +105,7 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
         if outcome.failures is not None:
             failing_before += _record_overlap(step.id, outcome.failures, step_metrics,
                                               failing_before if observe else None)
-    return SegmentResult(batch.table, dropped, failed)
+    return BatchResult(batch.table, dropped, failed)
 
 
 def _record_overlap(step_id: str, failures: tuple, step_metrics: StepMetrics,

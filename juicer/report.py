@@ -110,7 +110,7 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
 
 def name_cluster_files(report: dict, files: list[str]) -> None:
     """Name the input file of each near-duplicate cluster member the report shows."""
-    from juicer.io.planner import split_row_id
+    from juicer.row_ids import split_row_id
 
     for step in report["steps"]:
         for cluster in step.get("dedup", {}).get("largest_clusters", []):

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from juicer.fields import text_values
-from juicer.shingles import fmix64_array
+from juicer.row_ids import priorities
 
 TEXT_LIMIT = 600  # characters of a sample document shown in the report
 DIFF_CONTEXT = 160  # characters kept before a mapper's first change
@@ -23,12 +23,6 @@ DIFF_LIMIT = 1200  # characters of each side of a mapper's before/after
 KEPT_SAMPLES = 20  # kept documents shown in the report
 FIELD_LIMIT = 200  # characters of each other field of a kept sample
 MAX_CATEGORIES = 200  # a label stat with more distinct values is not counted
-
-
-def priorities(row_ids: np.ndarray) -> np.ndarray:
-    """A well-mixed 64-bit priority per row id (as int64 so it survives JSON)."""
-    mixed = fmix64_array(np.asarray(row_ids, dtype=np.int64).view(np.uint64) ^ np.uint64(0x9E3779B97F4A7C15))
-    return (mixed >> np.uint64(1)).astype(np.int64)
 
 
 class Samples:

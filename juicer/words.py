@@ -56,7 +56,7 @@ class Words:
 
 def of_batch(batch, field: str) -> Words:
     """The refined words of a batch's text field, computed once for all operators (words
-    from a language's segmenter: juicer.tokenizers.words_of_batch)."""
+    from a language's segmenter: juicer.segmenters.words_of_batch)."""
     return batch.view("refined_words", field, lambda: refined_words(
         batch.text(field), batch.code_points(field)))
 

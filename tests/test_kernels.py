@@ -132,7 +132,7 @@ def test_a_spacy_language_without_its_package_names_the_package_and_extra():
     import importlib.util
 
     from juicer.errors import MissingDependencyError
-    from juicer.tokenizers import _spacy_tokenizer
+    from juicer.segmenters import _spacy_tokenizer
 
     if importlib.util.find_spec("pyvi") is not None:
         pytest.skip("pyvi is installed here")

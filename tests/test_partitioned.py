@@ -40,10 +40,10 @@ def test_partitions_read_back_in_order_across_flushed_files(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("whole_below", [0, 2**30])
 def test_rows_with_ids_read_only_the_batches_that_hold_them(tmp_path, monkeypatch, whole_below):
-    from juicer.io import writers
-    from juicer.io.writers import ArrowSink, read_rows_with_ids
+    from juicer.io import intermediates
+    from juicer.io.intermediates import ArrowSink, read_rows_with_ids
 
-    monkeypatch.setattr(writers, "WHOLE_READ_BYTES", whole_below)
+    monkeypatch.setattr(intermediates, "WHOLE_READ_BYTES", whole_below)
     sink = ArrowSink(str(tmp_path), "kept")
     for start in range(0, 10_000, 1_000):  # ten record batches, row ids 0, 3, 6, ...
         ids = np.arange(start, start + 1_000) * 3

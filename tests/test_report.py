@@ -230,9 +230,9 @@ def test_calibrate_to_a_character_budget(tmp_path):
 
 
 def test_calibrate_to_a_token_budget_and_tokens_in_the_summary(tmp_path):
-    from juicer import llm_tokenizers
+    from juicer import token_counters
 
-    tokens_of = llm_tokenizers.load("cl100k_base").count
+    tokens_of = token_counters.load("cl100k_base").count
     counted = ["output.count_tokens=cl100k_base"]
     analysis = juicer.analyze(QUICKSTART, overrides=counted, output=str(tmp_path / "analysis"))
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as handle:

@@ -265,7 +265,7 @@ def _record_call(task: _Task) -> dict:
         log.write("ran\n")
     time.sleep(1)  # long enough for the other attempt to arrive and wait
     result = {"pid": os.getpid()}
-    juicer.io.writers.write_marker(result, task.marker)
+    juicer.io.intermediates.write_marker(result, task.marker)
     return result
 
 

@@ -210,7 +210,8 @@ def test_a_killed_run_staged_on_s3_resumes_on_dask(tmp_path, s3, inputs, local_r
 
 def test_a_damaged_intermediate_on_s3_is_named_and_its_task_redone(s3):
     from juicer.errors import JuicerError as Damaged
-    from juicer.io.writers import ArrowSink, read_arrow_files, write_json
+    from juicer.io.intermediates import ArrowSink, read_arrow_files
+    from juicer.io.writers import write_json
 
     directory = f"s3://{BUCKET}/damaged/_work/g0123456789ab/stage0/shard00000"
     marker = directory + ".done.json"
@@ -283,16 +284,16 @@ def test_rows_are_looked_up_on_s3_by_range(s3, monkeypatch):
     """Dedup verification's text lookups read the batches that hold the rows, not the file."""
     import numpy as np
 
-    from juicer.io import writers
+    from juicer.io import intermediates
 
-    monkeypatch.setattr(writers, "WHOLE_READ_BYTES", 0)
+    monkeypatch.setattr(intermediates, "WHOLE_READ_BYTES", 0)
     directory = f"s3://{BUCKET}/lookup/_work/g0123456789ab/stage0/shard00000"
-    sink = writers.ArrowSink(directory, "kept")
+    sink = intermediates.ArrowSink(directory, "kept")
     for first in range(0, 8_000, 1_000):
         ids = np.arange(first, first + 1_000)
         sink.write(pa.table({"__row_id__": ids, "text": [f"doc {i} " * 50 for i in ids]}))
     files = [f"{directory}/{name}" for name in sink.close()["files"]]
-    rows = writers.read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__",
+    rows = intermediates.read_rows_with_ids(files, ["__row_id__", "text"], "__row_id__",
                                       np.array([7_999, 3]))
     assert rows.column("__row_id__").to_pylist() == [3, 7_999]
     assert rows.column("text").to_pylist() == ["doc 3 " * 50, "doc 7999 " * 50]
@@ -329,7 +330,8 @@ def test_readers_given_the_writers_seals_check_without_reading_the_sidecars(s3, 
     from juicer.errors import JuicerError as Damaged
     from juicer.io import fs
     from juicer.io.integrity import SUFFIX
-    from juicer.io.writers import ArrowSink, read_arrow_files, read_arrow_rows, write_json
+    from juicer.io.intermediates import ArrowSink, read_arrow_files, read_arrow_rows
+    from juicer.io.writers import write_json
 
     directory = f"s3://{BUCKET}/sealed/_work/g0123456789ab/stage0/shard00000"
     marker = directory + ".done.json"

@@ -116,7 +116,7 @@ class CombineTask(_StageTask):
 @dataclass
 class ShardResult:
     """What a shard task did (its done marker, read back as this on the driver). The file
-    summaries (`kept`, `dropped`, `quarantine`) are those of juicer.io.writers.ArrowSink:
+    summaries (`kept`, `dropped`, `quarantine`) are those of juicer.io.intermediates.ArrowSink:
     files, seals and rows; `quarantine` adds counts by error kind and file, and samples."""
 
     shard: int

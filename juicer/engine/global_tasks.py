@@ -17,7 +17,8 @@ from juicer.io import fs
 from juicer.io.attempts import once
 from juicer.io.integrity import SealedFile
 from juicer.io.partitioned import PartitionedSink, read_partition
-from juicer.io.writers import read_arrow_files, read_rows_with_ids, schema_of_files, write_marker
+from juicer.io.intermediates import (read_arrow_files, read_rows_with_ids, schema_of_files,
+                                     write_marker)
 from juicer.global_steps import GlobalKind, Output, kind_of
 from juicer.recipe import Step
 from juicer.engine.context import (CombineTask, ReduceTask, RunContext, ShardPassTask,

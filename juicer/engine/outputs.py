@@ -11,8 +11,8 @@ import pyarrow as pa
 from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import fs
 from juicer.io.integrity import fsync_folder
-from juicer.io.writers import (TableWriter, conform, read_arrow_files, read_arrow_rows,
-                               schemas_of, unify)
+from juicer.io.intermediates import read_arrow_files, read_arrow_rows, schemas_of
+from juicer.io.writers import TableWriter, conform, unify
 from juicer.recipe import Recipe
 from juicer.engine.task_runner import TaskRunner
 from juicer.engine.context import PartTask, ShardResult, files_and_seals

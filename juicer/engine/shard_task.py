@@ -11,24 +11,26 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import llm_tokenizers
+from juicer import token_counters
 from juicer.batch import ROW_ID, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.fields import text_values
 from juicer.io import carry, fs
 from juicer.io.attempts import once
-from juicer.io.planner import PARQUET_ROW_BITS, ROW_FORMATS, Shard, split_row_id
+from juicer.io.planner import ROW_FORMATS, Shard
+from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
 from juicer.io.partitioned import PartitionedSink, read_partition
 from juicer.io.progress import Reporter
 from juicer.io.readers import read_shard
 from juicer.io.records import (RAW_LIMIT, count_newlines, quarantine_record, quarantine_table,
                                raw_row)
-from juicer.io.writers import ArrowSink, read_arrow_rows, read_marker, write_marker
+from juicer.io.intermediates import ArrowSink, read_arrow_rows, read_marker, write_marker
 from juicer.global_steps import Decisions, apply_decisions, signatures_of
 from juicer.metrics import StepMetrics
 from juicer.pipeline import run_steps
 from juicer.recipe import Step
-from juicer.samples import KEPT_SAMPLES, Samples, offer_kept, priorities
+from juicer.row_ids import priorities
+from juicer.samples import KEPT_SAMPLES, Samples, offer_kept
 from juicer.engine.context import ShardResult, ShardTask, files_and_seals, shard_dir
 
 
@@ -58,7 +60,7 @@ def run_shard_task(task: ShardTask) -> dict:
                   if stage.global_step is not None else None)
     metrics: dict[str, StepMetrics] = {}
     input_docs = input_chars = input_tokens = kept_tokens = 0
-    tokenizer = llm_tokenizers.load(task.run.count_tokens) if task.run.count_tokens else None
+    tokenizer = token_counters.load(task.run.count_tokens) if task.run.count_tokens else None
     row_range = None  # lowest and highest row id kept
     decisions = None
     last_stage = task.stage == len(stages) - 1
@@ -149,7 +151,7 @@ def _error_kind(error: str) -> str:
     return error.split(":")[0].split(" at byte")[0]
 
 
-def _token_count(tokenizer: llm_tokenizers.TokenCounter, table: pa.Table, field: str) -> int:
+def _token_count(tokenizer: token_counters.TokenCounter, table: pa.Table, field: str) -> int:
     """Tokens of the text field's strings (a missing or non-string value counts none: it
     is quarantined, not counted)."""
     try:

@@ -7,7 +7,7 @@ from typing import Callable, Optional
 
 from juicer.io import fs
 from juicer.io.progress import Watcher
-from juicer.io.writers import read_marker
+from juicer.io.intermediates import read_marker
 
 # (stage label, tasks done, tasks in all)
 Progress = Callable[[str, int, int], None]

@@ -11,7 +11,8 @@ from juicer.errors import JuicerError, RefusedError
 from juicer.io import fs, ownership
 from juicer.io.attempts import GENERATION_FILE, new_generation
 from juicer.io.readers import count_records
-from juicer.io.writers import read_json, read_marker, write_marker
+from juicer.io.intermediates import read_marker, write_marker
+from juicer.io.writers import read_json
 from juicer.recipe import Recipe
 
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 from juicer.errors import JuicerError
 from juicer.io import fs
-from juicer.io.writers import read_marker
+from juicer.io.intermediates import read_marker
 
 try:
     import fcntl

@@ -16,7 +16,8 @@ import pyarrow as pa
 from juicer.batch import ROW_ID
 from juicer.errors import MissingDependencyError
 from juicer.io import fs
-from juicer.io.planner import POSITION_BITS, Piece
+from juicer.io.planner import Piece
+from juicer.row_ids import POSITION_BITS
 from juicer.io.records import ReadResult, blocks, count_newlines, open_stream, quarantine_record
 
 BOM = b"\xef\xbb\xbf"

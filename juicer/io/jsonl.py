@@ -14,7 +14,8 @@ import pyarrow.json as pj
 
 from juicer.batch import ROW_ID
 from juicer.io import carry
-from juicer.io.planner import POSITION_BITS, Piece
+from juicer.io.planner import Piece
+from juicer.row_ids import POSITION_BITS
 from juicer.io.records import (RESERVED, ReadResult, blocks, count_newlines, invalid_text_rows,
                                quarantine_record, record_problem)
 

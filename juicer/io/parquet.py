@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 
 from juicer.batch import ROW_ID
 from juicer.io import fs, progress
-from juicer.io.planner import PARQUET_ROW_BITS, POSITION_BITS, Piece
+from juicer.io.planner import Piece
+from juicer.row_ids import PARQUET_ROW_BITS, POSITION_BITS
 from juicer.io.records import RESERVED, ReadResult, quarantine_record, text_as_string
 
 

@@ -4,12 +4,8 @@ Plain JSONL and text-per-line files are cut into byte ranges (a line belongs to 
 holding its first byte), Parquet files into groups of row groups, Arrow IPC files into
 groups of record batches; compressed files, CSV, Arrow streams (Hugging Face `save_to_disk`)
 and WARC stay whole (they cannot be entered in the middle) and are streamed. Small pieces
-are grouped up to the shard size. Every document gets a row id = file index << 43 |
-position: the byte offset of its line (or WARC record) in the file, or its row number in a
-table format shifted left by 16 bits. It is stable whatever the shard size, and the ids
-between one document's and the next are free for rows derived from it (text_chunk_mapper
-numbers chunk k of a document id + k: a JSONL line has at least one byte per character, a
-table row 65,536 ids).
+are grouped up to the shard size. Every document gets a row id (juicer.row_ids) that is
+stable whatever the shard size.
 """
 from __future__ import annotations
 
@@ -24,15 +20,8 @@ import pyarrow.parquet as pq
 
 from juicer.errors import InputError, MissingInputError
 from juicer.io import fs
+from juicer.row_ids import MAX_PARQUET_ROWS, POSITION_BITS
 
-POSITION_BITS = 43
-PARQUET_ROW_BITS = 16  # ids per Parquet row, for rows derived from one document
-MAX_PARQUET_ROWS = 1 << (POSITION_BITS - PARQUET_ROW_BITS)
-
-
-def split_row_id(row_id: int) -> tuple[int, int]:
-    """(file index, position) of a row id."""
-    return row_id >> POSITION_BITS, row_id & ((1 << POSITION_BITS) - 1)
 FORMATS = {
     ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
     ".jsonl.gz": "jsonl.gz", ".json.gz": "jsonl.gz", ".jsonl.zst": "jsonl.zst",

@@ -16,7 +16,8 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io import carry, fs
 from juicer.io.compressed import DamagedStream, decompressed
-from juicer.io.planner import PARQUET_ROW_BITS, Piece
+from juicer.io.planner import Piece
+from juicer.row_ids import PARQUET_ROW_BITS
 from juicer.io.progress import Metered
 
 BLOCK_BYTES = 2 * 2**20

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels, tokenizers
+from juicer import heuristics, kernels, segmenters
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
 from juicer.rules import bound
@@ -80,7 +80,7 @@ class FinewebQualityFilter(Filter):
         ratio = np.full(len(text), np.nan)
         if needed.any():
             rows = np.flatnonzero(needed)
-            tokens = tokenizers.word_tokens(text.take(pa.array(rows)), self.params.language)
+            tokens = segmenters.word_tokens(text.take(pa.array(rows)), self.params.language)
             ratio[rows] = kernels.safe_ratio(newlines[rows], tokens.per_document())
         return pa.array(ratio, mask=np.isnan(ratio))
 

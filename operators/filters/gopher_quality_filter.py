@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels, tokenizers
+from juicer import kernels, segmenters
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
 from juicer.rules import bound
@@ -63,8 +63,8 @@ class GopherQualityFilter(Filter):
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)
         text = batch.text(field)
-        tokens = tokenizers.of_batch(batch, field, self.params.language)
-        cps = tokenizers.per_token_code_points(tokens)
+        tokens = segmenters.of_batch(batch, field, self.params.language)
+        cps = segmenters.per_token_code_points(tokens)
         lengths = np.diff(cps[1])
         symbol_free = kernels.count_in_class(cps, ~kernels.class_table("datatrove_punctuation.txt")) > 0
         alpha = kernels.count_in_class(cps, kernels.class_table("isalpha")) > 0

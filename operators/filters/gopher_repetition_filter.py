@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels, shingles, tokenizers, words
+from juicer import heuristics, kernels, segmenters, shingles, words
 from juicer.heuristics import Pieces
 from juicer.batch import Batch
 from juicer.operator import Filter, OpParams, Rule
@@ -74,8 +74,8 @@ class GopherRepetitionFilter(Filter):
             Pieces.from_lists(pc.split_pattern_regex(text, r"\n+")))
         stats["dup_para_frac"], stats["dup_para_char_frac"] = paragraphs, kernels.safe_ratio(para_chars, chars)
         stats["dup_line_frac"], stats["dup_line_char_frac"] = lines, kernels.safe_ratio(line_chars, chars)
-        tokens = tokenizers.of_batch(batch, field, self.params.language)
-        cps, offsets = tokenizers.per_token_code_points(tokens)
+        tokens = segmenters.of_batch(batch, field, self.params.language)
+        cps, offsets = segmenters.per_token_code_points(tokens)
         token_hash = span_hashes(cps, offsets[:-1], offsets[1:])
         token_length = np.diff(offsets)
         for n, _ in self.params.top_n_grams:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import AliasChoices, Field
 
-from juicer import llm_tokenizers
+from juicer import token_counters
 from juicer.batch import Batch
 from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
 
@@ -25,7 +25,7 @@ class TokenNumFilter(Filter):
 
     class Params(RangeParams):
         _range = ("min_num", "max_num")
-        tokenizer: str = Field(llm_tokenizers.DEFAULT_TOKENIZER,
+        tokenizer: str = Field(token_counters.DEFAULT_TOKENIZER,
                                validation_alias=AliasChoices("tokenizer", "hf_tokenizer"),
                                description="cl100k_base, o200k_base, a tokenizer.json or "
                                "SentencePiece .model path, or a locally cached Hugging Face id.")
@@ -33,7 +33,7 @@ class TokenNumFilter(Filter):
         max_num: int = Field(MAX_INT, ge=0, description="Most tokens a kept document has.")
 
     def setup(self) -> None:
-        self.counter = llm_tokenizers.load(self.params.tokenizer)
+        self.counter = token_counters.load(self.params.tokenizer)
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         self.ensure_setup()

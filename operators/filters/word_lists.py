@@ -7,7 +7,7 @@ from typing import ClassVar, Optional
 import numpy as np
 from pydantic import Field, model_validator
 
-from juicer import kernels, tokenizers, words, wordlists
+from juicer import kernels, segmenters, wordlists, words
 from juicer.batch import Batch
 from juicer.errors import JuicerError
 from juicer.operator import WordsParams
@@ -45,6 +45,6 @@ def word_list_share(op, batch: Batch, text_field: str) -> np.ndarray:
         found = words.augmented_words(batch.text(field), params.words_aug_group_sizes,
                                       params.words_aug_join_char)
     else:
-        found = tokenizers.words_of_batch(batch, field,
+        found = segmenters.words_of_batch(batch, field,
                                           params.lang if params.tokenization else None)
     return kernels.safe_ratio(found.count_in(op.vocabulary), found.per_document())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import tokenizers, words
+from juicer import segmenters, words
 from juicer.batch import Batch
 from juicer.operator import Filter, WordsParams, range_rules
 
@@ -28,7 +28,7 @@ class WordRepetitionFilter(Filter):
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         lang = self.params.lang if self.params.tokenization else None
-        grams = tokenizers.words_of_batch(batch, self.text_field(text_field), lang).ngrams(self.params.rep_len)
+        grams = segmenters.words_of_batch(batch, self.text_field(text_field), lang).ngrams(self.params.rep_len)
         return {"word_rep_ratio": pa.array(words.repeated_share(grams))}
 
     def rules(self):

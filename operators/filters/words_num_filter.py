@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels, tokenizers
+from juicer import kernels, segmenters
 from juicer.batch import Batch
 from juicer.operator import MAX_INT, Filter, WordsParams, range_rules
 
@@ -32,7 +32,7 @@ class WordsNumFilter(Filter):
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
         field = self.text_field(text_field)
         if self.params.tokenization:  # the segmenter's words, stripped as Data-Juicer does
-            return {"num_words": pa.array(tokenizers.words_of_batch(batch, field, self.params.lang).per_document())}
+            return {"num_words": pa.array(segmenters.words_of_batch(batch, field, self.params.lang).per_document())}
         counts = batch.view("dj_words", field, lambda: kernels.count_tokens_with(
             batch.code_points(field), _SEPARATORS, ~kernels.class_table("special")))
         return {"num_words": pa.array(counts)}

@@ -51,7 +51,7 @@ def _keep_segmented_words(text: pa.Array, keep, lang: str) -> pa.Array:
     """Data-Juicer's rewriting, where a word that fails is not removed whole but cut by the
     language's segmenter and only its failing pieces removed (the rest of it stays as
     written): in Chinese a run of text without spaces is one whitespace word."""
-    from juicer.tokenizers import segmented_text
+    from juicer.segmenters import segmented_text
 
     documents = text.to_pylist()
     failing = sorted({word for document in documents for word in _words(document)

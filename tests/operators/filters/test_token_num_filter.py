@@ -3,7 +3,7 @@ import json
 import pytest
 
 import juicer
-from juicer import llm_tokenizers
+from juicer import token_counters
 from tests.conftest import DATA, EDGE_TEXTS
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 
@@ -63,12 +63,12 @@ def test_data_juicer_parameter_name_and_own_tokenizer_files(tmp_path, no_network
 
 def test_a_tokenizer_that_is_not_here_is_named_with_the_fix(tmp_path, no_network):
     with pytest.raises(juicer.JuicerError, match="never downloads.*huggingface-cli download"):
-        llm_tokenizers.load("EleutherAI/pythia-6.9b-deduped-not-cached")
+        token_counters.load("EleutherAI/pythia-6.9b-deduped-not-cached")
     with pytest.raises(juicer.JuicerError, match="no file or folder"):
-        llm_tokenizers.load(str(tmp_path / "missing.json"))
+        token_counters.load(str(tmp_path / "missing.json"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(juicer.JuicerError, match="neither tokenizer.json"):
-        llm_tokenizers.load(str(tmp_path / "empty"))
+        token_counters.load(str(tmp_path / "empty"))
 
 
 def test_recipe_relative_tokenizer_path(tmp_path):

@@ -1,4 +1,5 @@
-"""Language-model tokenizers for token counts, all offline.
+"""Token counts with language-model tokenizers, all offline (word segmenters are
+juicer.segmenters).
 
 A tokenizer is named in a recipe by one string:
 - `cl100k_base` (the default) or `o200k_base`: OpenAI's BPE encodings run by `tiktoken`,

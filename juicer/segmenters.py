@@ -1,5 +1,8 @@
-"""Word tokens as datatrove's rule sets see them: spaCy's rule-based tokenizer for the
-language (`spacy.blank(lang)`, no model), tokens stripped, empty ones dropped.
+"""Words as a language's segmenter cuts them. Word tokens as datatrove's rule sets see them:
+spaCy's rule-based tokenizer for the language (`spacy.blank(lang)`, no model), tokens
+stripped, empty ones dropped; and for Data-Juicer's `tokenization` option, a document's
+words from jieba, MeCab or pythainlp (segmented_text). Token counts for language models are
+juicer.token_counters.
 
 Whole documents are tokenized: spaCy's special cases (emoticons, quotes) can join or split
 tokens across whitespace, so tokenizing distinct chunks separately, which would be faster,
