@@ -72,3 +72,14 @@ def test_the_operator_base_class_does_not_reach_the_api():
     graph = import_graph()
     assert "juicer.api" not in graph["juicer.operator"]
     assert not {"juicer.runner", "juicer.pipeline", "juicer.report"} & graph["juicer.operator"]
+
+
+def test_moved_modules_keep_their_old_import_paths():
+    """Code written against the old layout keeps working: the engine was juicer.runner and
+    token counting juicer.llm_tokenizers."""
+    from juicer import llm_tokenizers, runner, token_counters
+    from juicer.engine import driver, global_tasks
+
+    assert runner.process is driver.process and runner.RunResult is driver.RunResult
+    assert runner._write_decisions is global_tasks.write_decisions
+    assert llm_tokenizers.load is token_counters.load
