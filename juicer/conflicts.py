@@ -18,10 +18,10 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.engine.context import ShardResult
 from juicer.io import fs
 from juicer.io.carry import merged_type
-from juicer.io.planner import ROW_FORMATS, detect_format
-from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
-from juicer.io.records import quarantine_record, quarantine_table
 from juicer.io.intermediates import ArrowSink, read_arrow_files, schemas_of
+from juicer.io.planner import detect_format
+from juicer.io.records import locate, quarantine_record, quarantine_table
+from juicer.row_ids import split_row_id
 
 _OWN = (ROW_ID, STATS, DROP_REASON)
 
@@ -132,19 +132,9 @@ def _rewrite(path: str, result: ShardResult, key: str, standing: dict[str, pa.Da
 
 def _entry(moved: pa.Table, row: int, standing: dict[str, pa.DataType], inputs: list[str]) -> dict:
     row_id = int(moved.column(ROW_ID)[row].as_py())
-    file_index, position = split_row_id(row_id)
+    file_index = split_row_id(row_id)[0]
     path = inputs[file_index] if file_index < len(inputs) else None
-    kind = detect_format(path) if path else None
-    line = number = None
-    where = ""
-    if kind in ROW_FORMATS:
-        number = position >> PARQUET_ROW_BITS
-    elif kind == "jsonl":
-        from juicer.io.records import count_newlines
-
-        line = count_newlines(path, position) + 1
-    else:
-        where = f" (document at byte {position} of the decompressed stream)"
+    line, number, where = locate(row_id, path, detect_format(path) if path else None)
     fields = [name for name in standing if moved.column(name)[row].is_valid]
     reason = "; ".join(
         f"field '{name}' is {moved.schema.field(name).type} here but "

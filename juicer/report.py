@@ -11,6 +11,7 @@ from juicer.samples import KEPT_SAMPLES, Samples
 from juicer.engine.context import ShardResult
 from juicer.global_steps import kind_of
 from juicer.operator import Filter, GlobalOperator, Mapper
+from juicer.row_ids import split_row_id
 
 
 def build_report(recipe, shard_results: list[list[ShardResult]], global_summaries: dict, outputs, *, seconds, started,
@@ -110,8 +111,6 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
 
 def name_cluster_files(report: dict, files: list[str]) -> None:
     """Name the input file of each near-duplicate cluster member the report shows."""
-    from juicer.row_ids import split_row_id
-
     for step in report["steps"]:
         for cluster in step.get("dedup", {}).get("largest_clusters", []):
             for member in cluster.get("members", []):

@@ -17,14 +17,13 @@ from juicer.errors import InputError, JuicerError
 from juicer.fields import text_values
 from juicer.io import carry, fs
 from juicer.io.attempts import once
-from juicer.io.planner import ROW_FORMATS, Shard
-from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
+from juicer.io.intermediates import ArrowSink, read_arrow_rows, read_marker, write_marker
 from juicer.io.partitioned import PartitionedSink, read_partition
+from juicer.io.planner import Shard
 from juicer.io.progress import Reporter
 from juicer.io.readers import read_shard
-from juicer.io.records import (RAW_LIMIT, count_newlines, quarantine_record, quarantine_table,
-                               raw_row)
-from juicer.io.intermediates import ArrowSink, read_arrow_rows, read_marker, write_marker
+from juicer.io.records import RAW_LIMIT, locate, quarantine_record, quarantine_table, raw_row
+from juicer.row_ids import split_row_id
 from juicer.global_steps import Decisions, apply_decisions, signatures_of
 from juicer.metrics import StepMetrics
 from juicer.pipeline import run_steps
@@ -223,15 +222,8 @@ def _set_aside(table: pa.Table, index: int, task: ShardTask, quarantine: list[di
     """Quarantine one read document with its file and line (or row), or stop the run with
     them under input.strict."""
     row_id = int(table.column(ROW_ID)[index].as_py())
-    file_index, position = split_row_id(row_id)
-    piece = {piece.file_index: piece for piece in task.shard.pieces}[file_index]
-    line = row = None
-    if piece.format in ROW_FORMATS:
-        row = position >> PARQUET_ROW_BITS
-    elif piece.format in ("jsonl", "lines"):
-        line = count_newlines(piece.path, position) + 1
-    where = "" if line or row is not None else f" (document at byte {position} of the " \
-        "decompressed stream)"
+    piece = {piece.file_index: piece for piece in task.shard.pieces}[split_row_id(row_id)[0]]
+    line, row, where = locate(row_id, piece.path, piece.format)
     if task.run.strict:
         at = f"line {line}" if line else f"row {row}" if row is not None else "the stream"
         raise InputError(f"{piece.path}, {at}: {error}{where}", hint=hint)

@@ -16,9 +16,9 @@ from juicer.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io import carry, fs
 from juicer.io.compressed import DamagedStream, decompressed
-from juicer.io.planner import Piece
-from juicer.row_ids import PARQUET_ROW_BITS
+from juicer.io.planner import ROW_FORMATS, Piece
 from juicer.io.progress import Metered
+from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
 
 BLOCK_BYTES = 2 * 2**20
 RAW_LIMIT = 2000  # characters of a bad record kept in quarantine
@@ -158,6 +158,20 @@ def type_conflict(records: list[dict]) -> str:
                 return (f"field '{key}' is {seen[0]} in record {seen[1] + 1} of the block but "
                         f"{kind} in record {number + 1}")
     return ""
+
+
+def locate(row_id: int, path: Optional[str], fmt: Optional[str]
+           ) -> tuple[Optional[int], Optional[int], str]:
+    """Where a document is in its input file, for a person: (line, row, where). Its line in
+    a plain JSONL or text-lines file (newlines counted now, since only a bad document needs
+    it), its row in a table format; otherwise `where` names the byte of the decompressed
+    stream."""
+    position = split_row_id(row_id)[1]
+    if fmt in ROW_FORMATS:
+        return None, position >> PARQUET_ROW_BITS, ""
+    if fmt in ("jsonl", "lines") and path:
+        return count_newlines(path, position) + 1, None, ""
+    return None, None, f" (document at byte {position} of the decompressed stream)"
 
 
 def quarantine_record(row_id, path, line, row, error, raw) -> dict:
