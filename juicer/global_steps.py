@@ -3,7 +3,7 @@
 A global step (a deduplicator or a selector) needs the whole corpus, so it runs in phases:
 
   map        the shard tasks of its stage write its signatures, hashed into partitions
-             (juicer.pipeline.signatures_of);
+             (signatures_of, below);
   reduce     one task per partition: `kind.reduce` turns the signatures into a table
              (candidate pairs, span occurrences, or decisions);
   shard pass one task per shard over the reduce tables' rows whose (later) document lies in
