@@ -16,6 +16,7 @@ from juicer.io.attempts import OutputLock, forget_locks
 from juicer.io.planner import Shard, expand_paths, plan_shards
 from juicer.io.writers import write_json, write_text
 from juicer.global_steps import finish
+from juicer.pipeline import plan_stages
 from juicer.recipe import Recipe, Step
 from juicer.report import build_report, name_cluster_files
 from juicer.engine.context import RunContext, ShardResult, ShardTask, stage_resources
@@ -118,7 +119,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
         observe=observe, sample_rate=sampling["rate"] if sampling else None,
         count_tokens=recipe.output.count_tokens, kept_text_field=recipe.kept_text_field,
         output_format=recipe.output.format)
-    stages = run.stages
+    stages = plan_stages(recipe.pipeline)  # the recipe's own steps: no operator built again
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
     runs = TaskRunner(executor, progress)

@@ -71,8 +71,7 @@ class TaskPhases:
         return result["decisions"], result["summary"]
 
     def texts_of(self, step: Step) -> dedup.TextsOf:
-        field_name = step.operator.text_field(self.run.text_field)
-        return lambda ids: read_texts(self.sources, field_name, ids)
+        return texts_reader(self.sources, step, self.run.text_field)
 
 
 def _output(result: dict) -> Output:
@@ -150,9 +149,8 @@ def run_shard_pass_task(task: ShardPassTask) -> dict:
     rows = _read_tables(kind, step, task.tables)
     ids = rows.column(ROW_ID).to_numpy()
     rows = rows.filter(pa.array((ids >= source.low) & (ids <= source.high)))
-    field_name = step.operator.text_field(task.run.text_field)
-    table, report = kind.shard_pass(step, rows,
-                                    lambda ids: read_texts(task.sources, field_name, ids))
+    table, report = kind.shard_pass(step, rows, texts_reader(task.sources, step,
+                                                             task.run.text_field))
     result = {"shard": task.shard, "rows": table.num_rows, "note": report,
               **_phase_table(table, task, task.decides, bounds_of(task.sources), "verified",
                              f"s{task.shard:05d}"),
@@ -168,15 +166,20 @@ def run_combine_task(task: CombineTask) -> dict:
     started = time.perf_counter()
     step = task.global_step
     kind = kind_of(step.operator)
-    field_name = step.operator.text_field(task.run.text_field)
     decided, summary = kind.combine(step, _read_tables(kind, step, task.tables),
                                     [json.loads(r) for r in task.reports],
-                                    lambda ids: read_texts(task.sources, field_name, ids))
+                                    texts_reader(task.sources, step, task.run.text_field))
     result = {"summary": summary, "decisions": write_decisions(
         decided, bounds_of(task.sources), stage_file(task.work_dir, task.stage, "decisions", ""),
         "all", task.marker), "seconds": elapsed(started)}
     write_marker(result, task.marker)
     return result
+
+
+def texts_reader(sources: tuple, step: Step, text_field: str) -> dedup.TextsOf:
+    """The step's texts of any row ids, read back from the shards' kept files."""
+    field_name = step.operator.text_field(text_field)
+    return lambda ids: read_texts(sources, field_name, ids)
 
 
 def read_texts(sources: tuple, field_name: str, row_ids: np.ndarray) -> list[str]:
