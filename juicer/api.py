@@ -13,7 +13,7 @@ and run recipes.
 `apply` (and `run`, recipe first) accepts a `pyarrow.Table`, a polars DataFrame or
 LazyFrame, a pandas DataFrame, a list of dicts, a Hugging Face `datasets.Dataset`, a Ray
 Dataset or a Dask DataFrame, and returns the same type; the data crosses as Arrow. It runs
-the same engine as `juicer process` (juicer.pipeline), in memory and in one process: meant
+the same engine as `juicer process` (juicer.engine.pipeline), in memory and in one process: meant
 for data that fits in memory.
 """
 from __future__ import annotations
@@ -26,19 +26,21 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
-from juicer import dedup, registry
-from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.engine import dedup
+
+from juicer.core import registry
+from juicer.core.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
-from juicer.fields import is_path, text_values
+from juicer.core.fields import is_path, text_values
 from juicer.io.records import QUARANTINE_SCHEMA, record_problem
-from juicer.global_steps import (Decisions, GlobalKind, Output, apply_decisions, finish,
+from juicer.engine.global_steps import (Decisions, GlobalKind, Output, apply_decisions, finish,
                                  signatures_of)
-from juicer.metrics import StepMetrics
-from juicer.operator import Operator
-from juicer.pipeline import plan_stages, run_steps
+from juicer.core.metrics import StepMetrics
+from juicer.core.operator import Operator
+from juicer.engine.pipeline import split_into_stages, run_steps
 from juicer.recipe import Recipe, Step, build_steps, steps_from_operators
 from juicer.recipe import load_recipe as _load_recipe
-from juicer.report import step_report
+from juicer.engine.run_report import step_report
 
 StepsLike = Union[Operator, str, os.PathLike, Recipe, Sequence[Union[Operator, str, dict]]]
 
@@ -91,7 +93,7 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
     dropped; writes data/ (with __stats__), report.json and report.html into `output`
     (default: the recipe's output.path + "_analysis"), replacing an earlier analysis there
     as the CLI does (overwrite=False refuses instead). Returns a RunResult."""
-    from juicer.analysis import analyze as run_analysis
+    from juicer.corpus.analysis import analyze as run_analysis
 
     _not_in_a_worker("analyze")
     if not isinstance(recipe, Recipe):
@@ -103,8 +105,8 @@ def analyze(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequenc
 def plan(recipe: Union[str, os.PathLike, dict, Recipe], *, overrides: Sequence[str] = (),
          sample: int = 2000, workers: Optional[int] = None) -> dict:
     """Like `juicer plan`: estimate the full run's documents per step, time, disk and memory
-    from a dry run on about `sample` documents (juicer/dry_run.py)."""
-    from juicer.dry_run import plan as estimate
+    from a dry run on about `sample` documents (juicer/corpus/dry_run.py)."""
+    from juicer.corpus.dry_run import plan as estimate
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
@@ -120,7 +122,7 @@ def calibrate(recipe: Union[str, os.PathLike, dict, Recipe], keep: Optional[floa
     `keep` of the documents (or `chars` characters, or `tokens` tokens of `tokenizer`),
     written as a recipe; returns the proposal (also in the analysis report). `analysis`
     reuses a directory `analyze` wrote."""
-    from juicer.analysis import calibrate as run_calibration
+    from juicer.corpus.analysis import calibrate as run_calibration
 
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, overrides)
@@ -137,7 +139,7 @@ def render_report(output_dir: Union[str, os.PathLike], compare: Optional[Union[s
     names the field that matches documents across the runs). `group_by` recounts the
     report's per-group drop rates by those fields (into report.json too). Returns the
     page's path."""
-    from juicer import compare as comparison, report_groups, report_html
+    from juicer.report import compare as comparison, groups as report_groups, html as report_html
     from juicer.io.writers import read_json, write_json
 
     output_dir = os.fspath(output_dir)
@@ -160,10 +162,10 @@ def train_classifier(positive: Sequence[Union[str, os.PathLike]],
     """Like `juicer train-classifier`: a fastText quality classifier from curated
     (`positive`) and raw (`negative`) JSONL/Parquet files, evaluated on a held-out split;
     writes the model and its sidecar .json and returns the evaluation (with `model_path`).
-    `options` are juicer.classifier.TrainingOptions fields (epochs, dim, test_share, ...)."""
+    `options` are juicer.models.classifier.TrainingOptions fields (epochs, dim, test_share, ...)."""
     from dataclasses import asdict
 
-    from juicer import classifier
+    from juicer.models import classifier
 
     from juicer.io.texts import corpus_texts
 
@@ -182,8 +184,8 @@ def train_lm(inputs: Sequence[Union[str, os.PathLike]], output: Union[str, os.Pa
     of JSONL/Parquet files (CCNet normalization, a SentencePiece model trained on them,
     Kneser-Ney n-grams). Writes MODEL.arpa, MODEL.sp.model and MODEL.json; returns the
     sidecar (with `model_path`, and the median perplexity of `held_out` files when given).
-    `options` are juicer.lm.LMOptions fields (order, vocab_size, min_count)."""
-    from juicer import lm
+    `options` are juicer.models.lm.LMOptions fields (order, vocab_size, min_count)."""
+    from juicer.models import lm
     from juicer.io.texts import corpus_texts
 
     texts = corpus_texts([os.fspath(p) for p in inputs], text_field)
@@ -279,7 +281,7 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
     dropped: list[pa.Table] = []
     decisions: dict[str, pa.Table] = {}  # global step id -> its decisions
     summaries: dict[str, dict] = {}
-    for stage in plan_stages(pipeline):
+    for stage in split_into_stages(pipeline):
         if stage.previous_global is not None:
             result = apply_decisions(stage.previous_global, table,
                                      Decisions.from_table(decisions[stage.previous_global.id]),
@@ -308,7 +310,7 @@ def _run(pipeline: list[Step], table: pa.Table, text_field: str, batch_size: int
 
 class _InMemoryPhases:
     """A global step's phases in memory: one partition, one shard, the tables themselves
-    (juicer.global_steps.Phases; the runner's run them as tasks)."""
+    (juicer.engine.global_steps.Phases; the runner's run them as tasks)."""
 
     def __init__(self, table: pa.Table, text_field: str):
         self.table, self.text_field = table, text_field

@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from juicer import registry
+from juicer.core import registry
 from juicer._version import __version__
 from juicer.errors import JuicerError, RecipeError, RefusedError, with_hint
 from juicer.io.progress import human_size
@@ -258,7 +258,7 @@ def analyze(recipe_file: str, inputs: tuple[str, ...], sample: Optional[int],
     Writes report.html (what each filter would drop, histograms with the thresholds: the
     basis for choosing them), report.json and data/ with the __stats__ of every document.
     An existing analysis in the same directory is replaced."""
-    from juicer.analysis import analyze as run_analysis
+    from juicer.corpus.analysis import analyze as run_analysis
 
     recipe = _load(recipe_file, overrides + _executor_overrides(executor, address))
     with _failure_exits():
@@ -300,7 +300,7 @@ def calibrate(recipe_file: str, keep: Optional[float], chars: Optional[int],
     Each filter with numeric min/max params gets the same share of the drops, trimmed
     from the tails of its statistic; other rules and deduplication stay as they are.
     Writes the calibrated recipe and adds the proposal to the analysis report."""
-    from juicer.analysis import calibrate as run_calibration
+    from juicer.corpus.analysis import calibrate as run_calibration
 
     recipe = _load(recipe_file, overrides)
     options = {} if analysis else {"inputs": inputs, "sample": sample, "workers": workers,
@@ -406,7 +406,7 @@ def count_command(inputs: tuple[str, ...], fields: tuple[str, ...], by: Optional
                   tokenizer: Optional[str], text_unit: str, as_json: bool) -> None:
     """Count documents, characters, bytes and tokens of INPUT files, folders or globs
     (any format process reads), in total and per value of --by."""
-    from juicer.corpus import count
+    from juicer.corpus.stats import count
 
     with _failure_exits():
         counted = count(inputs, fields=fields or ("text",), by=by, tokenizer=tokenizer,
@@ -450,7 +450,7 @@ def sample_command(inputs: tuple[str, ...], size: int, output: str, seed: int,
                    text_field: str, text_unit: str) -> None:
     """Draw N documents uniformly at random from INPUT (files, folders, globs; any format),
     the same ones every time for the same input and seed, and write them in input order."""
-    from juicer.corpus import sample
+    from juicer.corpus.stats import sample
 
     with _failure_exits():
         drawn = sample(inputs, size, output, seed=seed, text_field=text_field,
@@ -473,7 +473,7 @@ def convert_command(inputs: tuple[str, ...], to: str, source: Optional[str],
     """Convert instruction data between layouts (Alpaca, ShareGPT, OpenAI messages,
     query/response). Records with no form in the target layout go to FILE.failed.jsonl
     with their file, position and reason."""
-    from juicer.instruct import convert
+    from juicer.corpus.instruct import convert
 
     with _failure_exits():
         done = convert(inputs, output, to, source=source)
@@ -506,7 +506,7 @@ def mix_command(sources: tuple[str, ...], output: str, documents: Optional[float
     e.g. web.yaml:0.7 code/:0.3. Without --docs or --tokens the mix is as large as the
     weights allow without repeating a document. Writes DIR/data/ and DIR/mix_report.json
     with the realized shares."""
-    from juicer.mix import mix, parse_source
+    from juicer.corpus.mix import mix, parse_source
 
     with _failure_exits():
         report = mix([parse_source(s) for s in sources], output,
@@ -535,7 +535,7 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
     documents, scaled up. Per step: documents in, dropped, CPU time; in total: time on the
     workers, disk for data/, dropped/ and intermediates, memory per worker. Writes nothing
     but a scratch folder it removes."""
-    from juicer.dry_run import plan
+    from juicer.corpus.dry_run import plan
 
     recipe = _load(recipe_file, overrides)
     with _failure_exits():
@@ -600,7 +600,7 @@ def recipe() -> None:
               help="Print {ok, steps, input_files, shards, notes, problems} as JSON.")
 def recipe_check(recipe_file: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Validate RECIPE_FILE without reading any data; exit 2 listing every mistake."""
-    from juicer.io.planner import expand_paths, plan_shards
+    from juicer.io.shards import expand_paths, split_into_shards
     from juicer.io.probe import check_text_field
     from juicer.recipe import load_recipe
 
@@ -626,7 +626,7 @@ def recipe_check(recipe_file: str, overrides: tuple[str, ...], as_json: bool) ->
     except JuicerError as exc:
         fail([{"location": f"{recipe_file}: input", "message": str(exc), "hint": ""}],
              f"{recipe_file}: input: {exc}")
-    shards = plan_shards(files, loaded.input.shard_size, loaded.input.text_unit)
+    shards = split_into_shards(files, loaded.input.shard_size, loaded.input.text_unit)
     result.update(ok=True, input_files=len(files), shards=len(shards))
     if as_json:
         click.echo(json.dumps(result, indent=2))
@@ -668,7 +668,7 @@ def _operator_lines(described: list[dict], width: int) -> list[str]:
     """One line per operator in `width` columns: name, kind, the summary's first sentence
     (cut with an ellipsis if it does not fit); a name too long for its column gets a line
     of its own."""
-    from juicer.sentences import sentences_of
+    from juicer.text.sentences import sentences_of
 
     name_width = min(max(len(d["name"]) for d in described), 36) if described else 0
     kind_width = max((len(d["kind"]) for d in described), default=0)
@@ -689,7 +689,7 @@ def _operator_lines(described: list[dict], width: int) -> list[str]:
 @ops.command("docs")
 def ops_docs() -> None:
     """Print docs/operators.md for the built-in operators (Markdown)."""
-    from juicer.operator_docs import render
+    from juicer.core.operator_docs import render
 
     click.echo(render(), nl=False)
 

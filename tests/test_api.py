@@ -116,7 +116,7 @@ result = juicer.process({recipe!r}, workers=2, overwrite=True)
 print("kept", result.report["kept_docs"])
 '''
 OPERATOR = '''
-from juicer.operator import Mapper
+from juicer.core.operator import Mapper
 
 class Unchanged(Mapper):
     name = "unchanged_script_mapper"

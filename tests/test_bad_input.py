@@ -342,7 +342,7 @@ def test_an_unreadable_input_folder_is_an_error_naming_it(tmp_path, monkeypatch)
             yield entry
 
     monkeypatch.setattr(os, "walk", walk_refusing_locked)
-    from juicer.io.planner import expand_paths
+    from juicer.io.shards import expand_paths
 
     with pytest.raises(juicer.JuicerError, match=r"input folder '.*locked' cannot be read: "
                                                  r"Permission denied"):

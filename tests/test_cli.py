@@ -57,7 +57,7 @@ def test_a_missing_input_exits_2_with_a_message(tmp_path):
 
 
 def test_operator_docs_are_current():
-    from juicer.operator_docs import render
+    from juicer.core.operator_docs import render
 
     assert (REPO / "docs" / "operators.md").read_text(encoding="utf-8") == render(), \
         "regenerate with: juicer ops docs > docs/operators.md"

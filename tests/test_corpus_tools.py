@@ -30,7 +30,7 @@ def test_count_documents_characters_bytes_and_groups(sample_rows):
 
 
 def test_count_tokens_and_several_fields_from_the_cli(tmp_path, sample_rows):
-    from juicer.token_counters import load
+    from juicer.models.token_counters import load
 
     path = tmp_path / "pairs.jsonl"
     rows = [{"instruction": row["url"] or "", "output": row["text"],

@@ -141,8 +141,8 @@ def test_report_shows_cluster_members_with_similarity_and_a_diff(tmp_path, corpu
     its similarity to the kept document (the operator's own Jaccard) and a diff."""
     import numpy as np
 
-    from juicer import report_html
-    from juicer.registry import get
+    from juicer.report import html as report_html
+    from juicer.core.registry import get
 
     path, _ = corpus
     result = run(tmp_path, path, 2, pipeline=[MINHASH], input_shard_size="512KB")

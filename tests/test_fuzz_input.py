@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from juicer.io.carry import same_value
-from juicer.io.planner import plan_shards
+from juicer.io.shards import split_into_shards
 from juicer.io.readers import read_shard
 
 numbers = st.one_of(
@@ -44,7 +44,7 @@ def _dump(record: dict) -> str:
 
 def _read(path: str, text_field: str = "text"):
     kept, bad = [], []
-    for shard in plan_shards([path], 2**30):
+    for shard in split_into_shards([path], 2**30):
         for result in read_shard(shard, text_field):
             bad += result.quarantine
             if result.table is not None:

@@ -1,4 +1,4 @@
-"""The global-step kinds (juicer.global_steps): which phases each runs, in what order, with
+"""The global-step kinds (juicer.engine.global_steps): which phases each runs, in what order, with
 what, and that the runner and juicer.apply, which drive the same `finish`, give the same
 documents and the same report figures."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 import pytest
 
 import juicer
-from juicer import global_steps
-from juicer.global_steps import Output, finish, kind_of
+from juicer.engine import global_steps
+from juicer.engine.global_steps import Output, finish, kind_of
 from juicer.recipe import steps_from_operators
 from tests.conftest import REPO, read_output, write_recipe
 from tests.test_golden_outputs import GLOBAL_KINDS
@@ -86,8 +86,8 @@ def test_each_kind_runs_its_phases_in_order(summaries_echo, name, params, reduce
 def test_every_global_operator_has_a_kind_and_an_empty_reduce_of_its_shape():
     """Each built-in global operator's kind gives, on no signatures, a table of the columns
     its later phases read."""
-    from juicer import registry
-    from juicer.operator import GlobalOperator
+    from juicer.core import registry
+    from juicer.core.operator import GlobalOperator
 
     kinds = {}
     for name in registry.names():

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 import juicer
-from juicer import fields
+from juicer.core import fields
 from juicer.errors import OperatorError
 from tests.conftest import DATA, read_output, write_recipe
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from juicer import kernels
+from juicer.text import kernels
 from tests.conftest import EDGE_TEXTS
 
 
@@ -96,7 +96,7 @@ def test_count_matches_counts_non_overlapping():
 
 @pytest.mark.parametrize("n", [1, 3, 10, 40])
 def test_window_hashes_are_the_span_hashes_of_every_window(texts, n):
-    from juicer.shingles import span_hashes, window_hashes
+    from juicer.text.shingles import span_hashes, window_hashes
 
     cps, _ = kernels.code_points(pa.array(texts[:50]))
     starts = np.arange(max(len(cps) - n + 1, 0))
@@ -107,7 +107,7 @@ def test_window_hashes_are_the_span_hashes_of_every_window(texts, n):
 def test_gram_frequencies_agree_whichever_key_is_sorted(texts):
     """Batches where one document holds most grams sort salted 64-bit keys, the rest
     sort the document packed above the gram hash: the counts are the same."""
-    from juicer import words
+    from juicer.text import words
 
     def as_set(found):
         return sorted(zip(*(a.tolist() for a in found)))
@@ -132,7 +132,7 @@ def test_a_spacy_language_without_its_package_names_the_package_and_extra():
     import importlib.util
 
     from juicer.errors import MissingDependencyError
-    from juicer.segmenters import _spacy_tokenizer
+    from juicer.text.segmenters import _spacy_tokenizer
 
     if importlib.util.find_spec("pyvi") is not None:
         pytest.skip("pyvi is installed here")

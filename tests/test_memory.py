@@ -2,7 +2,7 @@ import sys
 
 import pytest
 
-from juicer import memory
+from juicer.engine import memory
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 import juicer
 from juicer.errors import JuicerError
-from juicer.mix import parse_source
+from juicer.corpus.mix import parse_source
 from tests.conftest import REPO, SAMPLE, read_output
 
 GPTEACHER = REPO / "recipes" / "sample" / "gpteacher_sample.jsonl.gz"
@@ -50,7 +50,7 @@ def test_a_token_mix_of_a_recipe_output_and_a_file_from_the_cli(tmp_path):
     assert abs(web["realized_share"] - 0.75) < 0.01 and abs(instruct["realized_share"] - 0.25) < 0.01
     assert abs(report["total"] - 200_000) < 2_000  # within 1% of the asked size
     # the recipe's output was measured by its text field (the answers)
-    from juicer.token_counters import load
+    from juicer.models.token_counters import load
 
     rows = pq.read_table(tmp_path / "mix" / "data" / "part-00000.parquet").to_pylist()
     counter = load("cl100k_base")

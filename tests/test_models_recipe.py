@@ -33,7 +33,7 @@ def test_runs_offline_on_two_workers(tmp_path, news_lm, split_jsonl, no_network)
 
 
 def test_each_model_is_loaded_once_per_worker(tmp_path, news_lm, split_jsonl, monkeypatch):
-    from juicer import registry
+    from juicer.core import registry
 
     loads = {}
     for op in MODEL_STEPS:

@@ -60,7 +60,7 @@ def test_rows_with_ids_read_only_the_batches_that_hold_them(tmp_path, monkeypatc
 def test_decisions_are_written_as_one_segment_per_shard_holding_their_rows(tmp_path):
     """A global step's decisions (one file per writing task) are cut by the row-id range of
     each shard, so a shard task of the next stage reads only the bytes about its own rows."""
-    from juicer.batch import ROW_ID
+    from juicer.core.batch import ROW_ID
     from juicer.engine.global_tasks import write_decisions as _write_decisions
 
     rows = [1, 2, 3, 5, 7, 9, 12, 40]  # 3 and 40 lie in no shard's range: nobody needs them

@@ -47,7 +47,7 @@ def test_plan_from_the_cli(tmp_path):
 
 
 def test_a_gpu_step_is_planned_on_the_cpu_where_the_planning_machine_has_no_gpu(tmp_path):
-    from juicer import devices
+    from juicer.models import devices
 
     if devices.cuda_unavailable() is None:
         pytest.skip("this machine has a usable GPU: the step is planned on it")

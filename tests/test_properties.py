@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import juicer
-from juicer import registry
+from juicer.core import registry
 from juicer.errors import RecipeError
 from tests.test_registry import REQUIRED_PARAMS, installed_operators, rows_for
 

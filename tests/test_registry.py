@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 import juicer
-from juicer import registry
-from juicer.operator import Deduplicator, Filter, Mapper, Selector
+from juicer.core import registry
+from juicer.core.operator import Deduplicator, Filter, Mapper, Selector
 from tests.conftest import DATA, EDGE_TEXTS
 
 # Renaming an operator breaks users' recipes: change this list only on purpose.
@@ -138,7 +138,7 @@ PLUGIN = '''
     from pydantic import Field
 
     from juicer import Filter, Mapper
-    from juicer.operator import RangeParams, range_rules
+    from juicer.core.operator import RangeParams, range_rules
 
 
     class ShoutMapper(Mapper):

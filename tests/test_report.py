@@ -15,9 +15,9 @@ import pyarrow.parquet  # noqa: F401  (pa.parquet)
 import pytest
 
 import juicer
-from juicer import report_html
-from juicer.metrics import Summary
-from juicer.samples import MAX_CATEGORIES, Categories, Samples
+from juicer.report import html as report_html
+from juicer.core.metrics import Summary
+from juicer.core.samples import MAX_CATEGORIES, Categories, Samples
 from tests.conftest import DATA, SAMPLE, write_recipe
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "recipes" / "quickstart.yaml"
@@ -230,7 +230,7 @@ def test_calibrate_to_a_character_budget(tmp_path):
 
 
 def test_calibrate_to_a_token_budget_and_tokens_in_the_summary(tmp_path):
-    from juicer import token_counters
+    from juicer.models import token_counters
 
     tokens_of = token_counters.load("cl100k_base").count
     counted = ["output.count_tokens=cl100k_base"]

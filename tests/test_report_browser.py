@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import juicer
-from juicer import report_html
+from juicer.report import html as report_html
 from tests.conftest import DATA, REPO, SAMPLE, write_recipe
 
 ARTIFACTS = Path(os.environ.get("JUICER_TEST_ARTIFACTS", REPO / "test-artifacts"))

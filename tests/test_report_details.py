@@ -18,9 +18,9 @@ import pyarrow.compute as pc
 import pytest
 
 import juicer
-from juicer import report_html
-from juicer.metrics import Summary
-from juicer.registry import get
+from juicer.report import html as report_html
+from juicer.core.metrics import Summary
+from juicer.core.registry import get
 from tests.conftest import SAMPLE, read_output, write_recipe
 
 GOPHER = {"op": "gopher_quality_filter"}
@@ -174,7 +174,7 @@ def test_compare_names_the_params_that_differ_and_the_documents_whose_fate_chang
     page = page_path.read_text()
     assert re.search(r"<td><code>text_length_filter</code></td><td>min_len</td><td>200</td>"
                      r"<td>400</td>", page)
-    from juicer.compare import fate_changes
+    from juicer.report.compare import fate_changes
 
     fates = fate_changes(runs[0].output, runs[1].output)
     kept_loose = read_output(runs[0].output).column("text").to_pylist()

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import juicer
-from juicer import registry
-from juicer.operator import Filter
-from juicer.rules import COMPARISONS, LOWER_BOUNDS, UPPER_BOUNDS, Rule, bound
+from juicer.core import registry
+from juicer.core.operator import Filter
+from juicer.core.rules import COMPARISONS, LOWER_BOUNDS, UPPER_BOUNDS, Rule, bound
 from tests.conftest import REPO
 from tests.test_registry import REQUIRED_PARAMS, installed_operators
 

@@ -97,7 +97,7 @@ def test_output_is_byte_identical_across_workers_and_shard_sizes(tmp_path, split
 
 
 def test_reduce_partitions_follow_the_input_size_and_the_recipe():
-    from juicer.io.planner import Piece, Shard
+    from juicer.io.shards import Piece, Shard
     from juicer.engine.driver import PARTITION_INPUT_BYTES, reduce_partitions
 
     def shards(count, size):

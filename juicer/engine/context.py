@@ -12,11 +12,11 @@ from typing import Optional
 
 import pyarrow as pa
 
-from juicer import registry
+from juicer.core import registry
 from juicer.io import fs
-from juicer.io.planner import Shard
+from juicer.io.shards import Shard
 from juicer.io.partitioned import Segment
-from juicer.pipeline import Stage, plan_stages
+from juicer.engine.pipeline import Stage, split_into_stages
 from juicer.recipe import Step
 
 
@@ -73,7 +73,7 @@ class ShardTask(_StageTask):
 
 @dataclass(frozen=True)
 class ReduceTask(_StageTask):
-    """A global step's reduce over one partition of its signatures (juicer.global_steps)."""
+    """A global step's reduce over one partition of its signatures (juicer.engine.global_steps)."""
 
     partition: int
     segments: tuple[Segment, ...]  # this partition's part of each shard's signatures
@@ -165,7 +165,7 @@ class PartTask:
 
 @lru_cache(maxsize=8)
 def stages_of(pipeline_json: str) -> list[Stage]:
-    return plan_stages(list(steps_of(pipeline_json)))
+    return split_into_stages(list(steps_of(pipeline_json)))
 
 
 @lru_cache(maxsize=8)

@@ -1,5 +1,6 @@
-"""The driver: plans shards and stages, maps tasks over an executor (reusing those a previous
-attempt finished), runs each global step's phases, writes the outputs and the report."""
+"""The driver: splits the input into shards and the pipeline into stages, maps tasks over an
+executor (reusing those a previous attempt finished), runs each global step's phases, writes
+the outputs and the report."""
 from __future__ import annotations
 
 import json
@@ -8,17 +9,19 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from juicer import conflicts, report_groups, report_html
+from juicer.engine import conflicts
+
+from juicer.report import groups as report_groups, html as report_html
 from juicer.errors import JuicerError, storage_hint
-from juicer.executors import make_executor
+from juicer.engine.executors import make_executor
 from juicer.io import fs, ownership, probe
 from juicer.io.attempts import OutputLock, forget_locks
-from juicer.io.planner import Shard, expand_paths, plan_shards
+from juicer.io.shards import Shard, expand_paths, split_into_shards
 from juicer.io.writers import write_json, write_text
-from juicer.global_steps import finish
-from juicer.pipeline import plan_stages
+from juicer.engine.global_steps import finish
+from juicer.engine.pipeline import split_into_stages
 from juicer.recipe import Recipe, Step
-from juicer.report import build_report, name_cluster_files
+from juicer.engine.run_report import build_report, name_cluster_files
 from juicer.engine.context import RunContext, ShardResult, ShardTask, stage_resources
 from juicer.engine.global_tasks import TaskPhases
 from juicer.engine.outputs import write_outputs
@@ -92,7 +95,7 @@ def _process_into(recipe: Recipe, out: str, *, workers, overwrite, force, progre
     ownership.check_output_place(out, recipe.input.paths)
     files = expand_paths(recipe.input.paths, skip_under=out)
     probe.check_text_field(files, recipe.input.text_field)
-    shards = plan_shards(files, recipe.input.shard_size, recipe.input.text_unit)
+    shards = split_into_shards(files, recipe.input.shard_size, recipe.input.text_unit)
     fingerprint = input_fingerprint(files)
     sampling = sampling_of(files, sample, recipe.input.text_unit) if sample else None
     sample_rate = sampling["rate"] if sampling else None
@@ -119,7 +122,7 @@ def _run_stages(recipe: Recipe, out: str, work: str, files: list[str], shards: l
         observe=observe, sample_rate=sampling["rate"] if sampling else None,
         count_tokens=recipe.output.count_tokens, kept_text_field=recipe.kept_text_field,
         output_format=recipe.output.format)
-    stages = plan_stages(recipe.pipeline)  # the recipe's own steps: no operator built again
+    stages = split_into_stages(recipe.pipeline)  # the recipe's own steps: no operator built again
     executor = make_executor(recipe.executor.kind, workers or recipe.executor.workers,
                              recipe.executor.address)
     runs = TaskRunner(executor, progress)
@@ -192,7 +195,7 @@ def reduce_partitions(shards: list[Shard], configured: Optional[int] = None) -> 
 def run_global_step(runs: TaskRunner, run: RunContext, step: Step, stage: int,
                     shard_results: list[ShardResult], label: str
                     ) -> tuple[Optional[dict], float, dict[int, list]]:
-    """Run a global step's phases as tasks (juicer.global_steps.finish). Returns its summary
+    """Run a global step's phases as tasks (juicer.engine.global_steps.finish). Returns its summary
     for the report, the seconds its tasks took together, and where the decisions on each
     shard's rows are (segments by shard index)."""
     phases = TaskPhases(runs, run, step, stage, shard_results, label)

@@ -1,4 +1,4 @@
-"""A global step's phases as tasks (juicer.global_steps.finish driven over an executor): the
+"""A global step's phases as tasks (juicer.engine.global_steps.finish driven over an executor): the
 reduce, shard-pass and combine tasks, their tables in the work folder, and the decisions
 cut by shard for the next stage."""
 from __future__ import annotations
@@ -10,16 +10,16 @@ import time
 import numpy as np
 import pyarrow as pa
 
-from juicer import dedup
-from juicer.batch import ROW_ID
-from juicer.fields import column_of, text_values
+from juicer.engine import dedup
+from juicer.core.batch import ROW_ID
+from juicer.core.fields import column_of, text_values
 from juicer.io import fs
 from juicer.io.attempts import once
 from juicer.io.integrity import SealedFile
 from juicer.io.partitioned import PartitionedSink, read_partition
 from juicer.io.intermediates import (read_arrow_files, read_rows_with_ids, schema_of_files,
                                      write_marker)
-from juicer.global_steps import GlobalKind, Output, kind_of
+from juicer.engine.global_steps import GlobalKind, Output, kind_of
 from juicer.recipe import Step
 from juicer.engine.context import (CombineTask, ReduceTask, RunContext, ShardPassTask,
                                    ShardResult, TextSource, elapsed, stage_file, steps_resources)
@@ -28,7 +28,7 @@ from juicer.engine.task_runner import TaskRunner
 
 class TaskPhases:
     """A global step's phases as tasks over the executor; their tables are files in the
-    work folder, and the decisions segments by shard (juicer.global_steps.Phases)."""
+    work folder, and the decisions segments by shard (juicer.engine.global_steps.Phases)."""
 
     def __init__(self, runs: TaskRunner, run: RunContext, step: Step, stage: int,
                  shard_results: list[ShardResult], label: str):

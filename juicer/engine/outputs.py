@@ -8,7 +8,7 @@ from typing import Optional
 
 import pyarrow as pa
 
-from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.core.batch import DROP_REASON, ROW_ID, STATS
 from juicer.io import fs
 from juicer.io.integrity import fsync_folder
 from juicer.io.intermediates import read_arrow_files, read_arrow_rows, schemas_of

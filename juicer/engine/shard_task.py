@@ -11,25 +11,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer import token_counters
-from juicer.batch import ROW_ID, Batch
+from juicer.models import token_counters
+from juicer.core.batch import ROW_ID, Batch
 from juicer.errors import InputError, JuicerError
-from juicer.fields import text_values
+from juicer.core.fields import text_values
 from juicer.io import carry, fs
 from juicer.io.attempts import once
 from juicer.io.intermediates import ArrowSink, read_arrow_rows, read_marker, write_marker
 from juicer.io.partitioned import PartitionedSink, read_partition
-from juicer.io.planner import Shard
+from juicer.io.shards import Shard
 from juicer.io.progress import Reporter
 from juicer.io.readers import read_shard
 from juicer.io.records import RAW_LIMIT, locate, quarantine_record, quarantine_table, raw_row
-from juicer.row_ids import split_row_id
-from juicer.global_steps import Decisions, apply_decisions, signatures_of
-from juicer.metrics import StepMetrics
-from juicer.pipeline import run_steps
+from juicer.core.row_ids import split_row_id
+from juicer.engine.global_steps import Decisions, apply_decisions, signatures_of
+from juicer.core.metrics import StepMetrics
+from juicer.engine.pipeline import run_steps
 from juicer.recipe import Step
-from juicer.row_ids import priorities
-from juicer.samples import KEPT_SAMPLES, Samples, offer_kept
+from juicer.core.row_ids import priorities
+from juicer.core.samples import KEPT_SAMPLES, Samples, offer_kept
 from juicer.engine.context import ShardResult, ShardTask, files_and_seals, shard_dir
 
 

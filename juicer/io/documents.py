@@ -13,11 +13,11 @@ from typing import Iterator, Optional
 
 import pyarrow as pa
 
-from juicer.batch import ROW_ID
+from juicer.core.batch import ROW_ID
 from juicer.errors import MissingDependencyError
 from juicer.io import fs
-from juicer.io.planner import Piece
-from juicer.row_ids import POSITION_BITS
+from juicer.io.shards import Piece
+from juicer.core.row_ids import POSITION_BITS
 from juicer.io.records import ReadResult, blocks, count_newlines, open_stream, quarantine_record
 
 BOM = b"\xef\xbb\xbf"

@@ -12,10 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pj
 
-from juicer.batch import ROW_ID
+from juicer.core.batch import ROW_ID
 from juicer.io import carry
-from juicer.io.planner import Piece
-from juicer.row_ids import POSITION_BITS
+from juicer.io.shards import Piece
+from juicer.core.row_ids import POSITION_BITS
 from juicer.io.records import (RESERVED, ReadResult, blocks, count_newlines, invalid_text_rows,
                                quarantine_record, record_problem)
 

@@ -1,5 +1,5 @@
 """Parquet: a piece is a range of row groups, read one group at a time so that a damaged
-group costs only its own rows; row ids come from the row number (juicer.io.planner)."""
+group costs only its own rows; row ids come from the row number (juicer.io.shards)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from juicer.batch import ROW_ID
+from juicer.core.batch import ROW_ID
 from juicer.io import fs, progress
-from juicer.io.planner import Piece
-from juicer.row_ids import PARQUET_ROW_BITS, POSITION_BITS
+from juicer.io.shards import Piece
+from juicer.core.row_ids import PARQUET_ROW_BITS, POSITION_BITS
 from juicer.io.records import RESERVED, ReadResult, quarantine_record, text_as_string
 
 
@@ -48,7 +48,7 @@ def _parquet_groups(handle: pq.ParquetFile, piece: Piece, groups: list[int],
                 table, quarantine = text_as_string(table, text_field, piece.path, row, file_base)
                 row += batch.num_rows
                 yield ReadResult(table, quarantine)
-            progress.count(meta.row_group(group).total_byte_size)  # as the planner sizes it
+            progress.count(meta.row_group(group).total_byte_size)  # as io.shards sizes it
         except (OSError, pa.ArrowException) as exc:
             first = row
             row = group_start + meta.row_group(group).num_rows

@@ -11,7 +11,7 @@ from typing import Optional
 
 from juicer.errors import RefusedError
 from juicer.io import fs
-from juicer.io.planner import detect_format
+from juicer.io.shards import detect_format
 from juicer.io.records import open_stream
 
 PROBED_FILES = 8

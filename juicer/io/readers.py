@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from juicer.io import documents, fs, jsonl, parquet, tables
 from juicer.io.compressed import DamagedStream
-from juicer.io.planner import Shard, detect_format, plan_shards
+from juicer.io.shards import Shard, detect_format, split_into_shards
 from juicer.io.records import ReadResult, open_stream
 
 _READERS = {"parquet": parquet.read_parquet, "arrow": tables.read_arrow,
@@ -52,4 +52,4 @@ def count_records(path: str, text_unit: str = "file") -> int:
         return count + (last != b"\n")
     return sum((result.table.num_rows if result.table is not None else 0)
                + len(result.quarantine)
-               for shard in plan_shards([path], 2**62) for result in read_shard(shard, ""))
+               for shard in split_into_shards([path], 2**62) for result in read_shard(shard, ""))

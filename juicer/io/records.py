@@ -11,14 +11,14 @@ from typing import IO, Iterator, Optional
 import numpy as np
 import pyarrow as pa
 
-from juicer import fields
-from juicer.batch import DROP_REASON, ROW_ID, STATS
+from juicer.core import fields
+from juicer.core.batch import DROP_REASON, ROW_ID, STATS
 from juicer.errors import JuicerError
 from juicer.io import carry, fs
 from juicer.io.compressed import DamagedStream, decompressed
-from juicer.io.planner import ROW_FORMATS, Piece
+from juicer.io.shards import ROW_FORMATS, Piece
 from juicer.io.progress import Metered
-from juicer.row_ids import PARQUET_ROW_BITS, split_row_id
+from juicer.core.row_ids import PARQUET_ROW_BITS, split_row_id
 
 BLOCK_BYTES = 2 * 2**20
 RAW_LIMIT = 2000  # characters of a bad record kept in quarantine

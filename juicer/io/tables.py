@@ -9,11 +9,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from juicer.batch import ROW_ID
+from juicer.core.batch import ROW_ID
 from juicer.io import fs, progress
 from juicer.io.compressed import DamagedStream
-from juicer.io.planner import Piece
-from juicer.row_ids import PARQUET_ROW_BITS, POSITION_BITS
+from juicer.io.shards import Piece
+from juicer.core.row_ids import PARQUET_ROW_BITS, POSITION_BITS
 from juicer.io.records import (RESERVED, ReadResult, open_stream, quarantine_record,
                                text_as_string)
 
@@ -64,7 +64,7 @@ def _arrow_batches(piece: Piece) -> Iterator[tuple[int, pa.RecordBatch]]:
                 source.seek(0)
         if piece.end < 0 and not is_file:  # a stream
             for batch in pa.ipc.open_stream(source):
-                progress.count(batch.nbytes)  # as the planner sizes Arrow pieces
+                progress.count(batch.nbytes)  # as io.shards sizes Arrow pieces
                 yield row, batch
                 row += batch.num_rows
             return

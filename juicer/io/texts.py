@@ -10,11 +10,11 @@ def corpus_texts(paths: Sequence[str], text_field: str = "text") -> list[str]:
     """The non-empty texts of `text_field` in JSONL/Parquet files or folders, read by
     Juicer's readers (any format `juicer process` reads); a bad record stops with its file
     and line."""
-    from juicer.io.planner import expand_paths, plan_shards
+    from juicer.io.shards import expand_paths, split_into_shards
     from juicer.io.readers import read_shard
 
     texts = []
-    for shard in plan_shards(expand_paths(list(paths)), 2**62):
+    for shard in split_into_shards(expand_paths(list(paths)), 2**62):
         for result in read_shard(shard, text_field):
             if result.quarantine:
                 bad = result.quarantine[0]

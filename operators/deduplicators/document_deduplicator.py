@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import ROW_ID, Batch
-from juicer.dedup import pairs_with_group_first
-from juicer.operator import DedupParams, Deduplicator
+from juicer.core.batch import ROW_ID, Batch
+from juicer.engine.dedup import pairs_with_group_first
+from juicer.core.operator import DedupParams, Deduplicator
 
 _NON_CHARACTER = re.compile(rf"\s+|\d+|[{re.escape(string.punctuation)}]")
 

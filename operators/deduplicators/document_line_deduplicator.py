@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from juicer.operator import SegmentParams
+from juicer.core.operator import SegmentParams
 from juicer_operators.deduplicators.line_deduplicator import LineDeduplicator
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer.batch import ROW_ID, Batch
-from juicer.dedup import pairs_with_group_first
-from juicer.minhash import band_keys, optimal_param, signatures
-from juicer.shingles import jaccard
+from juicer.core.batch import ROW_ID, Batch
+from juicer.engine.dedup import pairs_with_group_first
+from juicer.text.minhash import band_keys, optimal_param, signatures
+from juicer.text.shingles import jaccard
 from juicer_operators.deduplicators.shingling import ShingleDeduplicator, ShingleParams
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer.batch import ROW_ID, Batch
-from juicer.shingles import Shingles, fmix64_array
+from juicer.core.batch import ROW_ID, Batch
+from juicer.text.shingles import Shingles, fmix64_array
 from juicer_operators.deduplicators.shingling import ShingleDeduplicator, ShingleParams
 
 _BITS = np.arange(64, dtype=np.uint64)

@@ -4,7 +4,7 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from juicer.fields import column_of
+from juicer.core.fields import column_of
 from juicer_operators.deduplicators.document_minhash_deduplicator import (
     DocumentMinhashDeduplicator)
 

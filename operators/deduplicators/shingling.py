@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
-from juicer.operator import DedupParams, Deduplicator
-from juicer.shingles import Shingles, shingle_hashes
+from juicer.core.operator import DedupParams, Deduplicator
+from juicer.text.shingles import Shingles, shingle_hashes
 
 
 class ShingleParams(DedupParams):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from juicer.operator import OpParams, SpanDeduplicator
+from juicer.core.operator import OpParams, SpanDeduplicator
 
 
 class SubstringDeduplicator(SpanDeduplicator):

@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams
+from juicer.text import heuristics
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams
 
 # C4's policy phrases and NeMo Curator's additions, compared lowercased
 POLICY_SUBSTRINGS = ["terms of use", "privacy policy", "cookie policy", "uses cookies",

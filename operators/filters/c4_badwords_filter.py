@@ -9,11 +9,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import wordlists
-from juicer.batch import ROW_ID, Batch, nested_field
+from juicer.text import wordlists
+from juicer.core.batch import ROW_ID, Batch, nested_field
 from juicer.errors import OperatorError
-from juicer.operator import Filter, OpParams, Rule
-from juicer.shingles import fmix64_array
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.text.shingles import fmix64_array
 
 # Words C4's lists flag that are ordinary in these languages (datatrove's allow-list)
 ALLOWED = {"sm", "グロ", "女の子", "性"}

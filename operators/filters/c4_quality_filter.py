@@ -4,10 +4,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import c4
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams, Rule
-from juicer.rules import bound
+from juicer.text import c4
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.core.rules import bound
 
 
 class C4Params(OpParams):
@@ -28,7 +28,7 @@ class C4Params(OpParams):
 
 class C4QualityFilter(Filter):
     """C4's cleaning rules (Raffel et al. 2020), deciding and cleaning exactly as datatrove's
-    C4QualityFilter with the same parameters: the line rules of juicer/c4.py remove lines
+    C4QualityFilter with the same parameters: the line rules of juicer/text/c4.py remove lines
     from kept documents; "lorem ipsum" (`lorem_ipsum`) or a curly bracket (`curly_bracket`)
     in a line that passed the earlier rules drops the document; so do fewer than
     `min_num_sentences` sentences in the kept lines (`too_few_sentences`; sentences as

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import words
-from juicer.batch import Batch
-from juicer.operator import Filter, RangeParams, range_rules
+from juicer.text import words
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, RangeParams, range_rules
 
 
 class CharacterRepetitionFilter(Filter):

@@ -5,9 +5,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams
+from juicer.text import heuristics
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams
 
 COMMON_ENGLISH_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 

@@ -6,9 +6,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams
+from juicer.text import heuristics, kernels
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams
 from juicer_operators.filters.symbols_to_words_filter import ELLIPSIS_MARKS
 
 

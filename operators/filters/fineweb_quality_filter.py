@@ -7,10 +7,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels, segmenters
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams, Rule
-from juicer.rules import bound
+from juicer.text import heuristics, kernels, segmenters
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.core.rules import bound
 
 
 class FinewebQualityFilter(Filter):

@@ -4,10 +4,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from juicer import expressions
-from juicer.batch import ROW_ID, STATS, Batch, steps_with_stat
+from juicer.core import expressions
+from juicer.core.batch import ROW_ID, STATS, Batch, steps_with_stat
 from juicer.errors import OperatorError
-from juicer.operator import Filter, OpParams, Rule
+from juicer.core.operator import Filter, OpParams, Rule
 
 # Data-Juicer's field prefixes, mapped to where Juicer keeps the same data
 _DJ_STATS, _DJ_META = "__dj__stats__", "__dj__meta__"
@@ -17,7 +17,7 @@ class GeneralFieldFilter(Filter):
     """Keep documents for which a condition over their fields is true, e.g.
     `10 < meta.score <= 30 and lang in ['en', 'de'] and text != ''`.
 
-    The condition language (juicer/expressions.py) is parsed, never run as Python:
+    The condition language (juicer/core/expressions.py) is parsed, never run as Python:
     comparisons (chained), `in` / `not in` lists of constants, `and` / `or` / `not`,
     arithmetic, constants, and field names with dots into nested fields. Stats of earlier
     steps are `__stats__.<step_id>.<stat>`; Data-Juicer's `__dj__stats__.<stat>` finds the

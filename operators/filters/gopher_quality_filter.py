@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels, segmenters
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams, Rule
-from juicer.rules import bound
-from juicer.shingles import span_hashes
+from juicer.text import kernels, segmenters
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.core.rules import bound
+from juicer.text.shingles import span_hashes
 
 # Gopher's stop words (Rae et al. 2021, appendix A1), compared case-sensitively as datatrove does
 GOPHER_STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]

@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels, segmenters, shingles, words
-from juicer.heuristics import Pieces
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams, Rule
-from juicer.shingles import span_hashes
+from juicer.text import heuristics, kernels, segmenters, shingles, words
+from juicer.text.heuristics import Pieces
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.text.shingles import span_hashes
 from juicer_operators.filters.gopher_quality_filter import threshold_rule
 
 TOP_N_GRAMS = [(2, 0.2), (3, 0.18), (4, 0.16)]

@@ -7,10 +7,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch
+from juicer.core.batch import Batch
 from juicer.errors import JuicerError
-from juicer.operator import Filter, OpParams, Rule
-from juicer.rules import bound
+from juicer.core.operator import Filter, OpParams, Rule
+from juicer.core.rules import bound
 
 
 class LanguageIdScoreFilter(Filter):

@@ -4,9 +4,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics
-from juicer.heuristics import CutoffFilter, WhitespaceWordsParams
-from juicer.operator import Filter
+from juicer.text import heuristics
+from juicer.core.cutoff import CutoffFilter, WhitespaceWordsParams
+from juicer.core.operator import Filter
 
 
 class LongWordFilter(CutoffFilter, Filter):

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.text import kernels
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
 class MaximumLineLengthFilter(Filter):

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import heuristics
-from juicer.heuristics import WhitespaceWordsParams
-from juicer.operator import Filter, check_min_max
-from juicer.rules import bound
+from juicer.text import heuristics
+from juicer.core.cutoff import WhitespaceWordsParams
+from juicer.core.operator import Filter, check_min_max
+from juicer.core.rules import bound
 
 
 class MeanWordLengthFilter(Filter):

@@ -9,11 +9,11 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from juicer.batch import Batch
+from juicer.core.batch import Batch
 from juicer.errors import JuicerError
-from juicer.operator import Filter, FilterParams, Rule
-from juicer.rules import bound
-from juicer.shingles import shingle_hashes
+from juicer.core.operator import Filter, FilterParams, Rule
+from juicer.core.rules import bound
+from juicer.text.shingles import shingle_hashes
 
 _NON_WORD = re.compile(r"[\W_]+")
 

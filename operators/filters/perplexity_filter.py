@@ -5,9 +5,9 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import lm
-from juicer.batch import Batch
-from juicer.operator import Filter, RangeParams, range_rules
+from juicer.models import lm
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, RangeParams, range_rules
 
 
 class PerplexityFilter(Filter):

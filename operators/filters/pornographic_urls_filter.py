@@ -4,8 +4,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams, Rule
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams, Rule
 from juicer_operators.filters.urls_filter import URL_CHAR
 
 

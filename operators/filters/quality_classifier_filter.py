@@ -5,9 +5,9 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import classifier
-from juicer.batch import Batch
-from juicer.operator import Filter, RangeParams, range_rules
+from juicer.models import classifier
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, RangeParams, range_rules
 
 
 class QualityClassifierFilter(Filter):

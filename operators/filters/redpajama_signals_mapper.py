@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels, words, wordlists
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams
-from juicer.shingles import span_hashes
+from juicer.text import kernels, words, wordlists
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams
+from juicer.text.shingles import span_hashes
 
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")

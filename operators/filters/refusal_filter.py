@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import Batch
-from juicer.operator import Filter, FilterParams, Rule
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, FilterParams, Rule
 
 # openings and disclaimers of answers that decline or talk about the model instead of
 # answering (the phrases instruction-tuning cleanups such as Alpaca-cleaned and
@@ -39,7 +39,7 @@ class RefusalFilter(Filter):
                                    "a refusal.")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
-        from juicer.instruct import answer_field
+        from juicer.corpus.instruct import answer_field
 
         field = self.params.text_key or answer_field(batch.table.column_names,
                                                           self.text_field(text_field))

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams
+from juicer.text import heuristics
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams
 
 
 class RepeatedParagraphsByCharFilter(CutoffFilter, Filter):

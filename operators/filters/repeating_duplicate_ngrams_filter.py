@@ -4,10 +4,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics, kernels, shingles, words
-from juicer.heuristics import CutoffFilter, WhitespaceWordsParams
-from juicer.operator import Filter
-from juicer.shingles import span_hashes
+from juicer.text import heuristics, kernels, shingles, words
+from juicer.core.cutoff import CutoffFilter, WhitespaceWordsParams
+from juicer.core.operator import Filter
+from juicer.text.shingles import span_hashes
 
 
 class RepeatingDuplicateNgramsFilter(CutoffFilter, Filter):

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
 class ResponseLengthFilter(Filter):
@@ -22,7 +22,7 @@ class ResponseLengthFilter(Filter):
         max_len: int = Field(MAX_INT, ge=0, description="Most characters a kept answer has.")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
-        from juicer.instruct import answer_field
+        from juicer.corpus.instruct import answer_field
 
         field = self.params.text_key or answer_field(batch.table.column_names,
                                                           self.text_field(text_field))

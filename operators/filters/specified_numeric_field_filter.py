@@ -5,8 +5,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import Batch, nested_field
-from juicer.operator import MAX_INT, Filter, RangeParams, Rule, range_rules
+from juicer.core.batch import Batch, nested_field
+from juicer.core.operator import MAX_INT, Filter, RangeParams, Rule, range_rules
 
 
 class SpecifiedNumericFieldFilter(Filter):

@@ -7,9 +7,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import ROW_ID, STATS, Batch, nested_field, steps_with_stat
+from juicer.core.batch import ROW_ID, STATS, Batch, nested_field, steps_with_stat
 from juicer.errors import OperatorError
-from juicer.operator import Filter, RangeParams, Rule, range_rules
+from juicer.core.operator import Filter, RangeParams, Rule, range_rules
 from juicer_operators.filters.specified_numeric_field_filter import as_numbers
 
 

@@ -5,8 +5,8 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch
-from juicer.operator import Filter, range_rules
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, range_rules
 from juicer_operators.filters.word_lists import WordListParams, word_list_share
 
 

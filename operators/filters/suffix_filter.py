@@ -7,8 +7,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch, nested_field
-from juicer.operator import Filter, FilterParams, Rule
+from juicer.core.batch import Batch, nested_field
+from juicer.core.operator import Filter, FilterParams, Rule
 
 
 class SuffixFilter(Filter):

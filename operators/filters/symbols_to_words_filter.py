@@ -5,9 +5,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels
-from juicer.heuristics import CutoffFilter, WhitespaceWordsParams
-from juicer.operator import Filter
+from juicer.text import heuristics, kernels
+from juicer.core.cutoff import CutoffFilter, WhitespaceWordsParams
+from juicer.core.operator import Filter
 
 # NeMo Curator's ellipsis marks; only the single-word ones can equal a word
 ELLIPSIS_MARKS = ["...", "[...]", "…", "(...)", "[…]", "-»", "read more..", "read more"]

@@ -5,10 +5,10 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import spacy_pipelines
-from juicer.batch import Batch
-from juicer.operator import Filter, OpParams
-from juicer.rules import bound
+from juicer.models import spacy_pipelines
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, OpParams
+from juicer.core.rules import bound
 
 
 class TextActionFilter(Filter):

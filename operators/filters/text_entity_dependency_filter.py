@@ -6,10 +6,10 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import spacy_pipelines
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, OpParams
-from juicer.rules import bound
+from juicer.models import spacy_pipelines
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, OpParams
+from juicer.core.rules import bound
 
 ENTITY_POS = {"NOUN", "PROPN", "PRON"}
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
 class TextLengthFilter(Filter):

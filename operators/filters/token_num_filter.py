@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import AliasChoices, Field
 
-from juicer import token_counters
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.models import token_counters
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
 class TokenNumFilter(Filter):

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, RangeParams, range_rules
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, RangeParams, range_rules
 
 
 class TurnCountFilter(Filter):
@@ -27,7 +27,7 @@ class TurnCountFilter(Filter):
             None, description="The list of messages (default: messages or conversations).")
 
     def compute_stats(self, batch: Batch, text_field: str) -> dict[str, pa.Array]:
-        from juicer.instruct import dialogue_column
+        from juicer.corpus.instruct import dialogue_column
 
         if len(batch) == 0:
             return {"num_turns": pa.array([], pa.int64())}

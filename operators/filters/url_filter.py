@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import Batch, nested_field
+from juicer.core.batch import Batch, nested_field
 from juicer.errors import OperatorError
-from juicer.operator import Filter, OpParams, Rule
+from juicer.core.operator import Filter, OpParams, Rule
 
 _NON_ALNUM = re.compile(r"[^a-zA-Z0-9]+")
 # files of a block-list folder (datatrove's layout) and how their entries are read

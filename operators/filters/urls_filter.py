@@ -4,9 +4,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import heuristics, kernels
-from juicer.heuristics import CutoffFilter
-from juicer.operator import Filter, OpParams
+from juicer.text import heuristics, kernels
+from juicer.core.cutoff import CutoffFilter
+from juicer.core.operator import Filter, OpParams
 
 # NeMo Curator's URL pattern: http or https, then URL characters
 URL_CHAR = r"(?:[a-zA-Z]|[0-9]|[$-_@.&+]|[!*\(\),]|(?:%[0-9a-fA-F][0-9a-fA-F]))"

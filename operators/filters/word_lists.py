@@ -7,10 +7,10 @@ from typing import ClassVar, Optional
 import numpy as np
 from pydantic import Field, model_validator
 
-from juicer import kernels, segmenters, wordlists, words
-from juicer.batch import Batch
+from juicer.text import kernels, segmenters, wordlists, words
+from juicer.core.batch import Batch
 from juicer.errors import JuicerError
-from juicer.operator import WordsParams
+from juicer.core.operator import WordsParams
 
 
 class WordListParams(WordsParams):

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import segmenters, words
-from juicer.batch import Batch
-from juicer.operator import Filter, WordsParams, range_rules
+from juicer.text import segmenters, words
+from juicer.core.batch import Batch
+from juicer.core.operator import Filter, WordsParams, range_rules
 
 
 class WordRepetitionFilter(Filter):

@@ -4,9 +4,9 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels, segmenters
-from juicer.batch import Batch
-from juicer.operator import MAX_INT, Filter, WordsParams, range_rules
+from juicer.text import kernels, segmenters
+from juicer.core.batch import Batch
+from juicer.core.operator import MAX_INT, Filter, WordsParams, range_rules
 
 _SEPARATORS = np.zeros(0x110000, dtype=bool)
 _SEPARATORS[[ord(" "), ord("\n"), ord("\t")]] = True

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import heuristics, kernels
-from juicer.heuristics import CutoffFilter, WhitespaceWordsParams
-from juicer.operator import Filter
+from juicer.text import heuristics, kernels
+from juicer.core.cutoff import CutoffFilter, WhitespaceWordsParams
+from juicer.core.operator import Filter
 
 
 class WordsWithoutAlphabetsFilter(CutoffFilter, Filter):

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from juicer import c4
-from juicer.operator import Mapper
+from juicer.text import c4
+from juicer.core.operator import Mapper
 from juicer_operators.filters.c4_quality_filter import C4Params
 
 
 class C4LineCleaningMapper(Mapper):
-    """Remove the lines C4's rules reject (Raffel et al. 2020; juicer/c4.py): lines without
+    """Remove the lines C4's rules reject (Raffel et al. 2020; juicer/text/c4.py): lines without
     terminal punctuation or ending in "...", with fewer than `min_words_per_line` words or a
     word longer than `max_word_length`, mentioning javascript, cookie or terms-of-use
     policies, and, as lines rather than documents, lines with "lorem ipsum" or a curly

@@ -5,7 +5,7 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 # OpenCC's conversion configurations
 Mode = Literal["s2t", "t2s", "s2tw", "tw2s", "s2hk", "hk2s", "s2twp", "tw2sp", "t2tw", "tw2t",

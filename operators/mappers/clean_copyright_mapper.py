@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 # A C-style block comment (the unrolled form: linear time in Python's re too).
 _BLOCK_COMMENT = re.compile(r"/\*[^*]*\*+(?:[^/*][^*]*\*+)*/")

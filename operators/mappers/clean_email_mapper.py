@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from juicer.operator import Mapper
+from juicer.core.operator import Mapper
 from juicer_operators.mappers.pattern_params import PatternParams
 
 

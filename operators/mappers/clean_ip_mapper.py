@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from juicer.operator import Mapper
+from juicer.core.operator import Mapper
 from juicer_operators.mappers.pattern_params import PatternParams
 
 _OCTET = r"(?:1[0-9][0-9]|2[0-4][0-9]|25[0-5]|[1-9][0-9]|[0-9])"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from juicer.operator import Mapper
+from juicer.core.operator import Mapper
 from juicer_operators.mappers.pattern_params import PatternParams
 
 # Data-Juicer's URL pattern (a scheme, `www.`, or `host.tld/`, then the URL up to
@@ -34,7 +34,7 @@ class CleanLinksMapper(Mapper):
             return self.params.rewrite(text)
         import pyarrow.compute as pc
 
-        from juicer import regex
+        from juicer.text import regex
 
         url = regex.to_re2(_URL)
         replacement = "\\1" + regex.to_re2_replacement(self.params.repl)

@@ -5,7 +5,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 # \newcommand{\name}{value} and \def\name{value}, each ending its line
 _NEWCOMMAND = re.compile(r"\\\bnewcommand\b\*?\{(\\[a-zA-Z0-9]+?)\}\{(.*?)\}$", re.MULTILINE)

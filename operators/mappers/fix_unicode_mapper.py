@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 
 class FixUnicodeMapper(Mapper):
@@ -176,8 +176,8 @@ def _ftfy_patterns() -> _Patterns:
     import ftfy.badness
     import ftfy.chardata as tables
 
-    from juicer.kernels import char_class
-    from juicer.regex import from_verbose, to_re2
+    from juicer.text.kernels import char_class
+    from juicer.text.regex import from_verbose, to_re2
 
     chars = set("\r\x1b\u2028\u2029\x85")
     chars.update(chr(c) for c in range(0x20) if chr(c) not in "\t\n")

@@ -5,10 +5,10 @@ from typing import Literal, Optional
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import instruct
-from juicer.batch import Batch
+from juicer.corpus import instruct
+from juicer.core.batch import Batch
 from juicer.errors import OperatorError
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 Layout = Literal["alpaca", "sharegpt", "messages", "query_response"]
 
@@ -17,7 +17,7 @@ class FormatConvertMapper(Mapper):
     """Convert instruction records between layouts inside a recipe: Alpaca
     (`instruction`/`input`/`output`), ShareGPT (`conversations` of `from`/`value`), OpenAI
     `messages` (`role`/`content`) and query/response (`query`, `response`, `history`,
-    `system`), the same conversion as `juicer convert` (juicer/instruct.py). The source
+    `system`), the same conversion as `juicer convert` (juicer/corpus/instruct.py). The source
     layout is detected from the fields unless `source` names it; the other fields are kept.
 
     The layout's fields are written as fixed columns (`system` is null when a record has

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 
 class HtmlToTextMapper(Mapper):

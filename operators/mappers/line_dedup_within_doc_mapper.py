@@ -5,9 +5,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels
-from juicer.operator import Mapper, OpParams
-from juicer.shingles import hash_strings
+from juicer.text import kernels
+from juicer.core.operator import Mapper, OpParams
+from juicer.text.shingles import hash_strings
 
 
 class LineDedupWithinDocMapper(Mapper):

@@ -5,8 +5,8 @@ from typing import ClassVar, Optional
 
 from pydantic import Field, model_validator
 
-from juicer import regex
-from juicer.operator import OpParams
+from juicer.text import regex
+from juicer.core.operator import OpParams
 
 
 class PatternParams(OpParams):

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 Entity = Literal["secret", "email", "iban", "credit_card", "ipv4", "ipv6", "phone"]
 DEFAULT_TAGS = {"secret": "<SECRET>", "email": "<EMAIL>", "iban": "<IBAN>",

@@ -4,8 +4,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer import kernels
-from juicer.operator import Mapper, OpParams
+from juicer.text import kernels
+from juicer.core.operator import Mapper, OpParams
 
 # Data-Juicer's table: full-width and typographic punctuation -> ASCII.
 PUNCTUATION = {

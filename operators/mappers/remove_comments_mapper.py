@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 
 class RemoveCommentsMapper(Mapper):

@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
 _LEVELS = ("chapter", "part", "section", "subsection", "subsubsection", "paragraph",
            "subparagraph")

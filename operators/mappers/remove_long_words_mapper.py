@@ -3,8 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import kernels
-from juicer.operator import MAX_INT, Mapper, OpParams, check_min_max
+from juicer.text import kernels
+from juicer.core.operator import MAX_INT, Mapper, OpParams, check_min_max
 from juicer_operators.mappers.word_rewriting import keep_words
 
 

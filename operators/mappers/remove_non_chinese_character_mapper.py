@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels
-from juicer.operator import Mapper, OpParams
+from juicer.text import kernels
+from juicer.core.operator import Mapper, OpParams
 
 # Data-Juicer's punctuation kept with keep_punc
 _PUNCTUATION = ".， ,-。%《*》/•、&＆(—)（+）：？!！“”·"

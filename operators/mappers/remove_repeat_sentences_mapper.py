@@ -6,8 +6,8 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from juicer.operator import Mapper, OpParams
-from juicer.sentences import split_sentences
+from juicer.core.operator import Mapper, OpParams
+from juicer.text.sentences import split_sentences
 
 _SPECIAL = re.compile(r"[^a-zA-Z0-9\u4e00-\u9fa5\n\t ]")
 
@@ -20,7 +20,7 @@ class RemoveRepeatSentencesMapper(Mapper):
     kept. Line breaks stay where they were.
 
     Same rule and sentence splitter as Data-Juicer's mapper of this name (see
-    juicer/sentences.py). Its `tokenizer` option, Python code in the recipe, is refused."""
+    juicer/text/sentences.py). Its `tokenizer` option, Python code in the recipe, is refused."""
 
     name = "remove_repeat_sentences_mapper"
 

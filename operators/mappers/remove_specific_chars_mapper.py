@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer import kernels
-from juicer.operator import Mapper, OpParams
+from juicer.text import kernels
+from juicer.core.operator import Mapper, OpParams
 
 
 class RemoveSpecificCharsMapper(Mapper):

@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
-from juicer import regex
-from juicer.operator import Mapper, OpParams, check_min_max
+from juicer.text import regex
+from juicer.core.operator import Mapper, OpParams, check_min_max
 
 
 class RemoveTableTextMapper(Mapper):

@@ -5,8 +5,8 @@ from typing import Optional
 import pyarrow as pa
 from pydantic import Field
 
-from juicer import kernels
-from juicer.operator import LanguageParams, Mapper
+from juicer.text import kernels
+from juicer.core.operator import LanguageParams, Mapper
 from juicer_operators.mappers.word_rewriting import keep_words
 
 
@@ -51,7 +51,7 @@ def _keep_segmented_words(text: pa.Array, keep, lang: str) -> pa.Array:
     """Data-Juicer's rewriting, where a word that fails is not removed whole but cut by the
     language's segmenter and only its failing pieces removed (the rest of it stays as
     written): in Chinese a run of text without spaces is one whitespace word."""
-    from juicer.segmenters import segmented_text
+    from juicer.text.segmenters import segmented_text
 
     documents = text.to_pylist()
     failing = sorted({word for document in documents for word in _words(document)

@@ -5,8 +5,8 @@ from typing import Union
 import pyarrow as pa
 from pydantic import Field, model_validator
 
-from juicer import regex
-from juicer.operator import Mapper, OpParams
+from juicer.text import regex
+from juicer.core.operator import Mapper, OpParams
 
 
 class ReplaceContentMapper(Mapper):

@@ -3,13 +3,13 @@ from __future__ import annotations
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.operator import Mapper, OpParams
-from juicer.sentences import sentences_of
+from juicer.core.operator import Mapper, OpParams
+from juicer.text.sentences import sentences_of
 
 
 class SentenceSplitMapper(Mapper):
     """Put each sentence on its own line: every line of the text is split into sentences
-    (juicer.sentences.sentences_of), each stripped of surrounding whitespace; empty ones
+    (juicer.text.sentences.sentences_of), each stripped of surrounding whitespace; empty ones
     vanish.
 
     Data-Juicer's mapper of this name uses NLTK's Punkt models, which it downloads at run

@@ -7,12 +7,12 @@ import pyarrow as pa
 import re2
 from pydantic import Field, field_validator, model_validator
 
-from juicer import regex
-from juicer.batch import ROW_ID, Batch
+from juicer.text import regex
+from juicer.core.batch import ROW_ID, Batch
 from juicer.errors import OperatorError
-from juicer.operator import Mapper, OpParams
+from juicer.core.operator import Mapper, OpParams
 
-MAX_CHUNKS = 1 << 16  # row ids a document leaves free for its chunks (juicer.io.planner)
+MAX_CHUNKS = 1 << 16  # row ids a document leaves free for its chunks (juicer.io.shards)
 
 
 class TextChunkMapper(Mapper):

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from juicer import kernels
-from juicer.operator import Mapper
+from juicer.text import kernels
+from juicer.core.operator import Mapper
 
 # Data-Juicer's list (from Wikipedia's "Whitespace character"): tab, the U+2000 spaces,
 # no-break spaces, ideographic space, zero-width characters, object replacement, U+0084.

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field
 
-from juicer.batch import Batch, nested_field
-from juicer.operator import OpParams, Selector
+from juicer.core.batch import Batch, nested_field
+from juicer.core.operator import OpParams, Selector
 
 
 class FrequencySpecifiedFieldSelector(Selector):

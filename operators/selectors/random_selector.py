@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import ROW_ID
-from juicer.operator import OpParams, Selector
+from juicer.core.batch import ROW_ID
+from juicer.core.operator import OpParams, Selector
 
 
 class RandomSelector(Selector):

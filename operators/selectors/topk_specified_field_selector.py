@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
-from juicer.batch import Batch, nested_field
-from juicer.operator import OpParams, Selector
+from juicer.core.batch import Batch, nested_field
+from juicer.core.operator import OpParams, Selector
 from juicer_operators.selectors.random_selector import sample_size
 from juicer_operators.selectors.ranking import ranking_numbers
 

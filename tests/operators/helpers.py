@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 import juicer
-from juicer.batch import Batch
+from juicer.core.batch import Batch
 
 
 def stats_and_keep(op: juicer.Filter, texts: list[str]) -> tuple[dict[str, list], list[bool]]:
@@ -49,7 +49,7 @@ def refined_words(text: str) -> list[str]:
     lowercase, strip special characters from both ends, drop empty pieces."""
     import re
 
-    from juicer.kernels import special_characters
+    from juicer.text.kernels import special_characters
 
     strip = "".join(special_characters())
     pieces = (piece.lower().strip(strip) for piece in re.split("[ \n\t]", text))

@@ -1,5 +1,5 @@
 """Write tests/data/minilm_reference.json: all-MiniLM-L6-v2 embeddings computed by
-sentence-transformers itself (torch), the reference juicer/embeddings.py is tested against.
+sentence-transformers itself (torch), the reference juicer/models/embeddings.py is tested against.
 
 Run once, in a separate environment that has torch (Juicer does not need it):
     python3.11 -m venv /tmp/st && /tmp/st/bin/pip install torch==2.13.0 \

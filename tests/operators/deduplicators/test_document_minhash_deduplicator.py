@@ -10,8 +10,8 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 import juicer
-from juicer.minhash import optimal_param, signatures
-from juicer.shingles import (TOKENIZATIONS, reference_shingles, rolling64, sha1_hash32,
+from juicer.text.minhash import optimal_param, signatures
+from juicer.text.shingles import (TOKENIZATIONS, reference_shingles, rolling64, sha1_hash32,
                              shingle_hashes)
 from tests.conftest import EDGE_TEXTS
 from tests.operators.helpers import cluster_firsts

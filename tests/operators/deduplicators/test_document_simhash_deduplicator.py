@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import juicer
-from juicer.shingles import rolling64, shingle_hashes
+from juicer.text.shingles import rolling64, shingle_hashes
 from juicer_operators.deduplicators.document_simhash_deduplicator import hamming, simhashes
 from tests.operators.deduplicators.test_document_minhash_deduplicator import edited
 from tests.operators.helpers import cluster_firsts

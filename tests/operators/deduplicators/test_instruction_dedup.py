@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import juicer
-from juicer.shingles import reference_shingles
+from juicer.text.shingles import reference_shingles
 from tests.conftest import DATA, read_output, write_recipe
 from tests.operators.helpers import cluster_firsts
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import juicer
-from juicer import devices, embeddings, kmeans
+from juicer.models import devices, embeddings, kmeans
 from tests.conftest import DATA, read_output, write_recipe
 from tests.operators.helpers import cluster_firsts
 
@@ -117,7 +117,7 @@ def test_without_a_gpu_auto_runs_on_the_cpu_and_cuda_says_why(tmp_path, web):
 
 
 def test_a_cuda_step_asks_the_cluster_for_a_gpu_in_its_shard_and_reduce_tasks(tmp_path):
-    from juicer.pipeline import plan_stages
+    from juicer.engine.pipeline import split_into_stages
     from juicer.engine.context import stage_resources, steps_resources
 
     pipeline = [{"op": "text_length_filter", "params": {"min_len": 10}},
@@ -126,7 +126,7 @@ def test_a_cuda_step_asks_the_cluster_for_a_gpu_in_its_shard_and_reduce_tasks(tm
     semantic = recipe.pipeline[1]
     assert semantic.resources.gpus == 1 and recipe.pipeline[0].resources.is_default()
     assert steps_resources([semantic])["gpus"] == 1  # the reduce task: k-means on the GPU
-    stage = plan_stages(recipe.pipeline)[0]
+    stage = split_into_stages(recipe.pipeline)[0]
     assert stage_resources(stage)["gpus"] == 1
     pipeline[1]["resources"] = {"gpus": 0.5}  # a step's own resources win
     recipe = juicer.load_recipe(write_recipe(tmp_path, pipeline, paths=[DATA / "README.md"]))

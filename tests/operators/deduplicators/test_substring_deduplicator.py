@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 
 import juicer
-from juicer.batch import ROW_ID, Batch
-from juicer.substrings import repeated_spans
+from juicer.core.batch import ROW_ID, Batch
+from juicer.text.substrings import repeated_spans
 
 OP = "substring_deduplicator"
 PARAGRAPH = ("This website uses cookies to improve your experience while you navigate through "

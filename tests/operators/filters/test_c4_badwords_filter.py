@@ -1,5 +1,5 @@
 import juicer
-from juicer import wordlists
+from juicer.text import wordlists
 from tests.operators.helpers import assert_same_decisions, check_null_is_quarantined, stats_and_keep
 
 

@@ -43,7 +43,7 @@ def test_null_text_is_quarantined():
 def test_chunking_the_batch_does_not_change_ratios(sample_texts):
     import pyarrow as pa
 
-    from juicer import words
+    from juicer.text import words
 
     text = pa.array(EDGE_TEXTS + sample_texts[:300])
     whole = words.char_repetition(text, 10, chunk_chars=1 << 30)

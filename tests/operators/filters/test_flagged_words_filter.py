@@ -1,7 +1,7 @@
 import pytest
 
 import juicer
-from juicer import wordlists
+from juicer.text import wordlists
 from tests.conftest import EDGE_TEXTS
 from tests.operators.helpers import check_null_is_quarantined, refined_words, stats_and_keep
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import juicer
-from juicer import lm
+from juicer.models import lm
 from tests.conftest import ARTICLES, write_recipe
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

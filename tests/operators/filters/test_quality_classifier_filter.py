@@ -5,7 +5,7 @@ import sys
 import pytest
 
 import juicer
-from juicer import classifier
+from juicer.models import classifier
 from tests.conftest import DATA, write_recipe
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import juicer
-from juicer import wordlists
+from juicer.text import wordlists
 from tests.conftest import EDGE_TEXTS
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

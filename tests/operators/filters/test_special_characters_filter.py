@@ -1,7 +1,7 @@
 import pytest
 
 import juicer
-from juicer.kernels import special_characters
+from juicer.text.kernels import special_characters
 from tests.conftest import EDGE_TEXTS
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

@@ -1,5 +1,5 @@
 import juicer
-from juicer.operator import MAX_INT
+from juicer.core.operator import MAX_INT
 from tests.operators.filters.test_text_action_filter import french_sentences
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

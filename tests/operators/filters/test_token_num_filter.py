@@ -3,7 +3,7 @@ import json
 import pytest
 
 import juicer
-from juicer import token_counters
+from juicer.models import token_counters
 from tests.conftest import DATA, EDGE_TEXTS
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep
 

@@ -1,7 +1,7 @@
 import pytest
 
 import juicer
-from juicer import kernels
+from juicer.text import kernels
 from tests.conftest import EDGE_TEXTS
 from tests.operators import nemo_reference as ref
 from tests.operators.helpers import check_null_is_quarantined, stats_and_keep

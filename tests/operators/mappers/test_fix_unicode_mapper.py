@@ -58,7 +58,7 @@ def test_each_ftfy_fix_can_be_turned_off_and_the_docs_list_them():
     assert kept_texts(keep_quotes, [text]) == ["“quoted” café ﬁne A"]
     with pytest.raises(Exception, match="unknown ftfy fix uncurl"):
         juicer.operator("fix_unicode_mapper", ftfy={"uncurl": False})
-    doc = juicer.registry.get("fix_unicode_mapper").__doc__
+    doc = juicer.core.registry.get("fix_unicode_mapper").__doc__
     from juicer_operators.mappers.fix_unicode_mapper import FTFY_FIXES
 
     assert all(f"`{name}`" in doc for name in FTFY_FIXES)

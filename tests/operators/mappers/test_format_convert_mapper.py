@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import juicer
-from juicer import instruct
+from juicer.corpus import instruct
 from tests.conftest import DATA, read_output, write_recipe
 
 GPTEACHER = DATA / "gpteacher_roleplay.jsonl"

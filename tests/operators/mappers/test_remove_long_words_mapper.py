@@ -1,5 +1,5 @@
 import juicer
-from juicer.kernels import special_characters
+from juicer.text.kernels import special_characters
 from tests.conftest import EDGE_TEXTS
 from tests.operators.helpers import assert_matches_reference, check_null_is_quarantined, kept_texts
 
