@@ -82,3 +82,8 @@ class MissingDependencyError(JuicerError):
     def __init__(self, package: str, extra: str, purpose: str):
         super().__init__(f"{purpose} needs the package '{package}', which is not installed.",
                          hint=f"pip install 'juicer-llm[{extra}]'")
+
+
+class EndpointError(JuicerError):
+    """A service the run's operators depend on (an LLM endpoint) cannot be used: no
+    document is at fault, so none is set aside; the run stops, and rerunning it resumes."""

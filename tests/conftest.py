@@ -131,6 +131,15 @@ def news_lm(tmp_path_factory, sample_rows):
     return directory / "news.arpa"
 
 
+@pytest.fixture(scope="session")
+def llm_server():
+    """The scripted OpenAI-compatible server on loopback (tests/llm_server.py)."""
+    from tests.llm_server import ScriptedLLM
+
+    with ScriptedLLM() as server:
+        yield server
+
+
 # The slow tiers, by what they start: `pytest -m "not slow"` is the fast tier a developer
 # runs while working; .ci/run runs everything.
 TIERS = {

@@ -27,6 +27,7 @@ GOLDEN_NAMES = [
     "gopher_quality_filter", "gopher_repetition_filter", "html_to_text_mapper",
     "instruction_dedup",
     "language_id_score_filter", "line_dedup_within_doc_mapper", "line_deduplicator",
+    "llm_analysis_filter", "llm_difficulty_score_filter", "llm_mapper", "llm_quality_score_filter",
     "long_word_filter", "maximum_line_length_filter", "mean_word_length_filter",
     "ngram_decontamination_filter", "non_alpha_numeric_filter", "numbers_filter",
     "paragraph_deduplicator", "parentheses_filter", "perplexity_filter", "pii_redaction_mapper",
@@ -99,6 +100,10 @@ def test_operator_contract(name, request):
     params = REQUIRED_PARAMS.get(name, {})
     if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
         params = {"model_path": str(request.getfixturevalue("news_lm"))}
+    if "llm" in cls.Params.model_fields:  # the scripted endpoint on loopback
+        params = {**params, "llm": request.getfixturevalue("llm_server").settings()}
+    if name == "llm_mapper":
+        params = {**params, "prompt": "Summarize: {text}"}
     op = cls(**params)
     # params round-trip through the JSON a recipe, a worker task and the report hold
     assert cls(json.loads(json.dumps(op.params.model_dump(mode="json")))).params == op.params

@@ -13,8 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from juicer.core.fields import text_values, with_text
+from juicer.models import llm
 from juicer.core.batch import DROP_REASON, ROW_ID, STATS, Batch
-from juicer.errors import JuicerError, OperatorError
+from juicer.errors import EndpointError, JuicerError, OperatorError
 from juicer.core.metrics import StepMetrics
 from juicer.core.samples import change_window, clip
 from juicer.core.operator import Filter, GlobalOperator, Mapper, first_failures
@@ -77,28 +78,18 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
         step_metrics = metrics.setdefault(step.id, StepMetrics())
         if emptied:
             continue
-        try:
-            outcome = _run_step(step, batch, text_field, observe)
-        except Exception as exc:  # noqa: BLE001 - isolated per document below
-            if on_error == "raise":
-                raise OperatorError(_failure(step, exc), hint="on_error: quarantine "
-                                    "sets failing documents aside and goes on") from exc
-            bad = _failing_rows(step, batch, text_field)
-            if not bad:
-                raise OperatorError(_failure(step, exc) + " (on a whole batch, on no single "
-                                    "document: a bug in the operator)") from exc
-            keep = np.ones(len(batch), dtype=bool)
-            keep[list(bad)] = False
-            row_ids = batch.table.column(ROW_ID).to_pylist()
-            for index, error in bad.items():
-                record = batch.table.slice(index, 1).drop_columns(
-                    [c for c in (ROW_ID, STATS) if c in batch.table.column_names]).to_pylist()[0]
-                failed.append((row_ids[index], error, record))
-            batch = batch.filter(keep)
-            if len(batch) == 0:  # it failed on every document: all are set aside
-                emptied = True
-                continue
-            outcome = _run_step(step, batch, text_field, observe)
+        with llm.tracked_usage() as usage:
+            try:
+                outcome = _run_step(step, batch, text_field, observe)
+            except EndpointError:  # no document is at fault: the run stops, resume goes on
+                raise
+            except Exception as exc:  # noqa: BLE001 - isolated per document below
+                batch, outcome = _isolate_failures(step, batch, text_field, observe, on_error,
+                                                   exc, failed)
+        step_metrics.extra.update({f"llm_{key}": value for key, value in usage.counts.items()})
+        if outcome is None:  # it failed on every document: all are set aside
+            emptied = True
+            continue
         batch, gone = outcome.batch, outcome.dropped
         if gone is not None:
             dropped.append(gone)
@@ -107,6 +98,30 @@ def run_steps(steps: list[Step], table: pa.Table, text_field: str,
             failing_before += _record_overlap(step.id, outcome.failures, step_metrics,
                                               failing_before if observe else None)
     return BatchResult(batch.table, dropped, failed)
+
+
+def _isolate_failures(step: Step, batch: Batch, text_field: str, observe: bool, on_error: str,
+                      exc: Exception, failed: list) -> tuple[Batch, Optional["_StepOutcome"]]:
+    """The step raised on the batch: retried document by document, the documents it fails
+    on are added to `failed` and the step runs again on the rest (None: none is left)."""
+    if on_error == "raise":
+        raise OperatorError(_failure(step, exc), hint="on_error: quarantine "
+                            "sets failing documents aside and goes on") from exc
+    bad = _failing_rows(step, batch, text_field)
+    if not bad:
+        raise OperatorError(_failure(step, exc) + " (on a whole batch, on no single "
+                            "document: a bug in the operator)") from exc
+    keep = np.ones(len(batch), dtype=bool)
+    keep[list(bad)] = False
+    row_ids = batch.table.column(ROW_ID).to_pylist()
+    for index, error in bad.items():
+        record = batch.table.slice(index, 1).drop_columns(
+            [c for c in (ROW_ID, STATS) if c in batch.table.column_names]).to_pylist()[0]
+        failed.append((row_ids[index], error, record))
+    batch = batch.filter(keep)
+    if len(batch) == 0:
+        return batch, None
+    return batch, _run_step(step, batch, text_field, observe)
 
 
 def _record_overlap(step_id: str, failures: tuple, step_metrics: StepMetrics,
@@ -154,6 +169,8 @@ def _failing_rows(step: Step, batch: Batch, text_field: str) -> dict[int, str]:
     for index in range(len(batch)):
         try:
             _run_step(step, Batch(batch.table.slice(index, 1)), text_field)
+        except EndpointError:
+            raise
         except Exception as exc:  # noqa: BLE001 - this document is set aside
             bad[index] = _failure(step, exc)
     return bad

@@ -63,6 +63,7 @@ def build_report(recipe, shard_results: list[list[ShardResult]], global_summarie
                                default=0),
         "files": outputs,
         "steps": steps,
+        **_llm_totals(steps),
         "quarantine": _quarantine_report([r for stage in shard_results for r in stage]),
         "kept_samples": _kept_samples(shard_results[-1]),
         "notes": recipe.notes,
@@ -91,6 +92,9 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
     }
     if isinstance(operator, Mapper):
         report["changed_docs"] = metrics.changed
+    usage = llm_usage(metrics)
+    if usage:
+        report["llm"] = usage
     if isinstance(operator, Filter):
         rules = operator.rules()
         report["rules"] = [{"name": r.name, "stat": r.stat, "op": r.op,
@@ -107,6 +111,31 @@ def step_report(step, metrics: StepMetrics, global_summary: Optional[dict]) -> d
     if isinstance(operator, GlobalOperator):
         kind_of(operator).report(report, metrics, global_summary)
     return report
+
+
+LLM_COUNTS = ("requests", "cache_hits", "retries", "errors", "refused", "prompt_tokens",
+              "completion_tokens")
+
+
+def llm_usage(metrics: StepMetrics) -> dict:
+    """What a step's LLM requests cost (juicer.models.llm counts them per step): requests
+    sent (retries included), answers from the cache, tokens, and seconds spent waiting."""
+    found = {key[4:]: value for key, value in metrics.extra.items() if key.startswith("llm_")}
+    if not found:
+        return {}
+    usage = {name: int(found.get(name, 0)) for name in LLM_COUNTS}
+    usage["seconds"] = round(float(found.get("seconds", 0.0)), 3)
+    return usage
+
+
+def _llm_totals(steps: list[dict]) -> dict:
+    """The run's LLM usage over all its steps, when any step asked one."""
+    used = [step["llm"] for step in steps if "llm" in step]
+    if not used:
+        return {}
+    totals = {name: sum(usage[name] for usage in used) for name in LLM_COUNTS}
+    totals["seconds"] = round(sum(usage["seconds"] for usage in used), 3)
+    return {"llm": totals}
 
 
 def name_cluster_files(report: dict, files: list[str]) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from juicer.models import token_counters
+from juicer.models import llm, token_counters
 from juicer.core.batch import ROW_ID, Batch
 from juicer.errors import InputError, JuicerError
 from juicer.core.fields import text_values
@@ -43,6 +43,14 @@ def _peak_rss() -> int:
 
 
 @once
+def llm_task_place(task: ShardTask) -> llm.TaskPlace:
+    """LLM steps keep this task's answers in their cache as stage{k}-shard{n}.jsonl (the
+    same file when the task runs again) and count the run's requests in the generation's
+    llm_budget.json (per process when the work folder is a URL: no lock spans machines)."""
+    budget = None if fs.is_url(task.work_dir) else fs.join(task.work_dir, "llm_budget.json")
+    return llm.TaskPlace(f"stage{task.stage}-shard{task.shard.index}", budget)
+
+
 def run_shard_task(task: ShardTask) -> dict:
     """One shard through one stage: apply the previous global step's decisions, the
     row-local steps, then the map phase of the next global step. Returns its ShardResult
@@ -77,6 +85,7 @@ def run_shard_task(task: ShardTask) -> dict:
         batches = _batches_from_files(files, task.run.batch_size, seals)
     else:
         batches = _batches_from_source(task, quarantine)
+    llm_place = llm_task_place(task)
     reporter = (Reporter(task.work_dir, task.stage, task.shard.index, task.shard.bytes_to_read)
                 if task.stage == 0 else None)  # later stages read _work/, not the input
     for table in batches:
@@ -93,8 +102,9 @@ def run_shard_task(task: ShardTask) -> dict:
             for gone in result.dropped:
                 dropped.write(gone)
             table = result.kept
-        result = run_steps(stage.steps, table, task.run.text_field, metrics, task.run.on_error,
-                           task.run.observe)
+        with llm.task_place(llm_place):
+            result = run_steps(stage.steps, table, task.run.text_field, metrics,
+                               task.run.on_error, task.run.observe)
         failures.extend(_failure_record(task.shard, *failure) for failure in result.failed)
         kept.write(result.kept)
         if last_stage:

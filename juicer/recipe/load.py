@@ -13,14 +13,17 @@ from pydantic import BaseModel, ValidationError
 from juicer.core import registry
 from juicer.core.operator import Operator
 from juicer.errors import JuicerError, Problem, RecipeError
+from juicer.models.llm import LLMSettings
 from juicer.recipe.data_juicer import from_data_juicer
 from juicer.recipe.model import ExecutorSpec, InputSpec, OutputSpec, Recipe, Resources, Step
 from juicer.recipe.yamlio import line_of, load_value, load_with_lines
 
 _SECTIONS = {"input": InputSpec, "output": OutputSpec, "executor": ExecutorSpec}
-_TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline", "on_error"}
+_TOP_LEVEL = {"name", "description", "input", "output", "executor", "pipeline", "on_error",
+              "llm"}
 _STEP_KEYS = {"op", "id", "params", "resources"}
-_NATIVE_KEYS = {"input", "output", "executor", "pipeline", "on_error", "name", "description"}
+_NATIVE_KEYS = {"input", "output", "executor", "pipeline", "on_error", "name", "description",
+                "llm"}
 
 
 def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()) -> Recipe:
@@ -57,6 +60,7 @@ def load_recipe(source: Union[str, os.PathLike, dict], overrides: list[str] = ()
     for override in overrides:
         _apply_override(data, override, problems)
     _resolve_step_paths(data, base)
+    _share_llm_settings(data, lines, name, base, problems)
     recipe = _validate(data, lines, name, problems)
     if problems:
         raise RecipeError(problems, name)
@@ -97,6 +101,49 @@ def steps_from_operators(operators: list[Operator]) -> list[Step]:
                           resources=Resources(**operator.task_resources())))
         moved_text = operator.text_key_after() or moved_text
     return steps
+
+
+def _share_llm_settings(data: dict, lines: dict, name: str, base: Path,
+                        problems: list[Problem]) -> None:
+    """The recipe's `llm:` section (endpoint, model, limits) becomes the `llm` param of
+    every step whose operator asks a language model, the step's own keys winning; its cache
+    defaults to <output.path>/llm_cache (in memory for an output URL)."""
+    section = data.get("llm")
+    if section is not None:
+        if not isinstance(section, dict):
+            problems.append(Problem(_where(name, lines, ("llm",), "llm"), "llm must be a "
+                                    "mapping", "give base_url and model, e.g. base_url: "
+                                    "http://localhost:8000/v1"))
+            return
+        try:
+            LLMSettings.model_validate(section)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, name, lines, ("llm",), "llm", LLMSettings))
+            return
+    pipeline, output = data.get("pipeline"), data.get("output")
+    out_path = output.get("path") if isinstance(output, dict) else output
+    for index, step in enumerate(pipeline if isinstance(pipeline, list) else []):
+        if isinstance(step, str):  # a bare operator name, `- llm_quality_score_filter`
+            step = {"op": step}
+        if not isinstance(step, dict):
+            continue
+        params = {} if step.get("params") is None else step["params"]
+        if not isinstance(params, dict) or not isinstance(params.get("llm", {}), dict):
+            continue
+        try:
+            takes_llm = "llm" in registry.get(str(step.get("op"))).Params.model_fields
+        except JuicerError:
+            continue
+        if not takes_llm or (section is None and "llm" not in params):
+            continue
+        pipeline[index] = step
+        merged = {**(section or {}), **params.get("llm", {})}
+        if "cache" not in merged:
+            local = isinstance(out_path, str) and "://" not in out_path
+            merged["cache"] = os.path.join(_resolve(out_path, base), "llm_cache") if local else None
+        elif isinstance(merged["cache"], str):
+            merged["cache"] = _resolve(merged["cache"], base)
+        step["params"] = {**params, "llm": merged}
 
 
 def _resolve_step_paths(data: dict, base: Path) -> None:
