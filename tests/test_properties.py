@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import juicer
 from juicer.core import registry
 from juicer.errors import RecipeError
-from tests.test_registry import REQUIRED_PARAMS, installed_operators, rows_for
+from tests.test_registry import contract_params, installed_operators, rows_for
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
 DOCUMENTS = st.lists(TEXT, max_size=12)
@@ -20,12 +20,10 @@ SETTINGS = settings(max_examples=25, deadline=None,
 
 @SETTINGS
 @given(texts=DOCUMENTS)
-def test_every_operator_on_arbitrary_unicode(news_lm, texts):
+def test_every_operator_on_arbitrary_unicode(request, texts):
     rows = [{"text": t, "n": i} for i, t in enumerate(texts)]
     for name in installed_operators():
-        params = REQUIRED_PARAMS.get(name, {})
-        if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
-            params = {"model_path": str(news_lm)}
+        params = contract_params(name, request)
         data = rows_for(name, rows)
         first = juicer.apply(data, registry.get(name)(**params), detailed=True)
         again = juicer.apply(data, registry.get(name)(**params), detailed=True)

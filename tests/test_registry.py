@@ -76,6 +76,20 @@ REQUIRED_PARAMS = {
 }
 
 
+def contract_params(name: str, request) -> dict:
+    """Parameters an operator can run with in the tests: REQUIRED_PARAMS, the n-gram model
+    trained from the sample for perplexity_filter, the scripted loopback endpoint for the
+    LLM operators (fixtures through `request`)."""
+    params = dict(REQUIRED_PARAMS.get(name, {}))
+    if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
+        params["model_path"] = str(request.getfixturevalue("news_lm"))
+    if "llm" in registry.get(name).Params.model_fields:
+        params["llm"] = request.getfixturevalue("llm_server").settings()
+    if name == "llm_mapper":
+        params["prompt"] = "Summarize: {text}"
+    return params
+
+
 def rows_for(name: str, rows: list[dict]) -> list[dict]:
     """The rows an operator reads: dialogues for turn_count_filter (each text as a chat of
     0 to 2 turns), Alpaca records for the instruction operators (each text as the
@@ -97,13 +111,7 @@ def test_operator_contract(name, request):
                                                            "selector")
     assert all(p["description"] for p in described["params"]), "every param is described"
     assert cls.__module__.rsplit(".", 1)[-1] == name, "one operator per file, named after it"
-    params = REQUIRED_PARAMS.get(name, {})
-    if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
-        params = {"model_path": str(request.getfixturevalue("news_lm"))}
-    if "llm" in cls.Params.model_fields:  # the scripted endpoint on loopback
-        params = {**params, "llm": request.getfixturevalue("llm_server").settings()}
-    if name == "llm_mapper":
-        params = {**params, "prompt": "Summarize: {text}"}
+    params = contract_params(name, request)
     op = cls(**params)
     # params round-trip through the JSON a recipe, a worker task and the report hold
     assert cls(json.loads(json.dumps(op.params.model_dump(mode="json")))).params == op.params

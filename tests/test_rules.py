@@ -43,8 +43,11 @@ def _filters() -> list[str]:
 
 
 def _params(name: str) -> dict:
-    if name == "perplexity_filter":  # rules() reads no model
+    """rules() reads no model and asks no endpoint."""
+    if name == "perplexity_filter":
         return {"model_path": "unused.arpa"}
+    if "llm" in registry.get(name).Params.model_fields:
+        return {"llm": {"base_url": "http://127.0.0.1:9/v1", "model": "unused"}}
     return REQUIRED_PARAMS.get(name, {})
 
 

@@ -149,10 +149,9 @@ def run_shard_task(task: ShardTask) -> dict:
 
 def _failure_record(shard: Shard, row_id: int, error: str, record: dict) -> dict:
     """A quarantine entry for a document an operator failed on."""
-    paths = {piece.file_index: piece.path for piece in shard.pieces}
-    file_index, position = split_row_id(row_id)
-    return quarantine_record(row_id, paths.get(file_index), None, None,
-                             f"{error} (document at position {position})",
+    piece = {piece.file_index: piece for piece in shard.pieces}.get(split_row_id(row_id)[0])
+    line, row, where = locate(row_id, piece.path, piece.format) if piece else (None, None, "")
+    return quarantine_record(row_id, piece.path if piece else None, line, row, error + where,
                              json.dumps(record, ensure_ascii=False, default=str))
 
 

@@ -13,6 +13,7 @@ from juicer.io.attempts import GENERATION_FILE, new_generation
 from juicer.io.readers import count_records
 from juicer.io.intermediates import read_marker, write_marker
 from juicer.io.writers import read_json
+from juicer.models.llm import LLMSettings
 from juicer.recipe import Recipe
 
 
@@ -48,6 +49,10 @@ def run_fingerprint(recipe: Recipe, input_fingerprint: str, mode: Optional[dict]
     resolved.pop("executor")
     for step in resolved["pipeline"]:  # where tasks run, not what they produce
         step.pop("resources", None)
+        llm = step.get("params", {}).get("llm")
+        if isinstance(llm, dict):  # a raised limit or a new server resumes the same run
+            step["params"] = {**step["params"],
+                              "llm": LLMSettings.model_validate(llm).cache_identity()}
     resolved["input_fingerprint"] = input_fingerprint
     if mode and any(mode.values()):
         resolved["mode"] = mode

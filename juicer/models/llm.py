@@ -30,7 +30,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from juicer.errors import EndpointError, JuicerError
+from juicer.errors import EndpointError
 
 RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -295,9 +295,11 @@ class LLMClient:
     def _request(self, messages: list[dict], schema: Optional[dict], budget: RunBudget,
                  usage: Usage) -> tuple[Answer, Optional[dict]]:
         refused = budget.reserve()
-        if refused:
+        if refused:  # the run stops rather than drop what it could not afford to ask
             usage.add(refused=1)
-            return Answer(error=refused), None
+            raise EndpointError(f"the run's {refused}", hint="raise the limit in the recipe's "
+                                "llm: section and rerun the same command: it resumes, and "
+                                "the answers so far come from the cache")
         body = {"model": self.settings.model, "messages": messages, **self.settings.params}
         if schema is not None and self.settings.response_format == "json_schema":
             body["response_format"] = {"type": "json_schema",
@@ -347,7 +349,7 @@ class LLMClient:
         if self.settings.api_key_env:
             key = os.environ.get(self.settings.api_key_env)
             if not key:
-                raise JuicerError(f"the environment variable {self.settings.api_key_env} "
+                raise EndpointError(f"the environment variable {self.settings.api_key_env} "
                                   "(llm.api_key_env) is not set on this worker",
                                   hint="export it where the run's workers start")
             headers["Authorization"] = f"Bearer {key}"

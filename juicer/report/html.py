@@ -4,7 +4,8 @@ tells what a run did to the data and why, built from report.json alone.
 Sections: summary, funnel (drops per rule with samples, rule overlap), statistics
 (histograms with the thresholds), languages, groups (drop rates per value of a field),
 deduplication (clusters with their members), mappers (before/after), quarantine, kept
-samples; and calibration when `juicer calibrate` proposed thresholds. Tables export as CSV
+samples; calibration when `juicer calibrate` proposed thresholds, and the language-model
+figures (requests, cache hits, tokens, time per step) when a step asked one. Tables export as CSV
 through data: links, so the page stays one file."""
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ def render(report: dict) -> str:
     if report.get("calibration"):
         sections.insert(3, _calibration(report["calibration"]))
         nav = (*SECTIONS[:3], ("calibration", "Calibration"), *SECTIONS[3:])
+    if report.get("llm"):
+        sections.insert(1, _llm(report))
+        nav = (SECTIONS[0], ("llm", "Language model"), *nav[1:])
     return "".join([
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
@@ -147,6 +151,28 @@ def _summary(report: dict) -> str:
     for note in report.get("notes", []):
         html.append(f'<p class="note">{escape(note)}</p>')
     return _section("summary", "".join(html))
+
+
+_LLM_FIGURES = (("requests", "requests"), ("cache_hits", "cache hits"), ("retries", "retries"),
+                ("errors", "failed"), ("refused", "over the limit"),
+                ("prompt_tokens", "prompt tokens"), ("completion_tokens", "completion tokens"),
+                ("seconds", "seconds"))
+
+
+def _llm(report: dict) -> str:
+    """What the steps that ask a language model cost: a cache hit is an answer a rerun or a
+    resume did not pay for again."""
+    head = "".join(f'<th class="n">{escape(label)}</th>' for _, label in _LLM_FIGURES)
+    rows = [(_title(step), step["llm"]) for step in report["steps"] if step.get("llm")]
+    rows.append(("<strong>run</strong>", report["llm"]))
+    body = "".join(f"<tr><td>{title}</td>" + "".join(
+        f'<td class="n">{number(figures.get(key, 0))}</td>' for key, _ in _LLM_FIGURES) + "</tr>"
+        for title, figures in rows)
+    return ('<section id="llm"><h2>Language model</h2>'
+            f"<table><tr><th>step</th>{head}</tr>{body}</table>"
+            '<p class="muted">Answers are cached (by default in <code>llm_cache/</code> beside '
+            "the output), so a rerun or a resume asks only what it has not asked before.</p>"
+            "</section>")
 
 
 def _funnel(report: dict) -> str:
