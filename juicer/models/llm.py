@@ -55,10 +55,11 @@ class LLMSettings(BaseModel):
     backoff: float = Field(1.0, ge=0, description="Seconds before the first retry (doubled "
                            "each time, jittered, at most 60; a Retry-After header wins).")
     max_requests: Optional[int] = Field(None, ge=0, description="Requests the whole run may "
-                                        "send (cache hits are free); past it, documents get "
-                                        "the error 'request limit reached'.")
+                                        "send (cache hits are free); reaching it stops the "
+                                        "run, which resumes once the limit is raised.")
     max_tokens_total: Optional[int] = Field(None, ge=0, description="Prompt plus completion "
-                                            "tokens the whole run may spend.")
+                                            "tokens the whole run may spend (stops the run "
+                                            "like max_requests).")
     response_format: str = Field("json_schema", pattern="^(json_schema|json_object|none)$",
                                  description="How a structured answer is asked for: the "
                                  "endpoint's JSON-schema mode (vLLM, OpenAI, llama.cpp), "
