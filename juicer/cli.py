@@ -549,7 +549,8 @@ def plan_command(recipe_file: str, sample: int, workers: Optional[int],
     click.echo(f"\n  {'step':<36} {'docs in':>12} {'dropped':>10} {'keeps':>7} {'CPU':>10}")
     for step in estimate["steps"]:
         share = f"{step['keep_share']:.1%}" if step["keep_share"] is not None else "-"
-        click.echo(f"  {step['id']:<36.36} {step['docs_in']:>12,} {step['dropped']:>10,} "
+        dropped = "-" if step["dropped"] is None else f"{step['dropped']:,}"
+        click.echo(f"  {step['id']:<36.36} {step['docs_in']:>12,} {dropped:>10} "
                    f"{share:>7} {step['cpu_seconds']:>9,.0f}s")
     disk = estimate["disk_bytes"]
     click.echo(f"\n  kept about {estimate['kept_docs']:,} documents, dropped "

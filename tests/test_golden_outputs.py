@@ -58,7 +58,7 @@ def _scrub(value, places: dict[str, str]):
     return value
 
 
-def fingerprint(out: Path, *places: Path) -> dict[str, str]:
+def fingerprint(out: Path, *places: Path | str) -> dict[str, str]:
     """One digest per output file, with run-specific paths, times and memory taken out."""
     names = {str(out): "<output>", **{str(p): f"<place{i}>" for i, p in enumerate(places)},
              str(REPO): "<repo>"}
@@ -102,13 +102,17 @@ def _case(path: Path) -> str:
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=_case)
-def test_shipped_recipe_output_is_unchanged(path, shipped_run, news_lm):
-    overrides = ()
+def test_shipped_recipe_output_is_unchanged(path, shipped_run, news_lm, request):
+    recipe = yaml.safe_load(path.read_text("utf-8"))
+    overrides, places = (), [news_lm]
     if path.name == "web_models.yaml":  # its perplexity model is one the user trains first
-        steps = [step["op"] for step in yaml.safe_load(path.read_text("utf-8"))["pipeline"]]
+        steps = [step["op"] for step in recipe["pipeline"]]
         overrides = (f"pipeline.{steps.index('perplexity_filter')}.params.model_path={news_lm}",)
+    if "llm" in recipe:  # the user's endpoint: here the scripted one on loopback
+        url = request.getfixturevalue("llm_server").url
+        overrides, places = (f"llm.base_url={url}",), [news_lm, url]
     out = shipped_run(path, *overrides)
-    check(_case(path), fingerprint(out, news_lm))
+    check(_case(path), fingerprint(out, *places))
 
 
 # one step of every global kind: pair dedup, segment dedup, span dedup, selectors

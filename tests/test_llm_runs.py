@@ -4,6 +4,8 @@ the key that never reaches an output, the cache that makes a rerun free and byte
 a resume after the endpoint went away, unusable answers accounted for, the figures in
 report.json and report.html, and the same output on Dask and Ray."""
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,25 @@ def test_llm_steps_on_dask_and_ray_give_the_local_output(tmp_path, server, corpu
     assert result.report["executor"]["kind"] == kind
     assert outputs(Path(result.output)) == outputs(Path(local.output))
     assert len(server.requests) == asked == result.report["llm"]["requests"]
+
+
+def test_plan_sends_no_request_and_lists_the_llm_steps(tmp_path, server, corpus):
+    """A dry run must cost nothing: LLM steps are listed with the documents that reach them
+    (the requests a run would send), not run; the steps around them are measured."""
+    pipeline = [{"op": "words_num_filter", "id": "words", "params": {"min_num": 80}},
+                {"op": "llm_quality_score_filter", "id": "rated"},
+                {"op": "text_length_filter", "id": "length", "params": {"max_len": 3000}}]
+    path = llm_recipe(tmp_path, server, corpus, pipeline)
+    estimate = juicer.plan(path, sample=30)
+    assert server.requests == [] and not (tmp_path / "out").exists()
+    words, rated, length = estimate["steps"]
+    assert [step["id"] for step in estimate["steps"]] == ["words", "rated", "length"]
+    assert words["docs_in"] == 90 and words["dropped"] > 0
+    assert rated["dropped"] is None and rated["keep_share"] is None
+    assert abs(rated["llm_requests"] - (words["docs_in"] - words["dropped"])) <= 1
+    assert abs(length["docs_in"] - rated["docs_in"]) <= 1
+    assert any("step 'rated' asks a language model" in note for note in estimate["notes"])
+    shown = subprocess.run([sys.executable, "-m", "juicer.cli", "plan", str(path), "--sample", "30"],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "asks a language model" in shown.stdout and server.requests == []

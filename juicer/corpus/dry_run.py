@@ -8,7 +8,11 @@ depends on the shard and batch sizes, not on the corpus, so it is reported as me
 Estimates are only as good as the sample is like the rest; global steps (dedup) find more
 duplicates in a larger corpus than in a sample of it. A step that runs on a GPU
 (`device: cuda`) is planned on the CPU where the planning machine has no GPU, with a note:
-its documents are right, its seconds are the CPU's.
+its documents are right, its seconds are the CPU's. A step that asks a language model is
+not run at all: a plan must cost nothing and write nothing outside its scratch folder, and
+its answers would be paid requests. Such a step is listed with the documents that reach it
+(about that many requests, fewer with a warm cache) and no drops; the steps after it are
+planned as if it kept everything.
 """
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     files = expand_paths(recipe.input.paths, skip_under=recipe.output.path)
     input_bytes = sum(fs.size(path) for path in files)
     shards = split_into_shards(files, recipe.input.shard_size, recipe.input.text_unit)
-    pipeline, notes = _runnable_here(recipe.pipeline)
+    asks_llm = [step.id for step in recipe.pipeline if "llm" in type(step.operator).Params.model_fields]
+    pipeline, notes = _runnable_here([s for s in recipe.pipeline if s.id not in asks_llm])
     scratch = tempfile.mkdtemp(prefix="juicer-plan-")
     try:
         trial = recipe.model_copy(update={"pipeline": pipeline, "output": recipe.output.model_copy(
@@ -49,12 +54,25 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     sampled = max(report["input_docs"], 1)
     scale = population / sampled
     workers_used = report["executor"]["workers"]
-    steps = [{"id": step["id"], "op": step["op"],
-              "docs_in": round(step["docs_in"] * scale),
-              "dropped": round(step["dropped"] * scale),
-              "keep_share": round(step["docs_out"] / step["docs_in"], 4) if step["docs_in"] else None,
-              "cpu_seconds": round(step["seconds"] * scale, 1)}
-             for step in report["steps"]]
+    measured_steps = {step["id"]: step for step in report["steps"]}
+    reaching = round((report["input_docs"] - report["quarantined_docs"]) * scale)
+    steps = []
+    for step in recipe.pipeline:
+        if step.id in asks_llm:
+            steps.append({"id": step.id, "op": step.op, "docs_in": reaching, "dropped": None,
+                          "keep_share": None, "cpu_seconds": 0.0, "llm_requests": reaching})
+            notes.append(f"step '{step.id}' asks a language model: not run in the dry run "
+                         f"(about {reaching:,} requests, fewer with a warm llm cache); its "
+                         "drops are not estimated, the steps after it are planned as if it "
+                         "kept everything")
+            continue
+        ran = measured_steps[step.id]
+        steps.append({"id": step.id, "op": step.op,
+                      "docs_in": round(ran["docs_in"] * scale),
+                      "dropped": round(ran["dropped"] * scale),
+                      "keep_share": round(ran["docs_out"] / ran["docs_in"], 4) if ran["docs_in"] else None,
+                      "cpu_seconds": round(ran["seconds"] * scale, 1)})
+        reaching = round(ran["docs_out"] * scale)
     cpu = sum(step["cpu_seconds"] for step in steps)
     return {
         "recipe": recipe.source,
