@@ -12,6 +12,7 @@ import pytest
 import juicer
 from juicer.core import registry
 from juicer.core.operator import Deduplicator, Filter, Mapper, Selector
+from juicer.models.llm import asks_llm
 from tests.conftest import DATA, EDGE_TEXTS
 
 # Renaming an operator breaks users' recipes: change this list only on purpose.
@@ -83,7 +84,7 @@ def contract_params(name: str, request) -> dict:
     params = dict(REQUIRED_PARAMS.get(name, {}))
     if name == "perplexity_filter":  # a model trained from the sample (tests/conftest.py)
         params["model_path"] = str(request.getfixturevalue("news_lm"))
-    if "llm" in registry.get(name).Params.model_fields:
+    if asks_llm(registry.get(name)):
         params["llm"] = request.getfixturevalue("llm_server").settings()
     if name == "llm_mapper":
         params["prompt"] = "Summarize: {text}"

@@ -9,6 +9,7 @@ import juicer
 from juicer.core import registry
 from juicer.core.operator import Filter
 from juicer.core.rules import COMPARISONS, LOWER_BOUNDS, UPPER_BOUNDS, Rule, bound
+from juicer.models.llm import asks_llm
 from tests.conftest import REPO
 from tests.test_registry import REQUIRED_PARAMS, installed_operators
 
@@ -46,7 +47,7 @@ def _params(name: str) -> dict:
     """rules() reads no model and asks no endpoint."""
     if name == "perplexity_filter":
         return {"model_path": "unused.arpa"}
-    if "llm" in registry.get(name).Params.model_fields:
+    if asks_llm(registry.get(name)):
         return {"llm": {"base_url": "http://127.0.0.1:9/v1", "model": "unused"}}
     return REQUIRED_PARAMS.get(name, {})
 

@@ -33,12 +33,13 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     from juicer.io import fs
     from juicer.io.shards import expand_paths, split_into_shards
     from juicer.engine.driver import process
+    from juicer.models.llm import asks_llm
 
     files = expand_paths(recipe.input.paths, skip_under=recipe.output.path)
     input_bytes = sum(fs.size(path) for path in files)
     shards = split_into_shards(files, recipe.input.shard_size, recipe.input.text_unit)
-    asks_llm = [step.id for step in recipe.pipeline if "llm" in type(step.operator).Params.model_fields]
-    pipeline, notes = _runnable_here([s for s in recipe.pipeline if s.id not in asks_llm])
+    not_run = {step.id for step in recipe.pipeline if asks_llm(type(step.operator))}
+    pipeline, notes = _runnable_here([step for step in recipe.pipeline if step.id not in not_run])
     scratch = tempfile.mkdtemp(prefix="juicer-plan-")
     try:
         trial = recipe.model_copy(update={"pipeline": pipeline, "output": recipe.output.model_copy(
@@ -58,7 +59,7 @@ def plan(recipe: Recipe, *, sample: int = 2000, workers: Optional[int] = None) -
     reaching = round((report["input_docs"] - report["quarantined_docs"]) * scale)
     steps = []
     for step in recipe.pipeline:
-        if step.id in asks_llm:
+        if step.id in not_run:
             steps.append({"id": step.id, "op": step.op, "docs_in": reaching, "dropped": None,
                           "keep_share": None, "cpu_seconds": 0.0, "llm_requests": reaching})
             notes.append(f"step '{step.id}' asks a language model: not run in the dry run "

@@ -35,6 +35,11 @@ from juicer.errors import EndpointError
 RETRIED_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
+def asks_llm(operator_class: type) -> bool:
+    """Whether an operator's steps send requests: it takes the `llm` param."""
+    return "llm" in operator_class.Params.model_fields
+
+
 class LLMSettings(BaseModel):
     """The recipe's `llm:` section, and an LLM operator's `llm` param (whose keys win)."""
 

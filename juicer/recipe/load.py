@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from juicer.core import registry
 from juicer.core.operator import Operator
 from juicer.errors import JuicerError, Problem, RecipeError
-from juicer.models.llm import LLMSettings
+from juicer.models.llm import LLMSettings, asks_llm
 from juicer.recipe.data_juicer import from_data_juicer
 from juicer.recipe.model import ExecutorSpec, InputSpec, OutputSpec, Recipe, Resources, Step
 from juicer.recipe.yamlio import line_of, load_value, load_with_lines
@@ -131,7 +131,7 @@ def _share_llm_settings(data: dict, lines: dict, name: str, base: Path,
         if not isinstance(params, dict) or not isinstance(params.get("llm", {}), dict):
             continue
         try:
-            takes_llm = "llm" in registry.get(str(step.get("op"))).Params.model_fields
+            takes_llm = asks_llm(registry.get(str(step.get("op"))))
         except JuicerError:
             continue
         if not takes_llm or (section is None and "llm" not in params):
